@@ -1,0 +1,3 @@
+"""Lean Workbench: automated theorem proving in Lean 4."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,124 @@
+"""Budgets: what an attempt may spend, and what it has spent.
+
+Every strategy stops on the first exhausted limit and reports its `Spent`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds for one attempt; `None` means unbounded."""
+
+    wall_s: float | None = 300.0
+    lean_calls: int | None = None
+    tokens: int | None = None
+    expansions: int | None = None
+    tactic_timeout_s: float = 30.0
+
+    def share(self, fraction: float) -> Limits:
+        """A sub-budget holding `fraction` of every bounded limit (for portfolios and subgoals)."""
+
+        def part(value: float | int | None) -> Any:
+            if value is None:
+                return None
+            scaled = value * fraction
+            return max(1, int(scaled)) if isinstance(value, int) else scaled
+
+        return replace(
+            self,
+            wall_s=part(self.wall_s),
+            lean_calls=part(self.lean_calls),
+            tokens=part(self.tokens),
+            expansions=part(self.expansions),
+        )
+
+
+@dataclass
+class Spent:
+    lean_calls: int = 0
+    lean_s: float = 0.0
+    generator_calls: int = 0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    expansions: int = 0
+    wall_s: float = 0.0
+
+    def add(self, other: Spent) -> None:
+        for name, value in asdict(other).items():
+            setattr(self, name, getattr(self, name) + value)
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+@dataclass
+class Budget:
+    """Limits plus a running account. Not thread-safe: one per attempt."""
+
+    limits: Limits = field(default_factory=Limits)
+    spent: Spent = field(default_factory=Spent)
+    started: float = field(default_factory=time.monotonic)
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def remaining_wall(self) -> float | None:
+        if self.limits.wall_s is None:
+            return None
+        return max(0.0, self.limits.wall_s - self.elapsed())
+
+    def tactic_timeout(self) -> float:
+        """Per-call Lean timeout, never beyond the wall time left (but at least 1 s)."""
+        left = self.remaining_wall()
+        timeout = self.limits.tactic_timeout_s
+        return timeout if left is None else max(1.0, min(timeout, left))
+
+    def charge_lean(self, elapsed_s: float) -> None:
+        self.spent.lean_calls += 1
+        self.spent.lean_s += elapsed_s
+
+    def charge_generator(self, calls: int, tokens_in: int, tokens_out: int) -> None:
+        self.spent.generator_calls += calls
+        self.spent.tokens_in += tokens_in
+        self.spent.tokens_out += tokens_out
+
+    def charge_expansion(self) -> None:
+        self.spent.expansions += 1
+
+    def exhausted(self) -> str | None:
+        """The name of the first exhausted limit, or None while work may go on."""
+        lim, sp = self.limits, self.spent
+        if lim.wall_s is not None and self.elapsed() >= lim.wall_s:
+            return "wall_time"
+        if lim.lean_calls is not None and sp.lean_calls >= lim.lean_calls:
+            return "lean_calls"
+        if lim.tokens is not None and sp.tokens_in + sp.tokens_out >= lim.tokens:
+            return "tokens"
+        if lim.expansions is not None and sp.expansions >= lim.expansions:
+            return "expansions"
+        return None
+
+    def child(self, fraction: float) -> Budget:
+        """A sub-budget with `fraction` of the limits, starting now, accounted separately.
+
+        The caller merges the child's `spent` back with `absorb` when it is done.
+        """
+        limits = self.limits.share(fraction)
+        left = self.remaining_wall()
+        if left is not None and limits.wall_s is not None:
+            limits = replace(limits, wall_s=min(limits.wall_s, left))
+        return Budget(limits=limits)
+
+    def absorb(self, child: Budget) -> None:
+        wall = self.spent.wall_s
+        self.spent.add(child.spent)
+        self.spent.wall_s = wall  # wall time is measured by the parent itself
+
+    def finish(self) -> Spent:
+        self.spent.wall_s = self.elapsed()
+        return self.spent

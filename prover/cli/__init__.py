@@ -1,0 +1,40 @@
+"""`leanwb`: the command-line front end. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import typer
+
+from prover.cli import (
+    check_cmd,
+    datasets_cmd,
+    eval_cmd,
+    graph_cmd,
+    index_cmd,
+    prove_cmd,
+    repair_cmd,
+    setup_cmd,
+)
+
+app = typer.Typer(
+    name="leanwb",
+    help="Lean Workbench: prove, check, repair and evaluate Lean 4 theorems.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+for module in (
+    setup_cmd,
+    check_cmd,
+    prove_cmd,
+    repair_cmd,
+    graph_cmd,
+    index_cmd,
+    eval_cmd,
+    datasets_cmd,
+):
+    module.register(app)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,133 @@
+"""Settings, layered: built-in defaults < config file < environment < command-line flags.
+
+Config file: `$LEANWB_CONFIG`, else `<user config dir>/leanwb/config.toml`:
+
+    [lean]
+    repl_cmd = "lake env /path/to/repl"   # argv string, split with shlex, never run by a shell
+    project_dir = "/path/to/lean_project"
+    pool_size = 2
+    memory_mb = 12288
+    request_timeout_s = 60
+    header_timeout_s = 900
+
+    [db]
+    path = "/path/to/leanwb.sqlite"
+
+Environment: `LEANWB_REPL_CMD`, `LEANWB_LEAN_PROJECT`, `LEANWB_DB`, `LEANWB_CONFIG`.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PROJECT_DIR = PACKAGE_ROOT / "lean_project"
+# Where `lake build repl` puts the REPL binary inside the Lean project (REPL is a Lake dependency).
+REPL_BINARY = Path(".lake/packages/REPL/.lake/build/bin/repl")
+
+
+class ConfigError(ValueError):
+    """A setting is malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class LeanSettings:
+    repl_cmd: tuple[str, ...]
+    project_dir: Path
+    pool_size: int = 1
+    memory_mb: int | None = 12288
+    request_timeout_s: float = 60.0
+    header_timeout_s: float = 900.0
+    max_output_bytes: int = 64 * 1024 * 1024
+    max_requests_per_process: int | None = 5000
+
+
+@dataclass(frozen=True)
+class Settings:
+    lean: LeanSettings
+    db_path: Path
+    config_file: Path | None
+
+
+def default_repl_cmd(project_dir: Path) -> tuple[str, ...]:
+    return ("lake", "env", str(project_dir / REPL_BINARY))
+
+
+def parse_argv(text: str, origin: str) -> tuple[str, ...]:
+    try:
+        argv = tuple(shlex.split(text))
+    except ValueError as exc:
+        raise ConfigError(f"{origin}: cannot split {text!r} into arguments ({exc})") from exc
+    if not argv:
+        raise ConfigError(f"{origin} is empty; give the REPL command, e.g. 'lake exe repl'")
+    return argv
+
+
+def _config_file() -> Path | None:
+    explicit = os.environ.get("LEANWB_CONFIG")
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"LEANWB_CONFIG points at {path}, which is not a file")
+        return path
+    path = Path(platformdirs.user_config_dir("leanwb")) / "config.toml"
+    return path if path.is_file() else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir("leanwb")) / "leanwb.sqlite"
+
+
+def load_settings(*, repl_cmd: str | None = None, db: str | Path | None = None) -> Settings:
+    """Resolve every setting; explicit arguments are the command-line flags."""
+    config_file = _config_file()
+    data = _read_toml(config_file) if config_file else {}
+    lean_cfg: dict[str, Any] = dict(data.get("lean", {}))
+    origin = f"{config_file} [lean]" if config_file else "defaults"
+
+    project_dir = Path(
+        os.environ.get("LEANWB_LEAN_PROJECT") or lean_cfg.get("project_dir") or DEFAULT_PROJECT_DIR
+    )
+    if repl_cmd is not None:
+        argv = parse_argv(repl_cmd, "--repl-cmd")
+    elif os.environ.get("LEANWB_REPL_CMD"):
+        argv = parse_argv(os.environ["LEANWB_REPL_CMD"], "LEANWB_REPL_CMD")
+    elif "repl_cmd" in lean_cfg:
+        argv = parse_argv(str(lean_cfg["repl_cmd"]), f"{origin} repl_cmd")
+    else:
+        argv = default_repl_cmd(project_dir)
+
+    lean = LeanSettings(repl_cmd=argv, project_dir=project_dir)
+    numeric = {
+        "pool_size": int,
+        "memory_mb": int,
+        "request_timeout_s": float,
+        "header_timeout_s": float,
+        "max_output_bytes": int,
+        "max_requests_per_process": int,
+    }
+    for key, kind in numeric.items():
+        if key in lean_cfg:
+            try:
+                lean = replace(lean, **{key: kind(lean_cfg[key])})
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"{origin} {key} = {lean_cfg[key]!r} is not a number") from exc
+
+    db_path = Path(
+        db or os.environ.get("LEANWB_DB") or data.get("db", {}).get("path") or default_db_path()
+    )
+    return Settings(lean=lean, db_path=db_path, config_file=config_file)
