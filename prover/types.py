@@ -96,6 +96,8 @@ class CheckResult:
     sorries: tuple[Sorry, ...] = ()
     error: str | None = None
     elapsed_s: float = 0.0
+    # The process incarnation that produced the sorries' proof states (see ProofState.session).
+    session: str | None = None
 
     @property
     def errors(self) -> tuple[Message, ...]:
@@ -152,6 +154,10 @@ class TacticStatus(StrEnum):
     TIMEOUT = "timeout"
     CRASH = "crash"
     STALE_STATE = "stale_state"
+    # The process-level failures of CallStatus, so a tactic reply never hides one as a crash.
+    MEMORY = "memory"
+    OUTPUT_LIMIT = "output_limit"
+    PROTOCOL_ERROR = "protocol_error"
 
     @property
     def is_progress(self) -> bool:

@@ -1,7 +1,142 @@
-"""Placeholder: this command group is being written in this session."""
+"""`leanwb datasets list|info|fetch`: benchmark manifests, local files and the download cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+from prover.cli.common import JsonOption, console, emit_json, err_console, fail
+from prover.eval.datasets import (
+    DatasetError,
+    find_manifest,
+    list_manifests,
+    load_jsonl,
+)
+from prover.eval.fetch import default_cache_dir, fetch, verified_cached
+
+CacheDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        help="Download cache (default: $LEANWB_DATASETS_CACHE, else the user cache dir).",
+    ),
+]
+
+
+def list_cmd(cache_dir: CacheDirOption = None, as_json: JsonOption = False) -> None:
+    """List the benchmark manifests and whether each file is cached and verified."""
+    cache = cache_dir or default_cache_dir()
+    try:
+        manifests = list_manifests()
+    except DatasetError as exc:
+        fail(str(exc))
+    rows = [
+        {
+            "name": m.name,
+            "splits": m.splits,
+            "lean": m.lean_version,
+            "mathlib": m.mathlib,
+            "license": m.license,
+            "url": m.file.url,
+            "sha256": m.file.sha256,
+            "cached": str(path) if (path := verified_cached(m, cache)) else None,
+        }
+        for m in manifests
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title="benchmark manifests")
+    for column in ("name", "splits", "Lean", "Mathlib", "cached"):
+        table.add_column(column)
+    for row in rows:
+        splits = ", ".join(f"{k} {v}" for k, v in row["splits"].items())
+        table.add_row(row["name"], splits, row["lean"], row["mathlib"], row["cached"] or "no")
+    console.print(table)
+
+
+def info_cmd(
+    name: Annotated[str | None, typer.Argument(help="Manifest name (see `datasets list`).")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from-file", help="A local JSONL file to check instead.")
+    ] = None,
+    cache_dir: CacheDirOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Load a benchmark file and count its problems per split and category."""
+    try:
+        if from_file is not None:
+            path = from_file
+        elif name is not None:
+            manifest = find_manifest(name)
+            cached = verified_cached(manifest, cache_dir or default_cache_dir())
+            if cached is None:
+                fail(f"{name} is not downloaded yet; run `leanwb datasets fetch {name}`")
+            path = cached
+        else:
+            fail("give a dataset name or --from-file PATH")
+        dataset = load_jsonl(path)
+    except DatasetError as exc:
+        fail(str(exc))
+    summary = {
+        "path": str(dataset.path),
+        "sha256": dataset.sha256,
+        "problems": len(dataset.problems),
+        "splits": dict(dataset.splits()),
+        "categories": dict(sorted(dataset.categories().items())),
+        "renamed_duplicates": dataset.renamed,
+    }
+    if as_json:
+        emit_json(summary)
+        return
+    console.print(f"{summary['path']}  sha256 {summary['sha256']}")
+    console.print(f"{summary['problems']} problems; splits: {summary['splits']}")
+    table = Table("category", "problems")
+    for category, count in summary["categories"].items():
+        table.add_row(category, str(count))
+    console.print(table)
+    if dataset.renamed:
+        console.print(f"repeated names keyed as: {', '.join(dataset.renamed)}")
+
+
+def fetch_cmd(
+    name: Annotated[str, typer.Argument(help="Manifest name, or the path of a manifest JSON.")],
+    cache_dir: CacheDirOption = None,
+) -> None:
+    """Download a benchmark file into the cache, resuming a partial download, and verify it."""
+    cache = cache_dir or default_cache_dir()
+    try:
+        manifest = find_manifest(name)
+    except DatasetError as exc:
+        fail(str(exc))
+    columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task(manifest.name, total=manifest.file.size)
+
+        def update(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            path = fetch(manifest, cache, update)
+        except DatasetError as exc:
+            progress.stop()
+            fail(str(exc))
+    console.print(f"{manifest.name}: {path} (sha256 verified)")
 
 
 def register(app: typer.Typer) -> None:
-    del app
+    group = typer.Typer(help="Benchmark manifests, local benchmark files and the download cache.")
+    group.command("list")(list_cmd)
+    group.command("info")(info_cmd)
+    group.command("fetch")(fetch_cmd)
+    app.add_typer(group, name="datasets")

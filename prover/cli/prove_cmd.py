@@ -1,7 +1,271 @@
-"""Placeholder: this command group is being written in this session."""
+"""`leanwb prove`: search for a proof of one theorem and record the attempt.
+
+    leanwb prove "theorem t (p : Prop) (hp : p) : p := by sorry" [--strategy mps] [--json]
+    leanwb prove --file F.lean [--name N]
+
+Exit status: 0 when the soundness gate accepted a proof, 1 when none was found (or
+the gate rejected it), 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.live import Live
+from rich.text import Text
+
+from prover.attempt import Progress, Strategy
+from prover.budget import Limits
+from prover.cli.common import (
+    DbOption,
+    JsonOption,
+    ReplCmdOption,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    settings,
+)
+from prover.generate.registry import make_language_model
+from prover.lean_text import DEFAULT_HEADER, TheoremTextError, theorem_from_text
+from prover.search.critic import ModelCritic
+from prover.session import AttemptResult, SessionError, SessionOptions, open_session
+from prover.strategies import STRATEGIES, make_strategy
+from prover.types import Theorem, VerdictKind
+
+_SECRET_OPTIONS = ("--api-key",)
 
 
 def register(app: typer.Typer) -> None:
-    del app
+    app.command("prove")(prove_command)
+
+
+def prove_command(
+    theorem_text: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="THEOREM",
+            help='The declaration, e.g. "theorem t (p : Prop) (hp : p) : p := by sorry".',
+            show_default=False,
+        ),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="Read the theorem from this Lean file."),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="Which theorem of the text or file to prove.")
+    ] = None,
+    header: Annotated[
+        str | None,
+        typer.Option(
+            "--header",
+            help=f"Imports/opens for THEOREM if it has none (default {DEFAULT_HEADER!r}).",
+        ),
+    ] = None,
+    strategy: Annotated[
+        str, typer.Option("--strategy", "-s", help=f"One of: {', '.join(STRATEGIES)}.")
+    ] = "bfs",
+    generator: Annotated[
+        str,
+        typer.Option("--generator", "-g", help="heuristic, hf:<model> or openai:<model>."),
+    ] = "heuristic",
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Server URL for API generators.")
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option("--api-key", help="API key for API generators (default $OPENAI_API_KEY)."),
+    ] = None,
+    critic: Annotated[
+        str,
+        typer.Option(
+            "--critic",
+            help="mps only: 'heuristic', or a model spec (hf:…, openai:…) asked for steps left.",
+        ),
+    ] = "heuristic",
+    index: Annotated[
+        Path | None,
+        typer.Option("--index", help="Premise index directory: retrieve premises per state."),
+    ] = None,
+    wall: Annotated[
+        float, typer.Option("--time", min=0.1, help="Wall-clock budget in seconds.")
+    ] = 300.0,
+    expansions: Annotated[
+        int | None, typer.Option("--expansions", min=1, help="Maximum node expansions.")
+    ] = None,
+    lean_calls: Annotated[
+        int | None, typer.Option("--lean-calls", min=1, help="Maximum Lean requests.")
+    ] = None,
+    tokens: Annotated[
+        int | None, typer.Option("--tokens", min=1, help="Maximum generator tokens.")
+    ] = None,
+    tactic_timeout: Annotated[
+        float, typer.Option("--tactic-timeout", min=0.1, help="Seconds per Lean request.")
+    ] = 30.0,
+    width: Annotated[int, typer.Option("--width", min=1, help="Candidates per expansion.")] = 8,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed for sampling generators (search is deterministic).")
+    ] = 0,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+    repl_cmd: ReplCmdOption = None,
+) -> None:
+    """Search for a proof, check it with the soundness gate, and record every step."""
+    theorem = _read_theorem(theorem_text, file, name, header)
+    search = _build_strategy(strategy, width, critic, base_url, api_key)
+    limits = Limits(
+        wall_s=wall,
+        lean_calls=lean_calls,
+        tokens=tokens,
+        expansions=expansions,
+        tactic_timeout_s=tactic_timeout,
+    )
+    options = SessionOptions(
+        generator=generator,
+        base_url=base_url,
+        api_key=api_key,
+        index_dir=index,
+        limits=limits,
+        seed=seed,
+    )
+    config = {
+        "theorem": theorem.name,
+        "strategy": strategy,
+        "width": width,
+        "generator": generator,
+        "critic": critic,
+        "index": str(index) if index else None,
+        "limits": asdict(limits),
+        "seed": seed,
+    }
+    resolved = settings(repl_cmd, db)
+    try:
+        with open_session(resolved, options) as session:
+            run_id = session.begin_run(_command_line(), config)
+            with _progress_line(enabled=err_console.is_terminal) as show:
+                result = session.prove(theorem, search, run_id=run_id, on_progress=show)
+    except SessionError as exc:
+        fail(str(exc))
+    if json_output:
+        emit_json(_summary(theorem, strategy, result, resolved.db_path))
+    else:
+        _print_result(theorem, result)
+    if not result.outcome.verdict.proved:
+        raise typer.Exit(1)
+
+
+def _read_theorem(
+    text: str | None, file: Path | None, name: str | None, header: str | None
+) -> Theorem:
+    if (text is None) == (file is None):
+        fail("give either a THEOREM text or --file F.lean, not both and not neither")
+    if file is not None:
+        try:
+            source = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read {file}: {exc}")
+        origin, default_header = str(file), header or ""
+    else:
+        assert text is not None
+        source, origin, default_header = text.strip(), "cli", header or DEFAULT_HEADER
+    try:
+        return theorem_from_text(source, name=name, default_header=default_header, source=origin)
+    except TheoremTextError as exc:
+        fail(f"{origin}: {exc}")
+
+
+def _build_strategy(
+    name: str, width: int, critic: str, base_url: str | None, api_key: str | None
+) -> Strategy:
+    options: dict[str, Any] = {"width": width}
+    try:
+        if critic != "heuristic":
+            if name != "mps":
+                fail("--critic applies to --strategy mps only")
+            model = make_language_model(critic, base_url=base_url, api_key=api_key)
+            options["critic"] = ModelCritic(model)
+        return make_strategy(name, **options)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _command_line() -> str:
+    """argv as run, with secrets blanked, for the run's record."""
+    argv = ["leanwb", *sys.argv[1:]]
+    shown: list[str] = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            shown.append("***")
+            hide_next = False
+        elif arg in _SECRET_OPTIONS:
+            shown.append(arg)
+            hide_next = True
+        elif arg.startswith(tuple(f"{opt}=" for opt in _SECRET_OPTIONS)):
+            shown.append(arg.split("=", 1)[0] + "=***")
+        else:
+            shown.append(arg)
+    return shlex.join(shown)
+
+
+@contextmanager
+def _progress_line(*, enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
+    """A live status line on stderr (on a terminal only): expansions, depth, queue, time."""
+    if not enabled:
+        yield None
+        return
+    with Live(console=err_console, transient=True) as live:
+
+        def show(progress: Progress) -> None:
+            note = f" · {progress.note}" if progress.note else ""
+            live.update(
+                Text(
+                    f"{progress.strategy} · expansions {progress.expansions} · "
+                    f"best depth {progress.best_depth}{note} · {progress.elapsed_s:.1f}s"
+                )
+            )
+
+        yield show
+
+
+def _summary(theorem: Theorem, strategy: str, result: AttemptResult, db: Path) -> dict[str, Any]:
+    verdict, claim = result.outcome.verdict, result.outcome.claim
+    return {
+        "theorem": theorem.name,
+        "strategy": strategy,
+        "verdict": verdict.kind.value,
+        "reason": verdict.reason,
+        "detail": verdict.detail,
+        "proof": verdict.proof if verdict.proved else None,
+        "claimed_proof": claim.proof,
+        "axioms": list(verdict.axioms),
+        "attempt_id": result.attempt_id,
+        "run_id": result.run_id,
+        "spent": result.outcome.spent.as_dict(),
+        "db": str(db),
+    }
+
+
+def _print_result(theorem: Theorem, result: AttemptResult) -> None:
+    verdict, spent = result.outcome.verdict, result.outcome.spent
+    cost = (
+        f"{spent.expansions} expansions, {spent.lean_calls} Lean calls, "
+        f"{spent.wall_s:.1f}s; attempt {result.attempt_id}"
+    )
+    if verdict.proved and verdict.proof is not None:
+        console.print(Text(f"proved {theorem.name} ({cost})", style="bold green"))
+        console.print(Text(theorem.with_proof(verdict.proof)), highlight=False)
+        return
+    label = "rejected" if verdict.kind is VerdictKind.REJECTED else "not proved"
+    why = verdict.detail or verdict.reason or "unknown"
+    console.print(Text(f"{label}: {why} ({cost})", style="bold red"))
+    if result.outcome.claim.proof is not None:
+        console.print(Text("claimed proof:\n" + result.outcome.claim.proof), highlight=False)

@@ -1,0 +1,213 @@
+"""Start, resume and execute eval runs: the library behind `leanwb eval`.
+
+A run's problems are written to `eval_problems` when it starts, so a resumed run
+needs neither the dataset file nor the original options: it redoes the problems
+that have no final result, with the strategy and budget recorded in the run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prover.budget import Limits
+from prover.config import Settings
+from prover.eval.datasets import LoadedDataset, Manifest, Problem
+from prover.eval.ray_runner import run_ray
+from prover.eval.report import EVAL_KIND
+from prover.eval.results import (
+    ensure_schema,
+    pending_problems,
+    register_problems,
+    run_counts,
+)
+from prover.eval.runner import EvalError, ResultCallback, run_local
+from prover.eval.solver import EvalJob, build_strategy
+from prover.graph.store import Store, StoreError
+from prover.lean.doctor import uses_custom_repl
+from prover.lean.setup import SetupError, pinned_toolchain
+from prover.session import SessionOptions
+
+
+@dataclass(frozen=True)
+class DatasetChoice:
+    """Which problems a new run takes, and what they are."""
+
+    name: str
+    loaded: LoadedDataset
+    split: str | None
+    revised: bool
+    limit: int | None
+    manifest: Manifest | None = None
+
+    def problems(self) -> list[Problem]:
+        problems = self.loaded.problems
+        return problems[: self.limit] if self.limit is not None else problems
+
+    def describe(self) -> dict[str, Any]:
+        written_for = (
+            f"Lean {self.manifest.lean_version}; Mathlib {self.manifest.mathlib}"
+            if self.manifest
+            else "unknown (local file)"
+        )
+        return {
+            "name": self.name,
+            "path": str(self.loaded.path),
+            "sha256": self.loaded.sha256,
+            "split": self.split,
+            "revised": self.revised,
+            "revised_used": sum(p.revised for p in self.problems()),
+            "limit": self.limit,
+            "written_for": written_for,
+        }
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """How every problem of a run is attempted: strategy, generator, budget, seed."""
+
+    strategy: str
+    session: SessionOptions
+    strategy_options: dict[str, Any] = field(default_factory=dict)
+
+    def describe(self) -> dict[str, Any]:
+        """What the run records (never the API key)."""
+        options = self.session
+        return {
+            "strategy": self.strategy,
+            "strategy_options": self.strategy_options,
+            "limits": asdict(options.limits),
+            "seed": options.seed,
+            "generator": options.generator,
+            "base_url": options.base_url,
+            "index_dir": str(options.index_dir) if options.index_dir else None,
+            "allow_native_decide": options.allow_native_decide,
+        }
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], api_key: str | None) -> RunPlan:
+        index_dir = config.get("index_dir")
+        return cls(
+            strategy=str(config["strategy"]),
+            strategy_options=dict(config.get("strategy_options", {})),
+            session=SessionOptions(
+                generator=str(config.get("generator", "heuristic")),
+                base_url=config.get("base_url"),
+                api_key=api_key,
+                index_dir=Path(index_dir) if index_dir else None,
+                limits=Limits(**config["limits"]),
+                seed=int(config.get("seed", 0)),
+                allow_native_decide=bool(config.get("allow_native_decide", False)),
+            ),
+        )
+
+
+def lean_pin(settings: Settings) -> str:
+    """`<toolchain>; Mathlib <rev>` as pinned by the Lean project, flagged when the REPL
+    command is a custom one (then the pin describes the project, not what ran)."""
+    project_dir = settings.lean.project_dir
+    try:
+        toolchain = pinned_toolchain(project_dir)
+    except SetupError:
+        return f"unknown (no lean-toolchain in {project_dir})"
+    mathlib = "unknown"
+    manifest_file = project_dir / "lake-manifest.json"
+    try:
+        packages = json.loads(manifest_file.read_text(encoding="utf-8")).get("packages", [])
+    except (OSError, ValueError, AttributeError):
+        packages = []
+    for package in packages:
+        if isinstance(package, dict) and package.get("name") == "mathlib":
+            mathlib = str(package.get("rev", "unknown"))
+    pin = f"{toolchain}; Mathlib {mathlib}"
+    return f"{pin} (custom REPL command)" if uses_custom_repl(settings) else pin
+
+
+def lean_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "repl_cmd": list(settings.lean.repl_cmd),
+        "project_dir": str(settings.lean.project_dir),
+        "pin": lean_pin(settings),
+    }
+
+
+def start_run(
+    store: Store,
+    settings: Settings,
+    dataset: DatasetChoice,
+    plan: RunPlan,
+    command: str,
+    workers: int,
+) -> tuple[EvalJob, list[Problem]]:
+    """Record a new eval run and its problems; returns its job and the problems to do."""
+    strategy = build_strategy(plan.strategy, plan.strategy_options)
+    config_of = getattr(strategy, "config", None)
+    config = {
+        "dataset": dataset.describe(),
+        **plan.describe(),
+        "strategy_config": config_of() if callable(config_of) else {},
+        "workers": workers,
+        "lean": lean_config(settings),
+    }
+    ensure_schema(store.engine)
+    run_id = store.begin_run(command, config, kind=EVAL_KIND)
+    problems = dataset.problems()
+    register_problems(store.engine, run_id, problems)
+    return job_for(settings, run_id, plan), problems
+
+
+def job_for(settings: Settings, run_id: int, plan: RunPlan) -> EvalJob:
+    return EvalJob(
+        settings=settings,
+        run_id=run_id,
+        strategy=plan.strategy,
+        session=plan.session,
+        strategy_options=plan.strategy_options,
+    )
+
+
+def resume_run(
+    store: Store, settings: Settings, run_id: int, api_key: str | None = None
+) -> tuple[EvalJob, list[Problem]]:
+    """The job of run `run_id` as recorded, and its problems still without a final result.
+
+    Attempts left `running` by the killed run are marked abandoned first.
+    """
+    try:
+        run = store.run(run_id)
+    except StoreError as exc:
+        raise EvalError(str(exc)) from exc
+    if run.kind != EVAL_KIND:
+        raise EvalError(f"run {run_id} is a `{run.kind}` run, not an eval run")
+    ensure_schema(store.engine)
+    store.abandon_running(run_id)
+    plan = RunPlan.from_config(run.config, api_key)
+    return job_for(settings, run_id, plan), pending_problems(store.engine, run_id)
+
+
+def execute(
+    job: EvalJob,
+    problems: Sequence[Problem],
+    workers: int,
+    on_result: ResultCallback,
+    ray_address: str | None = None,
+) -> int:
+    """Prove `problems` with local processes or Ray actors; returns results committed."""
+    if not problems:
+        return 0
+    if ray_address is not None:
+        return run_ray(job, problems, workers, ray_address, on_result)
+    return run_local(job, problems, workers, on_result)
+
+
+def finish_if_complete(store: Store, run_id: int) -> bool:
+    """Close the run once every problem has its final result."""
+    counts = run_counts(store.engine, run_id)
+    if counts.done < counts.total:
+        return False
+    if store.run(run_id).ended_at is None:
+        store.end_run(run_id)
+    return True

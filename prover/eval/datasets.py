@@ -1,0 +1,304 @@
+"""Benchmark manifests and the JSONL loader that turns rows into problems.
+
+A manifest (`datasets/<name>.json` in the repository) says where a benchmark file
+comes from (URL, revision, sha256, licence) and which Lean/Mathlib its statements
+were written for. The loader reads the row format of DeepSeek-Prover-V1.5's files
+and the project's shared copies (name, split, header, formal_statement, optional
+helper/informal fields) and yields one `Problem` per row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from prover.config import PACKAGE_ROOT
+from prover.types import Theorem
+
+MANIFEST_DIR = PACKAGE_ROOT / "datasets"
+
+# `:=`, optionally followed by `by` and/or `sorry`: every ending the benchmark files use.
+_PROOF_ENDING = re.compile(r"\s*:=\s*(?:by\b\s*)?(?:sorry\s*)?\Z")
+
+# miniF2F categories by name prefix; the first match wins, so the longer prefixes come first.
+MINIF2F_CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("mathd_algebra", "mathd_algebra"),
+    ("mathd_numbertheory", "mathd_numbertheory"),
+    ("amc", "amc"),
+    ("aime", "aime"),
+    ("imo", "imo"),
+    ("induction", "induction"),
+    ("algebra", "algebra"),
+    ("numbertheory", "numbertheory"),
+)
+
+
+class DatasetError(ValueError):
+    """A manifest or a benchmark file is unusable; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class DatasetFile:
+    url: str
+    sha256: str
+    filename: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str
+    description: str
+    file: DatasetFile
+    repository: str
+    revision: str
+    license: str
+    lean_version: str
+    mathlib: str
+    splits: dict[str, int]
+    notes: str = ""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], origin: str) -> Manifest:
+        try:
+            file = data["file"]
+            return cls(
+                name=str(data["name"]),
+                description=str(data["description"]),
+                file=DatasetFile(
+                    url=str(file["url"]),
+                    sha256=str(file["sha256"]).lower(),
+                    filename=str(file["filename"]),
+                    size=int(file["size"]) if file.get("size") is not None else None,
+                ),
+                repository=str(data["repository"]),
+                revision=str(data["revision"]),
+                license=str(data["license"]),
+                lean_version=str(data["lean_version"]),
+                mathlib=str(data["mathlib"]),
+                splits={str(k): int(v) for k, v in dict(data["splits"]).items()},
+                notes=str(data.get("notes", "")),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DatasetError(f"{origin} is not a valid manifest ({exc!r})") from exc
+
+
+def list_manifests(directory: Path = MANIFEST_DIR) -> list[Manifest]:
+    return [load_manifest_file(path) for path in sorted(directory.glob("*.json"))]
+
+
+def load_manifest_file(path: Path) -> Manifest:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DatasetError(f"cannot read manifest {path}: {exc}") from exc
+    return Manifest.from_dict(data, str(path))
+
+
+def find_manifest(name_or_path: str, directory: Path = MANIFEST_DIR) -> Manifest:
+    """A manifest by its name (`minif2f`) or by the path of its JSON file."""
+    path = Path(name_or_path)
+    if path.suffix == ".json" and path.is_file():
+        return load_manifest_file(path)
+    for manifest in list_manifests(directory):
+        if manifest.name == name_or_path:
+            return manifest
+    known = ", ".join(m.name for m in list_manifests(directory)) or "none"
+    raise DatasetError(f"no dataset named {name_or_path!r} (known: {known})")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One benchmark row, ready to prove. `key` is unique within its file."""
+
+    key: str
+    split: str
+    category: str
+    theorem: Theorem
+    revised: bool = False
+    line: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        t = self.theorem
+        return {
+            "key": self.key,
+            "split": self.split,
+            "category": self.category,
+            "revised": self.revised,
+            "line": self.line,
+            "theorem": {
+                "name": t.name,
+                "header": t.header,
+                "statement": t.statement,
+                "informal_statement": t.informal_statement,
+                "informal_proof": t.informal_proof,
+                "source": t.source,
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Problem:
+        return cls(
+            key=data["key"],
+            split=data["split"],
+            category=data["category"],
+            revised=bool(data["revised"]),
+            line=int(data["line"]),
+            theorem=Theorem(**data["theorem"]),
+        )
+
+
+@dataclass
+class LoadedDataset:
+    path: Path
+    sha256: str
+    problems: list[Problem]
+    revised_used: int = 0
+    renamed: list[str] = field(default_factory=list)
+
+    def splits(self) -> Counter[str]:
+        return Counter(p.split for p in self.problems)
+
+    def categories(self) -> Counter[str]:
+        return Counter(p.category for p in self.problems)
+
+
+def strip_proof_ending(formal_statement: str) -> str | None:
+    """The statement without its trailing `:=` / `:= by` / `:= by sorry` / `:= sorry`."""
+    match = _PROOF_ENDING.search(formal_statement)
+    if match is None:
+        return None
+    return formal_statement[: match.start()].rstrip()
+
+
+def category_of(row: dict[str, Any]) -> str:
+    """ProofNet rows carry their textbook; miniF2F rows are grouped by name prefix."""
+    book = row.get("book")
+    if isinstance(book, str) and book:
+        return book
+    name = str(row.get("name", ""))
+    for prefix, category in MINIF2F_CATEGORIES:
+        if name.startswith(prefix):
+            return category
+    return "other"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _optional(row: dict[str, Any], key: str) -> str | None:
+    value = row.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise DatasetError(f"field {key!r} must be a string")
+    return value
+
+
+def _required(row: dict[str, Any], key: str) -> str:
+    value = _optional(row, key)
+    if value is None:
+        raise DatasetError(f"missing field {key!r}")
+    return value
+
+
+def _problem(row: dict[str, Any], line: int, key: str, *, revised: bool) -> Problem:
+    split = _required(row, "split")
+    header = row.get("header")
+    if not isinstance(header, str):
+        raise DatasetError("missing field 'header' (a string, may be empty)")
+    use_revised = revised and bool(row.get("revised_formal_statement"))
+    field_name = "revised_formal_statement" if use_revised else "formal_statement"
+    statement = strip_proof_ending(_required(row, field_name))
+    if not statement:
+        raise DatasetError(f"{field_name} does not end with ':=' (or ':= by', 'sorry')")
+    helper = _optional(row, "helper")
+    if helper:
+        header = f"{header.rstrip()}\n\n{helper.strip()}\n"
+    theorem = Theorem(
+        name=key,
+        header=header,
+        statement=statement,
+        informal_statement=_optional(row, "informal_statement"),
+        informal_proof=_optional(row, "informal_proof"),
+        source=_optional(row, "source"),
+    )
+    return Problem(
+        key=key,
+        split=split,
+        category=category_of(row),
+        theorem=theorem,
+        revised=use_revised,
+        line=line,
+    )
+
+
+def _rows(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DatasetError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{path} is not UTF-8 text ({exc.reason})") from exc
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DatasetError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
+        if not isinstance(row, dict):
+            raise DatasetError(f"{path}:{number}: expected a JSON object")
+        yield number, row
+
+
+def load_jsonl(
+    path: Path,
+    *,
+    splits: Sequence[str] = (),
+    revised: bool = False,
+) -> LoadedDataset:
+    """Load every row of `path` (or only those in `splits`).
+
+    Keys are `full_name` when the row has one, else `name`; a key seen again in the
+    file gets `#2`, `#3`, ... (ProofNet reuses exercise names across books), so
+    keys stay the same whichever split is selected.
+    """
+    seen: Counter[str] = Counter()
+    problems: list[Problem] = []
+    renamed: list[str] = []
+    for number, row in _rows(path):
+        base = row.get("full_name") or row.get("name")
+        if not isinstance(base, str) or not base:
+            raise DatasetError(f"{path}:{number}: missing field 'name'")
+        seen[base] += 1
+        key = base if seen[base] == 1 else f"{base}#{seen[base]}"
+        if key != base:
+            renamed.append(key)
+        try:
+            problem = _problem(row, number, key, revised=revised)
+        except DatasetError as exc:
+            raise DatasetError(f"{path}:{number}: {exc}") from exc
+        if not splits or problem.split in splits:
+            problems.append(problem)
+    if not problems:
+        wanted = f" in split {', '.join(splits)}" if splits else ""
+        raise DatasetError(f"{path} has no problems{wanted}")
+    return LoadedDataset(
+        path=path,
+        sha256=sha256_file(path),
+        problems=problems,
+        revised_used=sum(p.revised for p in problems),
+        renamed=renamed,
+    )

@@ -1,0 +1,244 @@
+"""The eval report as one self-contained offline HTML page (inline CSS and SVG, no scripts).
+
+Every string from the run (problem names, reasons, Lean messages, paths) is escaped.
+`graph_links` maps an attempt id to the (relative) address of its exported graph page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+from prover.eval import plots
+from prover.eval.results import ProblemOutcome
+from prover.eval.summary import AXIS_LIMITS, COST_AXES, COST_LABELS, RunSummary, percent
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1200px;
+color:#111;padding:0 1rem}
+h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #ddd}
+.headline{font-size:1.1rem;background:#f1f5f9;padding:.75rem 1rem;border-radius:6px}
+table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.25rem .5rem;
+text-align:left;vertical-align:top}th{background:#f8fafc}td.num{text-align:right}
+.charts{display:flex;flex-wrap:wrap;gap:1rem}.chart{border:1px solid #e5e7eb;border-radius:6px}
+.chart text{font-size:11px;fill:#333}.chart .title{font-size:13px;font-weight:600}
+.chart .small{font-size:10px}.chart .grid{stroke:#eee}.chart .axis{stroke:#666}
+.proved{color:#15803d}.failed{color:#b91c1c}.statement_error{color:#a16207}
+dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{font-weight:600}
+dd{margin:0;word-break:break-all}
+"""
+
+
+def page(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>\n"
+    )
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> str:
+    """`rows` hold HTML already escaped by the caller (cells may carry links)."""
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td class='num'>{cell}</td>" if i in numeric else f"<td>{cell}</td>"
+            for i, cell in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _number(value: float) -> str:
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+
+
+def _when(timestamp: Any) -> str:
+    if not isinstance(timestamp, int | float):
+        return "—"
+    return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def run_facts(summary: RunSummary) -> str:
+    config = summary.config
+    dataset = config.get("dataset", {})
+    lean = config.get("lean", {})
+    facts = [
+        ("run", str(summary.run_id)),
+        ("dataset", str(dataset.get("name", "?"))),
+        ("file", str(dataset.get("path", "?"))),
+        ("file sha256", str(dataset.get("sha256", "?"))),
+        ("split", str(dataset.get("split") or "all")),
+        ("statements", "revised where available" if dataset.get("revised") else "verbatim"),
+        ("written for", str(dataset.get("written_for", "unknown"))),
+        ("strategy", str(config.get("strategy", "?"))),
+        ("budget per problem", summary.budget),
+        ("Lean / Mathlib pin", str(lean.get("pin", "unknown"))),
+        ("REPL command", " ".join(map(str, lean.get("repl_cmd", [])))),
+        ("workers", str(config.get("workers", "?"))),
+        ("command", str(config.get("command", ""))),
+        ("started", _when(config.get("started_at"))),
+        ("ended", _when(config.get("ended_at"))),
+    ]
+    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
+    return f"<dl>{items}</dl>"
+
+
+def pass_rate_charts(summaries: Sequence[tuple[str, RunSummary]]) -> list[str]:
+    """Pass rate reached within each budget axis that the runs actually spent."""
+    charts = []
+    for axis in COST_AXES:
+        series = [plots.Series(label, s.solved_curve(axis)) for label, s in summaries]
+        if axis == "tokens" and not any(x for line in series for x, _ in line.points):
+            continue  # no generator tokens were spent: the curve would say nothing
+        top = max((y for line in series for _, y in line.points), default=0.0)
+        limits = {
+            s.config.get("limits", {}).get(AXIS_LIMITS.get(axis, ""), None) for _, s in summaries
+        }
+        limit = limits.pop() if len(limits) == 1 else None
+        charts.append(
+            plots.step_chart(
+                f"pass rate within a budget of {COST_LABELS[axis]}",
+                f"{COST_LABELS[axis]} per problem",
+                "pass rate (%)",
+                series,
+                y_max=min(100.0, max(10.0, top * 1.15)),
+                limit=float(limit) if isinstance(limit, int | float) else None,
+            )
+        )
+    return charts
+
+
+def category_chart(summaries: Sequence[tuple[str, RunSummary]]) -> str:
+    names = sorted({name for _, s in summaries for name in s.categories})
+    bars = [
+        (
+            name,
+            [
+                100 * (s.categories[name].pass_rate or 0.0) if name in s.categories else 0.0
+                for _, s in summaries
+            ],
+        )
+        for name in names
+    ]
+    return plots.bar_chart(
+        "pass rate per category", bars, [label for label, _ in summaries], y_max=100.0
+    )
+
+
+def cost_histograms(summary: RunSummary) -> list[str]:
+    judged = [r for r in summary.results if r.outcome is not ProblemOutcome.STATEMENT_ERROR]
+    return [
+        plots.histogram(
+            f"cost distribution: {COST_LABELS['wall_s']}",
+            COST_LABELS["wall_s"],
+            [r.spent.wall_s for r in judged],
+        ),
+        plots.histogram(
+            f"cost distribution: {COST_LABELS['lean_calls']}",
+            COST_LABELS["lean_calls"],
+            [float(r.spent.lean_calls) for r in judged],
+        ),
+    ]
+
+
+def render_html(summary: RunSummary, graph_links: Mapping[int, str]) -> str:
+    labelled = [(f"run {summary.run_id}", summary)]
+    categories = table(
+        ["category", "problems", "proved", "statement errors", "pass rate"],
+        [
+            [
+                escape(name),
+                str(t.problems),
+                str(t.proved),
+                str(t.statement_errors),
+                percent(t.pass_rate),
+            ]
+            for name, t in summary.categories.items()
+        ],
+        numeric={1, 2, 3, 4},
+    )
+    costs = table(
+        ["cost per problem", "mean", "median", "p90", "max", "total"],
+        [
+            [
+                escape(COST_LABELS[axis]),
+                *(
+                    _number(v)
+                    for v in (stats.mean, stats.median, stats.p90, stats.max, stats.total)
+                ),
+            ]
+            for axis, stats in summary.costs.items()
+        ],
+        numeric={1, 2, 3, 4, 5},
+    )
+    failures = table(
+        ["failure reason", "problems"],
+        [[escape(reason), str(count)] for reason, count in summary.failure_reasons.items()],
+        numeric={1},
+    )
+    statement_errors = table(
+        ["problem", "category", "Lean said"],
+        [[escape(r.key), escape(r.category), escape(r.detail)] for r in summary.statement_errors],
+        numeric=set(),
+    )
+    problem_rows = []
+    for r in summary.results:
+        link = graph_links.get(r.attempt_id) if r.attempt_id is not None else None
+        graph = (
+            f"<a href='{escape(link, quote=True)}'>attempt {r.attempt_id}</a>"
+            if link
+            else escape(f"attempt {r.attempt_id}" if r.attempt_id else "")
+        )
+        problem_rows.append(
+            [
+                escape(r.key),
+                escape(r.category),
+                f"<span class='{escape(r.outcome.value)}'>{escape(r.outcome.value)}</span>",
+                escape(r.reason or ""),
+                str(r.spent.lean_calls),
+                _number(round(r.spent.lean_s, 2)),
+                str(r.tokens),
+                _number(round(r.spent.wall_s, 2)),
+                graph,
+            ]
+        )
+    problems = table(
+        [
+            "problem",
+            "category",
+            "outcome",
+            "reason",
+            "Lean calls",
+            "Lean s",
+            "tokens",
+            "wall s",
+            "graph",
+        ],
+        problem_rows,
+        numeric={4, 5, 6, 7},
+    )
+    pending = (
+        f"<p>{summary.pending} problem(s) are unfinished; resume the run to finish them.</p>"
+        if summary.pending
+        else ""
+    )
+    charts = [*pass_rate_charts(labelled), *cost_histograms(summary), category_chart(labelled)]
+    body = (
+        f"<h1>Eval run {summary.run_id}</h1>"
+        f"<p class='headline'>{escape(summary.headline())}</p>{pending}"
+        f"{run_facts(summary)}"
+        f"<h2>Plots</h2><div class='charts'>{''.join(charts)}</div>"
+        f"<h2>Per category</h2>{categories}"
+        "<h2>Cost per problem</h2><p>Over the problems whose statement elaborates.</p>"
+        f"{costs}"
+        f"<h2>Failures by reason</h2>{failures}"
+        f"<h2>Statements that no longer elaborate</h2>"
+        f"<p>Not counted as prover failures.</p>{statement_errors}"
+        f"<h2>Problems</h2>{problems}"
+    )
+    return page(f"leanwb eval run {summary.run_id}", body)

@@ -1,0 +1,223 @@
+"""Small inline-SVG charts for the offline HTML report (no JavaScript, no CDN).
+
+Every label passes through `html.escape`; numbers are formatted here, so no
+caller-supplied text reaches the SVG unescaped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+WIDTH = 560
+HEIGHT = 300
+MARGIN_LEFT = 56
+MARGIN_RIGHT = 16
+MARGIN_TOP = 28
+MARGIN_BOTTOM = 44
+PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    points: Sequence[tuple[float, float]]  # (x, y), x ascending
+
+
+def _fmt(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value / 1000:.3g}k"
+    if abs(value) >= 10 or float(value).is_integer():
+        return f"{value:.0f}"
+    return f"{value:.2g}"
+
+
+def _ticks(top: float, count: int = 5, integer: bool = False) -> list[float]:
+    if top <= 0:
+        return [0.0]
+    raw = top / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if integer:
+        step = max(1.0, math.ceil(step))
+    return [i * step for i in range(int(top / step + 1e-9) + 1)]
+
+
+class _Frame:
+    """Plot area, axes and the mapping from data to pixels."""
+
+    def __init__(
+        self,
+        title: str,
+        x_label: str,
+        y_label: str,
+        x_max: float,
+        y_max: float,
+        integer_y: bool = False,
+    ):
+        self.integer_y = integer_y
+        self.x_max = x_max if x_max > 0 else 1.0
+        self.y_max = y_max if y_max > 0 else 1.0
+        self.inner_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
+        self.inner_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+        self.parts: list[str] = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{WIDTH}" '
+            f'height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+            f'aria-label="{escape(title)}">',
+            f'<text x="{WIDTH / 2}" y="16" text-anchor="middle" class="title">'
+            f"{escape(title)}</text>",
+            f'<text x="{MARGIN_LEFT + self.inner_w / 2}" y="{HEIGHT - 6}" '
+            f'text-anchor="middle">{escape(x_label)}</text>',
+            f'<text x="14" y="{MARGIN_TOP + self.inner_h / 2}" text-anchor="middle" '
+            f'transform="rotate(-90 14 {MARGIN_TOP + self.inner_h / 2})">{escape(y_label)}</text>',
+        ]
+
+    def x(self, value: float) -> float:
+        return MARGIN_LEFT + self.inner_w * value / self.x_max
+
+    def y(self, value: float) -> float:
+        return MARGIN_TOP + self.inner_h * (1 - value / self.y_max)
+
+    def axes(self, x_ticks: bool = True) -> None:
+        bottom = MARGIN_TOP + self.inner_h
+        for tick in _ticks(self.y_max, integer=self.integer_y):
+            y = self.y(tick)
+            self.parts.append(
+                f'<line x1="{MARGIN_LEFT}" y1="{y:.1f}" x2="{MARGIN_LEFT + self.inner_w}" '
+                f'y2="{y:.1f}" class="grid"/>'
+                f'<text x="{MARGIN_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_fmt(tick)}</text>'
+            )
+        if x_ticks:
+            for tick in _ticks(self.x_max):
+                x = self.x(tick)
+                self.parts.append(
+                    f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle">{_fmt(tick)}</text>'
+                )
+        self.parts.append(
+            f'<line x1="{MARGIN_LEFT}" y1="{bottom}" x2="{MARGIN_LEFT + self.inner_w}" '
+            f'y2="{bottom}" class="axis"/>'
+            f'<line x1="{MARGIN_LEFT}" y1="{MARGIN_TOP}" x2="{MARGIN_LEFT}" y2="{bottom}" '
+            f'class="axis"/>'
+        )
+
+    def close(self) -> str:
+        self.parts.append("</svg>")
+        return "".join(self.parts)
+
+
+def empty_chart(title: str, message: str) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{WIDTH}" height="80" '
+        f'viewBox="0 0 {WIDTH} 80" role="img" aria-label="{escape(title)}">'
+        f'<text x="{WIDTH / 2}" y="16" text-anchor="middle" class="title">{escape(title)}</text>'
+        f'<text x="{WIDTH / 2}" y="50" text-anchor="middle">{escape(message)}</text></svg>'
+    )
+
+
+def step_chart(
+    title: str,
+    x_label: str,
+    y_label: str,
+    series: Sequence[Series],
+    y_max: float,
+    limit: float | None = None,
+) -> str:
+    """Cumulative step lines, e.g. pass rate reached within a budget of x.
+
+    `limit`, when given, is drawn as a dashed vertical line (the run's budget).
+    """
+    if not any(s.points for s in series):
+        return empty_chart(title, "no data")
+    x_max = max([*(p[0] for s in series for p in s.points), limit or 0.0]) * 1.05
+    frame = _Frame(title, x_label, y_label, x_max, y_max)
+    frame.axes()
+    if limit is not None:
+        x = frame.x(limit)
+        frame.parts.append(
+            f'<line x1="{x:.1f}" y1="{MARGIN_TOP}" x2="{x:.1f}" y2="{frame.y(0):.1f}" '
+            f'stroke="#6b7280" stroke-dasharray="4 3"/><text x="{x - 4:.1f}" '
+            f'y="{MARGIN_TOP + 10}" text-anchor="end" class="small">budget {_fmt(limit)}</text>'
+        )
+    for index, line in enumerate(series):
+        color = PALETTE[index % len(PALETTE)]
+        coords = [(frame.x(0), frame.y(0))]
+        previous_y = 0.0
+        for x, y in line.points:
+            coords.append((frame.x(x), frame.y(previous_y)))
+            coords.append((frame.x(x), frame.y(y)))
+            previous_y = y
+        coords.append((frame.x(x_max), frame.y(previous_y)))
+        path = " ".join(f"{cx:.1f},{cy:.1f}" for cx, cy in coords)
+        frame.parts.append(
+            f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{path}">'
+            f"<title>{escape(line.label)}</title></polyline>"
+        )
+        legend_y = MARGIN_TOP + 14 + 16 * index
+        frame.parts.append(
+            f'<rect x="{MARGIN_LEFT + 10}" y="{legend_y - 9}" width="12" height="3" '
+            f'fill="{color}"/><text x="{MARGIN_LEFT + 28}" y="{legend_y}">'
+            f"{escape(line.label)}</text>"
+        )
+    return frame.close()
+
+
+def histogram(title: str, x_label: str, values: Sequence[float], bins: int = 12) -> str:
+    """Counts of `values` in equal-width bins from 0 to their maximum."""
+    if not values:
+        return empty_chart(title, "no data")
+    top = max(values)
+    width = top / bins if top > 0 else 1.0
+    counts = [0] * bins
+    for value in values:
+        counts[min(bins - 1, int(value / width))] += 1
+    frame = _Frame(title, x_label, "problems", width * bins, max(counts), integer_y=True)
+    frame.axes()
+    for index, count in enumerate(counts):
+        left, right = frame.x(index * width), frame.x((index + 1) * width)
+        top_px = frame.y(count)
+        frame.parts.append(
+            f'<rect x="{left + 1:.1f}" y="{top_px:.1f}" width="{max(0.0, right - left - 2):.1f}" '
+            f'height="{frame.y(0) - top_px:.1f}" fill="{PALETTE[0]}">'
+            f"<title>{_fmt(index * width)}–{_fmt((index + 1) * width)}: {count}</title></rect>"
+        )
+    return frame.close()
+
+
+def bar_chart(
+    title: str, bars: Sequence[tuple[str, Sequence[float]]], series: Sequence[str], y_max: float
+) -> str:
+    """Grouped vertical bars: one group per label, one bar per series (e.g. one per run)."""
+    if not bars:
+        return empty_chart(title, "no data")
+    frame = _Frame(title, "", "pass rate (%)", float(len(bars)), y_max)
+    frame.axes(x_ticks=False)
+    group_w = frame.inner_w / len(bars)
+    bar_w = group_w * 0.8 / max(1, len(series))
+    for group, (label, values) in enumerate(bars):
+        left = MARGIN_LEFT + group * group_w + group_w * 0.1
+        for index, value in enumerate(values):
+            top_px = frame.y(value)
+            frame.parts.append(
+                f'<rect x="{left + index * bar_w:.1f}" y="{top_px:.1f}" width="{bar_w:.1f}" '
+                f'height="{frame.y(0) - top_px:.1f}" fill="{PALETTE[index % len(PALETTE)]}">'
+                f"<title>{escape(label)} · {escape(series[index])}: {value:.1f}</title></rect>"
+            )
+        center = left + group_w * 0.4
+        base = MARGIN_TOP + frame.inner_h + 12
+        frame.parts.append(
+            f'<text x="{center:.1f}" y="{base}" text-anchor="end" class="small" '
+            f'transform="rotate(-30 {center:.1f} {base})">{escape(label)}</text>'
+        )
+    if len(series) > 1:
+        for index, name in enumerate(series):
+            legend_y = MARGIN_TOP + 14 + 16 * index
+            frame.parts.append(
+                f'<rect x="{WIDTH - 150}" y="{legend_y - 9}" width="10" height="10" '
+                f'fill="{PALETTE[index % len(PALETTE)]}"/><text x="{WIDTH - 136}" '
+                f'y="{legend_y}">{escape(name)}</text>'
+            )
+    return frame.close()

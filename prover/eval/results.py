@@ -1,0 +1,228 @@
+"""The problems of an eval run and their final results, in the run's database.
+
+`eval_problems` holds one row per (run, problem), written when the run starts. A
+row is `pending` until a worker commits its final result; the commit is a single
+guarded UPDATE (`... WHERE status = 'pending'`), so however many workers or
+resumed runs race on a problem, exactly one final result lands and the others are
+told they lost. Resume redoes the rows still pending.
+
+The table lives beside the provenance tables (same SQLite file, same engine) and
+links each result to the attempt whose graph explains it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    select,
+    update,
+)
+
+from prover.budget import Spent
+from prover.eval.datasets import Problem
+from prover.graph.engine import writer
+from prover.graph.models import Attempt, Run
+
+metadata = MetaData()
+
+eval_problems = Table(
+    "eval_problems",
+    metadata,
+    Column("run_id", Integer, ForeignKey(Run.__table__.c.id), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("split", String(32), nullable=False),
+    Column("category", String(64), nullable=False),
+    Column("problem", JSON, nullable=False),
+    Column("status", String(8), nullable=False, default="pending"),
+    Column("outcome", String(16)),
+    Column("reason", Text),
+    Column("detail", Text),
+    Column("attempt_id", Integer, ForeignKey(Attempt.__table__.c.id)),
+    Column("lean_calls", Integer),
+    Column("lean_s", Float),
+    Column("generator_calls", Integer),
+    Column("tokens_in", Integer),
+    Column("tokens_out", Integer),
+    Column("expansions", Integer),
+    Column("wall_s", Float),
+    Column("worker", String(64)),
+    Column("finished_at", Float),
+)
+
+PENDING = "pending"
+FINAL = "final"
+
+
+class ProblemOutcome(StrEnum):
+    PROVED = "proved"
+    FAILED = "failed"  # the prover did not prove it within budget (or was refused by the gate)
+    STATEMENT_ERROR = "statement_error"  # no longer elaborates: not the prover's fault
+
+
+@dataclass(frozen=True)
+class ProblemResult:
+    """The final result of one problem, as committed and as reported."""
+
+    key: str
+    split: str
+    category: str
+    outcome: ProblemOutcome
+    reason: str | None
+    detail: str
+    attempt_id: int | None
+    spent: Spent
+    worker: str
+    position: int = 0
+    finished_at: float = 0.0
+
+    @property
+    def tokens(self) -> int:
+        return self.spent.tokens_in + self.spent.tokens_out
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the table if missing (after the provenance schema, which it references)."""
+    with writer(engine).begin() as conn:
+        eval_problems.create(conn, checkfirst=True)
+
+
+def register_problems(engine: Engine, run_id: int, problems: Sequence[Problem]) -> None:
+    rows = [
+        {
+            "run_id": run_id,
+            "key": p.key,
+            "position": i,
+            "split": p.split,
+            "category": p.category,
+            "problem": p.as_dict(),
+            "status": PENDING,
+        }
+        for i, p in enumerate(problems)
+    ]
+    with writer(engine).begin() as conn:
+        conn.execute(eval_problems.insert(), rows)
+
+
+def pending_problems(engine: Engine, run_id: int) -> list[Problem]:
+    query = (
+        select(eval_problems.c.problem)
+        .where(eval_problems.c.run_id == run_id, eval_problems.c.status == PENDING)
+        .order_by(eval_problems.c.position)
+    )
+    with engine.connect() as conn:
+        return [Problem.from_dict(row.problem) for row in conn.execute(query)]
+
+
+def commit_result(engine: Engine, run_id: int, result: ProblemResult) -> bool:
+    """Record `result` as the problem's final result; False if one was already recorded."""
+    spent = result.spent
+    statement = (
+        update(eval_problems)
+        .where(
+            eval_problems.c.run_id == run_id,
+            eval_problems.c.key == result.key,
+            eval_problems.c.status == PENDING,
+        )
+        .values(
+            status=FINAL,
+            outcome=result.outcome.value,
+            reason=result.reason,
+            detail=result.detail,
+            attempt_id=result.attempt_id,
+            lean_calls=spent.lean_calls,
+            lean_s=spent.lean_s,
+            generator_calls=spent.generator_calls,
+            tokens_in=spent.tokens_in,
+            tokens_out=spent.tokens_out,
+            expansions=spent.expansions,
+            wall_s=spent.wall_s,
+            worker=result.worker,
+            finished_at=time.time(),
+        )
+    )
+    with writer(engine).begin() as conn:
+        return conn.execute(statement).rowcount == 1
+
+
+def _result(row: Any) -> ProblemResult:
+    return ProblemResult(
+        key=row.key,
+        split=row.split,
+        category=row.category,
+        outcome=ProblemOutcome(row.outcome),
+        reason=row.reason,
+        detail=row.detail or "",
+        attempt_id=row.attempt_id,
+        spent=Spent(
+            lean_calls=row.lean_calls or 0,
+            lean_s=row.lean_s or 0.0,
+            generator_calls=row.generator_calls or 0,
+            tokens_in=row.tokens_in or 0,
+            tokens_out=row.tokens_out or 0,
+            expansions=row.expansions or 0,
+            wall_s=row.wall_s or 0.0,
+        ),
+        worker=row.worker or "",
+        position=row.position,
+        finished_at=row.finished_at or 0.0,
+    )
+
+
+def final_results(engine: Engine, run_id: int) -> list[ProblemResult]:
+    query = (
+        select(eval_problems)
+        .where(eval_problems.c.run_id == run_id, eval_problems.c.status == FINAL)
+        .order_by(eval_problems.c.position)
+    )
+    with engine.connect() as conn:
+        return [_result(row) for row in conn.execute(query)]
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    total: int
+    done: int
+    proved: int
+    statement_errors: int
+    lean_calls: int
+    tokens: int
+
+
+def run_counts(engine: Engine, run_id: int) -> RunCounts:
+    """Totals for a progress line, in one cheap query."""
+    c = eval_problems.c
+    final = c.status == FINAL
+    query = select(
+        func.count(),
+        func.count().filter(final),
+        func.count().filter(c.outcome == ProblemOutcome.PROVED.value),
+        func.count().filter(c.outcome == ProblemOutcome.STATEMENT_ERROR.value),
+        func.coalesce(func.sum(c.lean_calls), 0),
+        func.coalesce(func.sum(c.tokens_in + c.tokens_out), 0),
+    ).where(c.run_id == run_id)
+    with engine.connect() as conn:
+        row = conn.execute(query).one()
+    return RunCounts(*(int(v) for v in row))
+
+
+def eval_run_ids(engine: Engine) -> list[int]:
+    query = select(eval_problems.c.run_id).distinct().order_by(eval_problems.c.run_id)
+    with engine.connect() as conn:
+        return [int(r) for r in conn.execute(query).scalars()]

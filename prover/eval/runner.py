@@ -1,0 +1,124 @@
+"""Local workers: `spawn`ed processes, each a `ProblemSolver` fed from a shared queue.
+
+Workers commit every final result to the database themselves, then report it on
+a result queue so the parent can show progress. A worker whose parent has died
+(the run was killed) stops before its next problem, so a resumed run never races
+with leftovers of the old one; even if it did, `commit_result` keeps one result.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from prover.eval.datasets import Problem
+from prover.eval.results import ProblemResult
+from prover.eval.solver import EvalJob, ProblemSolver
+
+POLL_S = 0.5
+JOIN_S = 10.0
+
+ResultCallback = Callable[[ProblemResult], None]
+
+
+class EvalError(RuntimeError):
+    """The run cannot go on (a worker could not start, the cluster is unreachable, ...)."""
+
+
+@dataclass(frozen=True)
+class WorkerMessage:
+    kind: str  # "result" | "duplicate" | "error"
+    worker: str
+    result: ProblemResult | None = None
+    text: str = ""
+
+
+def worker_main(
+    job: EvalJob, name: str, tasks: Any, results: Any, parent_pid: int
+) -> None:  # pragma: no cover - runs in a spawned process; exercised by the runner tests
+    try:
+        solver = ProblemSolver(job, name)
+    except Exception as exc:
+        results.put(WorkerMessage("error", name, text=f"{type(exc).__name__}: {exc}"))
+        return
+    try:
+        while os.getppid() == parent_pid:
+            try:
+                problem: Problem | None = tasks.get(timeout=POLL_S)
+            except queue.Empty:
+                continue
+            if problem is None:
+                return
+            result = solver.solve(problem)
+            if result is None:
+                results.put(WorkerMessage("duplicate", name, text=problem.key))
+            else:
+                results.put(WorkerMessage("result", name, result=result))
+    except Exception:
+        results.put(WorkerMessage("error", name, text=traceback.format_exc(limit=5)))
+    finally:
+        solver.close()
+
+
+def run_local(
+    job: EvalJob, problems: Sequence[Problem], workers: int, on_result: ResultCallback
+) -> int:
+    """Prove `problems` with `workers` processes; returns how many got a final result here."""
+    context = multiprocessing.get_context("spawn")
+    tasks = context.Queue()
+    results = context.Queue()
+    for problem in problems:
+        tasks.put(problem)
+    count = min(workers, len(problems))
+    for _ in range(count):
+        tasks.put(None)
+    processes: list[BaseProcess] = [
+        context.Process(
+            target=worker_main,
+            args=(job, f"w{i}", tasks, results, os.getpid()),
+            name=f"leanwb-eval-w{i}",
+            daemon=True,
+        )
+        for i in range(count)
+    ]
+    for process in processes:
+        process.start()
+    finished = 0
+    remaining = len(problems)
+    graceful = False
+    try:
+        while remaining:
+            try:
+                message: WorkerMessage = results.get(timeout=POLL_S)
+            except queue.Empty:
+                if not any(p.is_alive() for p in processes):
+                    break  # every worker is gone; what is left stays pending for --resume
+                continue
+            if message.kind == "error":
+                raise EvalError(f"worker {message.worker} failed: {message.text}")
+            remaining -= 1
+            if message.result is not None:
+                finished += 1
+                on_result(message.result)
+        graceful = True
+    finally:
+        _stop(processes, graceful)
+        tasks.cancel_join_thread()
+        results.cancel_join_thread()
+    return finished
+
+
+def _stop(processes: Sequence[BaseProcess], graceful: bool) -> None:
+    """Let workers finish after their sentinel; on an error or Ctrl-C stop them at once."""
+    for process in processes:
+        if graceful:
+            process.join(timeout=JOIN_S)
+        if process.is_alive():
+            process.terminate()
+            process.join(timeout=JOIN_S)

@@ -1,0 +1,119 @@
+"""`ProblemSolver`: proves the problems of one eval run inside one worker process.
+
+Each solver owns its Lean pool, generator and its own `Store` on the run's SQLite
+file. For every problem it opens an attempt, checks that the statement still
+elaborates, runs the strategy through the soundness gate, closes the attempt and
+commits the problem's final result, in that order, so a worker killed at any point
+leaves either no final result (the problem is redone on resume) or exactly one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from prover.attempt import ProofContext, Strategy, prove, statement_node
+from prover.budget import Spent
+from prover.config import Settings
+from prover.eval.datasets import Problem
+from prover.eval.results import ProblemOutcome, ProblemResult, commit_result, ensure_schema
+from prover.graph.store import Store
+from prover.session import SessionOptions, open_session
+from prover.types import CallStatus, StartResult, Verdict, VerdictKind
+
+STATEMENT_ERROR = "statement_error"
+INTERNAL_ERROR = "internal_error"
+
+
+@dataclass(frozen=True)
+class EvalJob:
+    """Everything a worker needs to take part in a run; picklable, sent to each worker.
+
+    `session` carries the per-problem budget, the generator and the seed.
+    """
+
+    settings: Settings
+    run_id: int
+    strategy: str
+    session: SessionOptions
+    strategy_options: dict[str, Any] = field(default_factory=dict)
+
+
+def build_strategy(name: str, options: dict[str, Any]) -> Strategy:
+    from prover.strategies import STRATEGIES, make_strategy
+
+    if name == "auto" and "auto" not in STRATEGIES:
+        from prover.eval.portfolio import Portfolio
+
+        return Portfolio(**options)
+    return make_strategy(name, **options)
+
+
+def classify_start(start: StartResult) -> tuple[ProblemOutcome, str, str] | None:
+    """None if the theorem opened; else its outcome, reason and Lean's first words.
+
+    Lean answering with errors means the statement (or its header) no longer
+    elaborates under the pinned Mathlib: not the prover's failure. A timeout or a
+    crash says nothing about the statement and counts as a failure with its reason.
+    """
+    if start.state is not None:
+        return None
+    check = start.check
+    if check.status is CallStatus.OK and check.errors:
+        return ProblemOutcome.STATEMENT_ERROR, STATEMENT_ERROR, check.errors[0].text[:500]
+    detail = check.error or (check.errors[0].text if check.errors else check.status.value)
+    return ProblemOutcome.FAILED, f"start_{check.status.value}", detail[:500]
+
+
+class ProblemSolver:
+    def __init__(self, job: EvalJob, worker: str) -> None:
+        self.job = job
+        self.worker = worker
+        self.store = Store(job.settings.db_path)
+        ensure_schema(self.store.engine)
+        self.session = open_session(job.settings, job.session)
+        self.strategy = build_strategy(job.strategy, job.strategy_options)
+
+    def close(self) -> None:
+        self.session.close()
+        self.store.close()
+
+    def solve(self, problem: Problem) -> ProblemResult | None:
+        """Prove `problem` and commit its final result; None if it already had one."""
+        theorem = problem.theorem
+        recorder = self.store.begin_attempt(self.job.run_id, theorem, self.strategy.name)
+        ctx = self.session.context(recorder)
+        recorder.event("eval_problem", problem.key, {"worker": self.worker, "pid": os.getpid()})
+        outcome, verdict, spent = self._prove(problem, ctx)
+        self.store.finish_attempt(recorder.attempt_id, verdict, spent)
+        result = ProblemResult(
+            key=problem.key,
+            split=problem.split,
+            category=problem.category,
+            outcome=outcome,
+            reason=None if outcome is ProblemOutcome.PROVED else verdict.reason,
+            detail=verdict.detail,
+            attempt_id=recorder.attempt_id,
+            spent=spent,
+            worker=self.worker,
+        )
+        return result if commit_result(self.store.engine, self.job.run_id, result) else None
+
+    def _prove(self, problem: Problem, ctx: ProofContext) -> tuple[ProblemOutcome, Verdict, Spent]:
+        try:
+            failed_start = classify_start(ctx.start(problem.theorem))
+            if failed_start is not None:
+                outcome, reason, detail = failed_start
+                statement_node(problem.theorem, ctx.recorder)
+                ctx.recorder.event(reason, detail)
+                verdict = Verdict(VerdictKind.FAILED, reason=reason, detail=detail)
+                return outcome, verdict, ctx.budget.finish()
+            result = prove(problem.theorem, self.strategy, ctx)
+        except Exception as exc:  # a bug in a strategy must not take the batch down
+            detail = f"{type(exc).__name__}: {exc}"[:500]
+            ctx.recorder.event(INTERNAL_ERROR, detail)
+            verdict = Verdict(VerdictKind.FAILED, reason=INTERNAL_ERROR, detail=detail)
+            return ProblemOutcome.FAILED, verdict, ctx.budget.finish()
+        outcome = ProblemOutcome.PROVED if result.verdict.proved else ProblemOutcome.FAILED
+        return outcome, result.verdict, result.spent

@@ -1,0 +1,101 @@
+"""The text-completion interface shared by tactic generators, drafters and sketchers.
+
+A prompt is either plain text (a completion prompt) or a list of chat messages
+(`{"role": "system" | "user" | "assistant", "content": ...}`). Every backend returns
+`Completion`s and keeps a cumulative `usage`.
+
+Token accounting: a request's prompt tokens are charged to the first completion it
+returned and completion tokens to the completion that produced them, so summing
+`tokens_in`/`tokens_out` over what `complete` returned gives exactly what was added to
+`usage`. Where a backend had to guess a count (the server sent no `usage`), the
+completion says `tokens_estimated=True`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from prover.types import Usage
+
+ChatMessage = Mapping[str, str]
+Prompt = str | Sequence[ChatMessage]
+
+CHARS_PER_TOKEN = 4  # the usual rule of thumb for English and code with BPE vocabularies
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One sampled continuation. `logprob` is its total log-probability, when known."""
+
+    text: str
+    logprob: float | None
+    tokens_in: int
+    tokens_out: int
+    tokens_estimated: bool = False
+    finish_reason: str | None = None
+
+
+class GenerationError(RuntimeError):
+    """A backend could not produce completions (server down, refused, out of retries)."""
+
+
+class LanguageModel(Protocol):
+    name: str  # the spec it was made from, e.g. "openai:gpt-4o-mini"
+    model: str  # the model id as the backend knows it
+    usage: Usage
+    settings: tuple[tuple[str, Any], ...]  # backend settings worth recording as provenance
+
+    def complete(
+        self,
+        prompt: Prompt,
+        *,
+        n: int = 1,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        stop: Sequence[str] = (),
+    ) -> list[Completion]:
+        """`n` completions of `prompt`. Raises `GenerationError` when none can be had."""
+        ...
+
+    def complete_batch(
+        self,
+        prompts: Sequence[Prompt],
+        *,
+        n: int = 1,
+        max_tokens: int = 256,
+        temperature: float = 0.0,
+        stop: Sequence[str] = (),
+    ) -> list[list[Completion]]:
+        """`complete` for several prompts, batched where the backend can."""
+        ...
+
+
+def prompt_text(prompt: Prompt) -> str:
+    """The prompt as one string: itself, or the messages as canonical JSON (for hashing)."""
+    if isinstance(prompt, str):
+        return prompt
+    return json.dumps([dict(m) for m in prompt], ensure_ascii=False, sort_keys=True)
+
+
+def estimate_tokens(text: str) -> int:
+    return math.ceil(len(text) / CHARS_PER_TOKEN) if text else 0
+
+
+def render_chatml(messages: Sequence[ChatMessage]) -> str:
+    """ChatML (`<|im_start|>role\\n…<|im_end|>`), ending with an open assistant turn.
+
+    The rendering InternLM's own proof-search script uses for InternLM2.5-StepProver
+    (InternLM/InternLM-Math, minif2f/proofsearch_internLM2.5-StepProver.py).
+    """
+    turns = [f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages]
+    return "".join(turns) + "<|im_start|>assistant\n"
+
+
+def cut_at_stop(text: str, stop: Sequence[str]) -> str:
+    """`text` up to the first stop string (the stop string itself excluded)."""
+    cut = min((i for s in stop if s and (i := text.find(s)) >= 0), default=len(text))
+    return text[:cut]

@@ -1,0 +1,121 @@
+"""Routes through a provenance graph: how the statement led to a node.
+
+An edge may join several inputs, so a route is a small sub-DAG (a hyperpath): the
+edge chosen for each node needs all of its parents routed too. The cheapest routes
+of all nodes come from one pass of Knuth's generalisation of Dijkstra's algorithm
+to such graphs, with cost(child) = 1 + the sum of its parents' costs.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+from prover.graph.queries import Graph
+from prover.protocols import EdgeKind, NodeStatus
+
+
+@dataclass(frozen=True)
+class Derivations:
+    """For each node reachable from the roots: its cheapest incoming edge and that cost."""
+
+    best_edge: dict[int, int]
+    cost: dict[int, int]
+
+
+@dataclass(frozen=True)
+class Route:
+    """Node and edge ids from the statement to a target, parents before children."""
+
+    nodes: tuple[int, ...] = ()
+    edges: tuple[int, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.nodes)
+
+
+def derivations(graph: Graph) -> Derivations:
+    cost = dict.fromkeys(graph.roots, 0)
+    best: dict[int, int] = {}
+    waiting = {
+        edge.id: len(set(edge.parents))
+        for edge in graph.edges.values()
+        if edge.child is not None and edge.child not in graph.roots
+    }
+    heap = [(0, root) for root in graph.roots]
+    settled: set[int] = set()
+    while heap:
+        _, node = heapq.heappop(heap)
+        if node in settled:
+            continue
+        settled.add(node)
+        for edge_id in graph.edges_out_of.get(node, ()):
+            if edge_id not in waiting:
+                continue
+            waiting[edge_id] -= 1
+            if waiting[edge_id]:
+                continue
+            edge = graph.edges[edge_id]
+            child = edge.child
+            assert child is not None
+            candidate = 1 + sum(cost[p] for p in set(edge.parents))
+            if child not in settled and candidate < cost.get(child, candidate + 1):
+                cost[child] = candidate
+                best[child] = edge_id
+                heapq.heappush(heap, (candidate, child))
+    return Derivations(best_edge=best, cost=cost)
+
+
+def route_to(graph: Graph, found: Derivations, target: int) -> Route:
+    """The cheapest route from the roots to `target` (only `target` when none reaches it)."""
+    order: list[int] = []
+    edges: list[int] = []
+    seen: set[int] = set()
+    # Iterative post-order over the chosen edges, so parents come before children.
+    stack: list[tuple[int, bool]] = [(target, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            edge_id = found.best_edge.get(node)
+            if edge_id is not None:
+                edges.append(edge_id)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        edge_id = found.best_edge.get(node)
+        if edge_id is not None:
+            for parent in reversed(graph.edges[edge_id].parents):
+                if parent not in seen:
+                    stack.append((parent, False))
+    return Route(nodes=tuple(order), edges=tuple(edges))
+
+
+def proof_target(graph: Graph, found: Derivations) -> int | None:
+    """The solved proof text a VERIFY edge produced: the attempt's checked proof if it is
+    among them, else the one with the cheapest route."""
+    verified = {
+        edge.child
+        for edge in graph.edges.values()
+        if edge.kind is EdgeKind.VERIFY
+        and edge.child is not None
+        and graph.nodes[edge.child].status == NodeStatus.SOLVED.value
+        and edge.child in found.cost
+    }
+    if not verified:
+        return None
+    attempt = graph.attempt
+    if attempt.proof is not None:
+        checked = attempt.theorem.with_proof(attempt.proof)
+        matching = {n for n in verified if graph.nodes[n].text == checked}
+        verified = matching or verified
+    return min(verified, key=lambda n: (found.cost[n], n))
+
+
+def proof_path(graph: Graph, found: Derivations | None = None) -> Route:
+    """The route from the statement to the verified proof; empty when there is none."""
+    found = found or derivations(graph)
+    target = proof_target(graph, found)
+    return route_to(graph, found, target) if target is not None else Route()

@@ -1,0 +1,273 @@
+"""`leanwb doctor`: can this machine prove? Each finding says what is wrong and how to fix it.
+
+Findings: the Lean toolchain (elan, lake, the pinned toolchain), Mathlib's build,
+the REPL (its binary, and a one-command probe that it speaks the protocol), the
+Python dependencies, the configured models and the database. With a custom REPL
+command (`--repl-cmd`, `LEANWB_REPL_CMD` or the config file) the probe decides
+alone: the toolchain and Mathlib of lean_project/ are then not required.
+
+Nothing here changes the machine: no download, no build, no database created.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import shlex
+import sqlite3
+import time
+import tomllib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from prover.config import REPL_BINARY, Settings, default_repl_cmd
+from prover.lean.process import LeanUnavailableError, ReplProcess
+from prover.lean.protocol import check_result
+from prover.lean.setup import SetupError, elan_home, find_tool, pinned_toolchain, toolchain_dir
+from prover.types import CallStatus
+
+PROBE_COMMAND = "example : True := trivial"
+PROBE_TIMEOUT_S = 120.0
+MATHLIB_OLEAN = Path(".lake/packages/mathlib/.lake/build/lib/lean/Mathlib.olean")
+SETUP_FIX = (
+    "run `leanwb setup` (it installs elan and the pinned toolchain, fetches Mathlib's build "
+    "cache and builds the REPL), or point LEANWB_REPL_CMD at a working Lean REPL"
+)
+# (import name, distribution name, needed to prove): the rest serve retrieval and models.
+PYTHON_MODULES = (
+    ("sqlalchemy", "sqlalchemy", True),
+    ("typer", "typer", True),
+    ("rich", "rich", True),
+    ("pexpect", "pexpect", True),
+    ("platformdirs", "platformdirs", True),
+    ("psutil", "psutil", True),
+    ("numpy", "numpy", False),
+    ("faiss", "faiss-cpu", False),
+    ("torch", "torch", False),
+    ("transformers", "transformers", False),
+    ("sentence_transformers", "sentence-transformers", False),
+    ("ray", "ray", False),
+)
+MODEL_SECTIONS = ("model", "models", "generator", "generators")
+
+
+@dataclass(frozen=True)
+class Finding:
+    name: str
+    ok: bool
+    required: bool
+    detail: str
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+
+    @property
+    def ready(self) -> bool:
+        """True when proving can work: every required finding is fine."""
+        return all(f.ok for f in self.findings if f.required)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ready": self.ready, "checks": [asdict(f) for f in self.findings]}
+
+
+def uses_custom_repl(settings: Settings) -> bool:
+    return settings.lean.repl_cmd != default_repl_cmd(settings.lean.project_dir)
+
+
+def _toolchain(settings: Settings, custom: bool) -> Finding:
+    project = settings.lean.project_dir
+    elan, lake = find_tool("elan"), find_tool("lake")
+    try:
+        pinned: str | None = pinned_toolchain(project)
+    except SetupError:
+        pinned = None
+    required = not custom
+    if lake is None:
+        return Finding(
+            "toolchain",
+            False,
+            required,
+            "Lean is not installed: neither `elan` nor `lake` is on PATH or in "
+            f"{elan_home() / 'bin'}"
+            + (" (not needed: a custom REPL is configured)" if custom else ""),
+            SETUP_FIX,
+        )
+    where = f"lake at {lake}" + (f", elan at {elan}" if elan else "")
+    if pinned is None:
+        return Finding(
+            "toolchain",
+            False,
+            required,
+            f"{where}, but {project} has no lean-toolchain file",
+            "set LEANWB_LEAN_PROJECT to the workbench's lean_project folder",
+        )
+    if elan is not None and not toolchain_dir(pinned).is_dir():
+        return Finding(
+            "toolchain",
+            False,
+            required,
+            f"{where}, but the pinned toolchain {pinned} is not installed",
+            SETUP_FIX,
+        )
+    on_path = (
+        ""
+        if os.path.dirname(str(lake)) in os.environ.get("PATH", "").split(os.pathsep)
+        else (" (not on PATH: run `source ~/.elan/env` so `lake env` can start the REPL)")
+    )
+    return Finding("toolchain", True, required, f"{where}; pinned {pinned}{on_path}")
+
+
+def _mathlib(settings: Settings, custom: bool) -> Finding:
+    if custom:
+        return Finding(
+            "mathlib", True, False, "not required: the custom REPL brings its own environment"
+        )
+    olean = settings.lean.project_dir / MATHLIB_OLEAN
+    if olean.is_file():
+        return Finding("mathlib", True, True, f"built ({olean})")
+    return Finding(
+        "mathlib", False, True, f"Mathlib's build is missing ({olean} does not exist)", SETUP_FIX
+    )
+
+
+def probe_repl(argv: tuple[str, ...], cwd: Path | None, timeout: float) -> tuple[bool, str]:
+    """Start the REPL, send one tiny command, and say whether it answered as a REPL does."""
+    process = ReplProcess(argv, cwd=cwd)
+    started = time.monotonic()
+    try:
+        result = check_result(process.request({"cmd": PROBE_COMMAND}, timeout))
+    except LeanUnavailableError as exc:
+        return False, str(exc)
+    finally:
+        process.stop()
+    elapsed = time.monotonic() - started
+    if result.status is not CallStatus.OK:
+        return False, f"it did not answer `{PROBE_COMMAND}` ({result.status.value}: {result.error})"
+    if result.errors:
+        return False, f"it answered `{PROBE_COMMAND}` with an error: {result.errors[0].text}"
+    return True, f"speaks the REPL protocol (answered `{PROBE_COMMAND}` in {elapsed:.1f} s)"
+
+
+def _repl(settings: Settings, custom: bool, probe_timeout: float) -> Finding:
+    lean = settings.lean
+    command = shlex.join(lean.repl_cmd)
+    cwd = lean.project_dir if lean.project_dir.is_dir() else None
+    if not custom:
+        binary = lean.project_dir / REPL_BINARY
+        if not binary.is_file():
+            return Finding(
+                "repl", False, True, f"the REPL is not built ({binary} is missing)", SETUP_FIX
+            )
+        if find_tool("lake") is None:
+            return Finding(
+                "repl", False, True, f"built at {binary}, but `lake` is missing", SETUP_FIX
+            )
+    ok, detail = probe_repl(lean.repl_cmd, cwd, probe_timeout)
+    fix = (
+        None
+        if ok
+        else (
+            "check the command (it must start a REPL reading JSON on stdin)"
+            if custom
+            else SETUP_FIX
+        )
+    )
+    return Finding("repl", ok, True, f"`{command}`: {detail}", fix)
+
+
+def _python() -> Finding:
+    missing_required: list[str] = []
+    missing_optional: list[str] = []
+    found: list[str] = []
+    for module, distribution, needed in PYTHON_MODULES:
+        if importlib.util.find_spec(module) is None:
+            (missing_required if needed else missing_optional).append(distribution)
+            continue
+        try:
+            found.append(f"{distribution} {importlib.metadata.version(distribution)}")
+        except importlib.metadata.PackageNotFoundError:
+            found.append(distribution)
+    detail = ", ".join(found)
+    if missing_optional:
+        detail += f"; missing (retrieval and models only): {', '.join(missing_optional)}"
+    if missing_required:
+        return Finding(
+            "python",
+            False,
+            True,
+            f"missing: {', '.join(missing_required)}",
+            "reinstall the package: pip install -e . (or pip install lean-workbench)",
+        )
+    return Finding("python", True, True, detail)
+
+
+def _models(settings: Settings) -> Finding:
+    if settings.config_file is None:
+        return Finding(
+            "models",
+            True,
+            False,
+            "no config file: proving uses the built-in heuristic generator only",
+        )
+    try:
+        data = tomllib.loads(settings.config_file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        return Finding("models", False, False, f"cannot read {settings.config_file}: {exc}")
+    sections = [name for name in MODEL_SECTIONS if name in data]
+    if not sections:
+        return Finding(
+            "models",
+            True,
+            False,
+            f"none configured in {settings.config_file}: the heuristic generator only",
+        )
+    described = []
+    for name in sections:
+        table = data[name]
+        entries = table if all(isinstance(v, dict) for v in table.values()) else {name: table}
+        for key, entry in entries.items():
+            model = entry.get("model") or entry.get("name") or key
+            server = entry.get("base_url") or entry.get("path") or "local"
+            described.append(f"{model} ({server})")
+    return Finding("models", True, False, "configured: " + ", ".join(described))
+
+
+def _database(settings: Settings) -> Finding:
+    path = settings.db_path
+    fix = "set LEANWB_DB (or --db) to a writable path"
+    if path.exists():
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+                tables = connection.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                ).fetchone()[0]
+        except sqlite3.Error as exc:
+            return Finding("database", False, True, f"{path} cannot be read as SQLite: {exc}", fix)
+        return Finding("database", True, True, f"{path} ({tables} tables)")
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if os.access(parent, os.W_OK):
+        return Finding("database", True, True, f"{path} (will be created on first use)")
+    return Finding(
+        "database", False, True, f"{path} cannot be created ({parent} is read-only)", fix
+    )
+
+
+def diagnose(settings: Settings, probe_timeout: float = PROBE_TIMEOUT_S) -> Report:
+    custom = uses_custom_repl(settings)
+    return Report(
+        (
+            _toolchain(settings, custom),
+            _mathlib(settings, custom),
+            _repl(settings, custom, probe_timeout),
+            _python(),
+            _models(settings),
+            _database(settings),
+        )
+    )

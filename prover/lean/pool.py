@@ -1,0 +1,372 @@
+"""`LeanServer`: a thread-safe pool of REPL processes keyed by header text.
+
+Each process serves one header (the exact text of the imports, `open`s and options
+before a theorem). It elaborates the header once per incarnation, as a command
+without `env` (under `header_timeout_s`), and then sends every body with that
+header's `env`. Consequences for callers:
+
+* positions in a `check` reply are relative to the **body** (line 1 = its first
+  line), never to the header;
+* a header that fails to elaborate yields a `CheckResult` carrying the header's
+  own errors (positions relative to the header, `env` None) and the body is not
+  run; that verdict is cached, so the header is never sent again;
+* `timeout` bounds the body's request only; a header import may take up to
+  `header_timeout_s` on top.
+
+Concurrent callers each get a free process: one already serving their header if
+any is idle, else a new one while fewer than `pool_size` exist, else the least
+recently used idle process of another header is restarted for theirs, else they
+wait. A proof state lives in one process incarnation (`ProofState.session`);
+`run_tactic` waits for that process and answers STALE_STATE if it has restarted
+since. States handed out by this server pin their incarnation while they exist:
+a pinned process is evicted for another header only when no unpinned one is idle,
+and is not recycled for its request count. Memory is never deferred: a process
+whose resident tree passes `RSS_RECYCLE_FRACTION` of `memory_mb` after a reply is
+restarted before its next request, pinned or not.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections import deque
+from dataclasses import dataclass, replace
+from typing import Any
+
+from prover.config import LeanSettings
+from prover.lean.process import ReplProcess
+from prover.lean.protocol import (
+    InvalidRequest,
+    Reply,
+    check_result,
+    ensure_encodable,
+    split_goals,
+    tactic_result,
+)
+from prover.types import (
+    CallStatus,
+    CheckResult,
+    ProofState,
+    StartResult,
+    TacticResult,
+    TacticStatus,
+    Theorem,
+)
+
+# Recycle below the hard cap so a growing process is replaced between requests,
+# not killed by RLIMIT_AS in the middle of one.
+RSS_RECYCLE_FRACTION = 0.8
+
+
+@dataclass(frozen=True)
+class BridgeStats:
+    """Counters since the server was created (a snapshot; see `LeanServer.stats`)."""
+
+    requests: int = 0  # requests written to a REPL (refused ones excluded)
+    header_imports: int = 0
+    restarts: int = 0  # process starts beyond each slot's first (crash, timeout, recycle, eviction)
+    timeouts: int = 0
+    crashes: int = 0
+    memory_kills: int = 0
+    output_limits: int = 0
+    protocol_errors: int = 0  # refused requests and unreadable replies
+    evictions: int = 0
+
+
+_FAILURE_COUNTERS = {
+    CallStatus.TIMEOUT: "timeouts",
+    CallStatus.CRASH: "crashes",
+    CallStatus.MEMORY: "memory_kills",
+    CallStatus.OUTPUT_LIMIT: "output_limits",
+    CallStatus.PROTOCOL_ERROR: "protocol_errors",
+}
+
+
+class _Slot:
+    """One pooled process and what the pool knows about its current incarnation."""
+
+    def __init__(self, process: ReplProcess, header: str) -> None:
+        self.process = process
+        self.header = header
+        self.header_env: int | None = None
+        self.header_session: str | None = None  # the incarnation `header_env` belongs to
+        self.session: str | None = None  # the incarnation registered in `LeanServer._sessions`
+        self.busy = True
+        self.reset = False  # reassigned to another header: restart before the next request
+        self.last_used = time.monotonic()
+
+
+class LeanServer:
+    """The pool; implements `prover.protocols.Lean`. Use as a context manager or `close()` it."""
+
+    def __init__(self, settings: LeanSettings) -> None:
+        self.settings = settings
+        self._cwd = settings.project_dir if settings.project_dir.is_dir() else None
+        self._cond = threading.Condition()
+        self._slots: list[_Slot] = []
+        self._sessions: dict[str, _Slot] = {}
+        self._pins: dict[str, int] = {}
+        self._unpinned: deque[str] = deque()  # filled by finalizers, drained under the lock
+        self._header_failures: dict[str, CheckResult] = {}
+        self._counts = dict.fromkeys(BridgeStats.__dataclass_fields__, 0)
+        self._closed = False
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def stats(self) -> BridgeStats:
+        with self._cond:
+            return BridgeStats(**self._counts)
+
+    def check(self, header: str, body: str, timeout: float | None = None) -> CheckResult:
+        """Elaborate `body` on the cached environment of `header` (positions relative to body)."""
+        try:
+            ensure_encodable(header, "header")
+            ensure_encodable(body, "body")
+        except InvalidRequest as exc:
+            return self._refused_check(exc)
+        failure = self._header_failures.get(header)
+        if failure is not None:
+            return failure
+        slot = self._acquire_for(header)
+        try:
+            return self._check_on(slot, header, body, timeout)
+        finally:
+            self._release(slot)
+
+    def start(self, theorem: Theorem, timeout: float | None = None) -> StartResult:
+        """Open `theorem` in tactic mode by elaborating `<statement> := by sorry`.
+
+        `state` is None unless the statement elaborated with no error message and
+        the sorry came back with a proof state.
+        """
+        check = self.check(theorem.header, f"{theorem.statement} := by sorry", timeout)
+        if check.status is not CallStatus.OK or check.errors or check.session is None:
+            return StartResult(None, check)
+        holes = [s for s in check.sorries if s.proof_state is not None]
+        if not holes:
+            return StartResult(None, check)
+        # The appended `sorry` is the last one; any other came from the statement itself.
+        last = max(holes, key=lambda s: (s.pos.line, s.pos.column) if s.pos else (0, 0))
+        assert last.proof_state is not None
+        state = ProofState(split_goals(last.goal), id=last.proof_state, session=check.session)
+        return StartResult(self._pin(state), check)
+
+    def run_tactic(
+        self, state: ProofState, tactic: str, timeout: float | None = None
+    ) -> TacticResult:
+        """Run `tactic` on `state` in the process incarnation that owns it."""
+        with self._cond:
+            slot = self._sessions.get(state.session)
+        if slot is None:
+            return self._stale(state)
+        self._acquire_slot(slot)
+        try:
+            process = slot.process
+            if process.incarnation != state.session or slot.reset:
+                return self._stale(state)
+            request = {"tactic": tactic, "proofState": state.id}
+            result = tactic_result(self._send(slot, request, timeout), state.session)
+        finally:
+            self._release(slot)
+        if result.state is not None:
+            self._pin(result.state)
+        return result
+
+    def close(self) -> None:
+        """Kill every REPL process; later calls raise RuntimeError."""
+        with self._cond:
+            self._closed = True
+            busy = [s for s in self._slots if s.busy]
+            idle = [s for s in self._slots if not s.busy]
+            self._slots.clear()
+            self._sessions.clear()
+            self._cond.notify_all()
+        for slot in busy:
+            slot.process.interrupt()  # its holder sees the death and stops it on release
+        for slot in idle:
+            slot.process.stop()
+
+    def __enter__(self) -> LeanServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -------------------------------------------------------------- header and body
+
+    def _check_on(self, slot: _Slot, header: str, body: str, timeout: float | None) -> CheckResult:
+        header_env = self._header_env(slot, header)
+        if isinstance(header_env, CheckResult):
+            return header_env
+        env, header_s = header_env
+        session = slot.process.incarnation
+        reply = self._send(slot, {"cmd": body, "env": env}, timeout)
+        result = check_result(reply, session)
+        return replace(result, elapsed_s=result.elapsed_s + header_s)
+
+    def _header_env(self, slot: _Slot, header: str) -> tuple[int, float] | CheckResult:
+        """The header's env in the slot's live incarnation, importing it if needed.
+
+        Returns (env, seconds spent importing now) or the failed header's result.
+        """
+        process = slot.process
+        self._prepare(slot)
+        if slot.header_session == process.incarnation and slot.header_env is not None:
+            return slot.header_env, 0.0
+        session = process.incarnation
+        reply = self._send(slot, {"cmd": header}, self.settings.header_timeout_s)
+        with self._cond:
+            self._bump(header_imports=1)
+        result = check_result(reply, session)
+        if result.status is CallStatus.OK and not result.errors and result.env is not None:
+            slot.header_env, slot.header_session = result.env, session
+            return result.env, result.elapsed_s
+        if result.status is not CallStatus.OK:
+            return result  # transient (timeout, crash...): not cached, retried by the next call
+        failure = replace(
+            result,
+            env=None,
+            error=f"the header failed to elaborate ({len(result.errors)} error(s)); "
+            "message positions are relative to the header",
+        )
+        with self._cond:
+            self._header_failures[header] = replace(failure, elapsed_s=0.0)  # costs nothing again
+        return failure
+
+    def _prepare(self, slot: _Slot) -> None:
+        """Make sure the slot's process runs: restarted if reassigned or worn out, and a fresh
+        incarnation registered so its proof states can be routed back to it."""
+        process = slot.process
+        limit = self.settings.max_requests_per_process
+        with self._cond:
+            self._drain_unpinned()
+            worn_out = (
+                process.running
+                and limit is not None
+                and process.requests_served >= limit
+                and not self._pinned(slot)
+            )
+        if slot.reset or worn_out:
+            process.stop()
+            slot.reset = False
+        if not process.ensure_started():
+            return
+        with self._cond:
+            if slot.session is not None:
+                self._sessions.pop(slot.session, None)
+                self._pins.pop(slot.session, None)
+            slot.session = process.incarnation
+            assert slot.session is not None
+            self._sessions[slot.session] = slot
+            slot.header_session = None
+            if process.starts > 1:
+                self._bump(restarts=1)
+
+    def _send(self, slot: _Slot, request: dict[str, Any], timeout: float | None) -> Reply:
+        reply = slot.process.request(
+            request, self.settings.request_timeout_s if timeout is None else timeout
+        )
+        counter = _FAILURE_COUNTERS.get(reply.status)
+        with self._cond:
+            if reply.sent:
+                self._counts["requests"] += 1
+            if counter is not None:
+                self._counts[counter] += 1
+        return reply
+
+    def _bump(self, **counts: int) -> None:
+        """Add to the counters; the caller holds the lock."""
+        for name, n in counts.items():
+            self._counts[name] += n
+
+    def _refused_check(self, exc: InvalidRequest) -> CheckResult:
+        with self._cond:
+            self._bump(protocol_errors=1)
+        return CheckResult(CallStatus.PROTOCOL_ERROR, error=f"request refused: {exc}")
+
+    @staticmethod
+    def _stale(state: ProofState) -> TacticResult:
+        return TacticResult(
+            TacticStatus.STALE_STATE,
+            error=f"proof state {state.id} belonged to a REPL process that has since restarted "
+            "or been closed",
+        )
+
+    # ------------------------------------------------------------------ pins
+
+    def _pin(self, state: ProofState) -> ProofState:
+        """Pin `state`'s incarnation until `state` is garbage-collected."""
+        with self._cond:
+            self._pins[state.session] = self._pins.get(state.session, 0) + 1
+        # deque.append is atomic, so the finalizer never takes the lock (it may run inside it).
+        weakref.finalize(state, self._unpinned.append, state.session).atexit = False
+        return state
+
+    def _drain_unpinned(self) -> None:
+        while self._unpinned:
+            session = self._unpinned.popleft()
+            left = self._pins.get(session, 0) - 1
+            if left > 0:
+                self._pins[session] = left
+            else:
+                self._pins.pop(session, None)
+
+    def _pinned(self, slot: _Slot) -> bool:
+        return slot.session is not None and self._pins.get(slot.session, 0) > 0
+
+    # ------------------------------------------------------------------ leasing
+
+    def _acquire_for(self, header: str) -> _Slot:
+        """Lease a process for `header` (see the module docstring for the order)."""
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise RuntimeError("this LeanServer is closed")
+                idle = [s for s in self._slots if not s.busy]
+                same = [s for s in idle if s.header == header]
+                if same:
+                    slot = max(same, key=lambda s: s.last_used)
+                    slot.busy = True
+                    return slot
+                if len(self._slots) < self.settings.pool_size:
+                    slot = _Slot(self._new_process(), header)
+                    self._slots.append(slot)
+                    return slot
+                if idle:
+                    self._drain_unpinned()
+                    slot = min(idle, key=lambda s: (self._pinned(s), s.last_used))
+                    slot.busy, slot.header, slot.reset = True, header, True
+                    self._bump(evictions=1)
+                    return slot
+                self._cond.wait()
+
+    def _acquire_slot(self, slot: _Slot) -> None:
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise RuntimeError("this LeanServer is closed")
+                if not slot.busy:
+                    slot.busy = True
+                    return
+                self._cond.wait()
+
+    def _release(self, slot: _Slot) -> None:
+        with self._cond:
+            slot.busy = False
+            slot.last_used = time.monotonic()
+            closed = self._closed
+            self._cond.notify_all()
+        if closed:
+            slot.process.stop()
+
+    def _new_process(self) -> ReplProcess:
+        memory_mb = self.settings.memory_mb
+        return ReplProcess(
+            self.settings.repl_cmd,
+            cwd=self._cwd,
+            memory_mb=memory_mb,
+            rss_limit_mb=None if memory_mb is None else memory_mb * RSS_RECYCLE_FRACTION,
+            max_output_bytes=self.settings.max_output_bytes,
+        )

@@ -1,0 +1,234 @@
+"""`leanwb setup`: install or find elan, fetch Mathlib's build cache, build the REPL.
+
+Every step is a subprocess started with an argv list (never a shell string), its
+output streamed to a progress callback. A step that fails raises `SetupError`
+with one sentence saying what failed and what to do; nothing else escapes.
+
+The elan installer is downloaded with urllib to a temporary file and run with
+`sh`; its URL can be overridden with `LEANWB_ELAN_INSTALLER_URL` (a mirror, or a
+test pointing it at a closed port to simulate having no network).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import urllib.error
+import urllib.request
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ELAN_INSTALLER_URL = "https://raw.githubusercontent.com/leanprover/elan/master/elan-init.sh"
+INSTALLER_URL_ENV = "LEANWB_ELAN_INSTALLER_URL"
+DOWNLOAD_TIMEOUT_S = 60.0
+OUTPUT_TAIL_LINES = 20
+REPL_PACKAGE = "REPL"
+
+
+class SetupError(RuntimeError):
+    """A setup step failed; the message is one sentence: what failed and what to do."""
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    argv: tuple[str, ...]
+    cwd: Path | None
+    hint: str  # what to do when this step fails
+
+
+# Called with (step number, step count, title) when a step starts, and with each output line.
+StepCallback = Callable[[int, int, str], None]
+LineCallback = Callable[[str], None]
+
+
+def elan_home() -> Path:
+    return Path(os.environ.get("ELAN_HOME") or Path.home() / ".elan")
+
+
+def find_tool(name: str) -> Path | None:
+    """`name` on PATH, else in elan's bin folder (where a fresh install puts it)."""
+    found = shutil.which(name)
+    if found:
+        return Path(found)
+    candidate = elan_home() / "bin" / name
+    return candidate if candidate.is_file() and os.access(candidate, os.X_OK) else None
+
+
+def pinned_toolchain(project_dir: Path) -> str:
+    path = project_dir / "lean-toolchain"
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise SetupError(
+            f"cannot read {path} ({exc.strerror}); set LEANWB_LEAN_PROJECT to the workbench's "
+            "lean_project folder"
+        ) from None
+
+
+def toolchain_dir(toolchain: str) -> Path:
+    """Where elan keeps `toolchain` (`leanprover/lean4:v4.24.0` → `leanprover--lean4---v4.24.0`)."""
+    return elan_home() / "toolchains" / toolchain.replace("/", "--").replace(":", "---")
+
+
+def installer_url() -> str:
+    return os.environ.get(INSTALLER_URL_ENV) or ELAN_INSTALLER_URL
+
+
+def download(url: str, dest: Path, timeout: float = DOWNLOAD_TIMEOUT_S) -> None:
+    """Fetch `url` into `dest`, or raise SetupError naming the URL and the cause."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response, dest.open("wb") as out:
+            shutil.copyfileobj(response, out)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise SetupError(
+            f"could not download the elan installer from {url} ({reason}); check the network "
+            "connection, or install elan by hand (https://github.com/leanprover/elan) and rerun "
+            "`leanwb setup`"
+        ) from None
+
+
+def run_step(step: Step, on_line: LineCallback) -> None:
+    """Run one step, streaming its merged stdout/stderr; SetupError if it fails."""
+    tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
+    try:
+        proc = subprocess.Popen(
+            step.argv,
+            cwd=step.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+    except OSError as exc:
+        raise SetupError(
+            f"{step.title} could not start `{step.argv[0]}` ({exc.strerror}); {step.hint}"
+        ) from None
+    assert proc.stdout is not None
+    with proc.stdout:
+        for raw in proc.stdout:
+            line = raw.rstrip()
+            if line:
+                tail.append(line)
+                on_line(line)
+    code = proc.wait()
+    if code != 0:
+        last = f": {tail[-1]}" if tail else ""
+        raise SetupError(f"{step.title} failed (exit status {code}){last}; {step.hint}")
+
+
+def manifest_has(project_dir: Path, package: str) -> bool:
+    try:
+        manifest = json.loads((project_dir / "lake-manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return any(p.get("name") == package for p in manifest.get("packages", []))
+
+
+def install_elan(toolchain: str, on_line: LineCallback) -> Path:
+    """Download and run the elan installer; the path of the `lake` it installed."""
+    with tempfile.TemporaryDirectory(prefix="leanwb-elan-") as tmp:
+        script = Path(tmp) / "elan-init.sh"
+        download(installer_url(), script)
+        run_step(
+            Step(
+                "installing elan",
+                ("sh", str(script), "-y", "--default-toolchain", toolchain),
+                None,
+                "install elan by hand (https://github.com/leanprover/elan) and rerun setup",
+            ),
+            on_line,
+        )
+    lake = find_tool("lake")
+    if lake is None:
+        raise SetupError(
+            f"elan was installed but `lake` is not in {elan_home() / 'bin'}; open a new shell "
+            "(or run `source ~/.elan/env`) and rerun `leanwb setup`"
+        )
+    return lake
+
+
+def project_steps(project_dir: Path, lake: Path) -> list[Step]:
+    """The Lake steps, in order, for a project whose toolchain elan can provide."""
+    lake_bin = str(lake)
+    retry = "check the network connection and rerun `leanwb setup`"
+    steps: list[Step] = []
+    if not manifest_has(project_dir, REPL_PACKAGE):
+        steps.append(
+            Step(
+                "resolving the REPL revision",
+                (lake_bin, "update", REPL_PACKAGE),
+                project_dir,
+                retry,
+            )
+        )
+    steps += [
+        Step(
+            "fetching Mathlib's build cache",
+            (lake_bin, "exe", "cache", "get"),
+            project_dir,
+            f"{retry} (the cache is downloaded from Mathlib's servers)",
+        ),
+        Step(
+            "building the REPL",
+            (lake_bin, "build", "repl"),
+            project_dir,
+            "see the Lake output above; `lake clean` in the Lean project and rerun if it persists",
+        ),
+        Step(
+            "building the corpus dumper",
+            (lake_bin, "build", "dump_corpus"),
+            project_dir,
+            "see the Lake output above (WorkbenchTools/DumpCorpus.lean must compile)",
+        ),
+    ]
+    return steps
+
+
+@dataclass(frozen=True)
+class SetupResult:
+    lake: Path
+    toolchain: str
+    installed_elan: bool
+    repl_binary: Path
+
+
+def run_setup(
+    project_dir: Path, repl_binary: Path, on_step: StepCallback, on_line: LineCallback
+) -> SetupResult:
+    """Make `project_dir` ready: elan and its toolchain, Mathlib's cache, REPL and helpers."""
+    if not (project_dir / "lakefile.toml").is_file():
+        raise SetupError(
+            f"{project_dir} is not the workbench's Lean project (no lakefile.toml); set "
+            "LEANWB_LEAN_PROJECT to the lean_project folder of a checkout"
+        )
+    toolchain = pinned_toolchain(project_dir)
+    for tool in ("git", "curl"):
+        if shutil.which(tool) is None:
+            raise SetupError(
+                f"`{tool}` is not installed, and Lake needs it to fetch Mathlib; install {tool} "
+                "with your system's package manager and rerun `leanwb setup`"
+            )
+    lake = find_tool("lake")
+    installed = lake is None
+    total = len(project_steps(project_dir, lake or Path("lake"))) + int(installed)
+    if lake is None:
+        on_step(1, total, f"installing elan and {toolchain}")
+        lake = install_elan(toolchain, on_line)
+    for number, step in enumerate(project_steps(project_dir, lake), start=1 + int(installed)):
+        on_step(number, total, step.title)
+        run_step(step, on_line)
+    binary = project_dir / repl_binary
+    if not binary.is_file():
+        raise SetupError(
+            f"the REPL build finished but {binary} does not exist; run `lake build repl` in "
+            f"{project_dir} and read its output"
+        )
+    return SetupResult(lake=lake, toolchain=toolchain, installed_elan=installed, repl_binary=binary)

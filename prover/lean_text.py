@@ -1,0 +1,169 @@
+"""Theorems read out of Lean source: one declaration given as text, or a whole file.
+
+The rules, shared by every command that takes a theorem as Lean text:
+
+- Text is split with the soundness gate's lexer, so comments and strings never count.
+- A declaration starts at a `theorem`, `lemma` or `example` (after attributes and
+  modifiers) whose first token is at column 0, and runs to the next token at column 0.
+- Its statement is the text before the proof's `:=`, where only a `:=` at bracket
+  depth 0 counts (so `(n : ℕ := 3)` never does): the last such `:=` followed by
+  nothing but `sorry` or `by sorry` (so a top-level `let x := v` in the statement is
+  kept), else the first such `:=` (a proof given after it is ignored), else, with no
+  `:=` at all, the whole declaration.
+- Its header is all the text before it: the imports, `open`s and options, and any
+  earlier declaration it may use; a doc comment attached to the theorem is left out.
+  When nothing precedes the declaration, the caller's default header is used.
+- An `example` is named `example_<hash>` (the gate names it afresh when it checks).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from prover.types import Theorem
+from prover.verify_lexer import LexError, Token, TokenKind, tokenize
+from prover.verify_rules import parse_declaration
+
+PROVABLE_KEYWORDS = frozenset({"theorem", "lemma", "example"})
+DEFAULT_HEADER = "import Mathlib"
+_MODIFIERS = frozenset({"private", "protected", "noncomputable", "nonrec", "public"})
+_OPENING = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄"}
+_CLOSING = frozenset(_OPENING.values())
+_TRAILING_DOC = re.compile(r"/--(?:(?!-/).)*-/\s*$", re.DOTALL)
+
+
+class TheoremTextError(ValueError):
+    """The text holds no usable theorem; the message says why in one sentence."""
+
+
+@dataclass(frozen=True)
+class _Declaration:
+    name: str
+    start: int  # offset of its first token
+    statement: str
+
+
+def theorem_from_text(
+    text: str,
+    *,
+    name: str | None = None,
+    default_header: str = DEFAULT_HEADER,
+    source: str | None = None,
+) -> Theorem:
+    """The theorem in `text` (the one called `name` when there are several)."""
+    try:
+        tokens = tokenize(text)
+    except LexError as exc:
+        raise TheoremTextError(f"cannot read the Lean text: {exc}") from exc
+    offsets = _line_offsets(text)
+    declarations = list(_declarations(text, tokens, offsets))
+    if not declarations:
+        raise TheoremTextError("no `theorem`, `lemma` or `example` starting at column 0 was found")
+    chosen = _choose(declarations, name)
+    header = _TRAILING_DOC.sub("", text[: chosen.start]).strip()
+    return Theorem(
+        name=chosen.name,
+        header=header or default_header,
+        statement=chosen.statement,
+        source=source,
+    )
+
+
+def _choose(declarations: list[_Declaration], name: str | None) -> _Declaration:
+    if name is not None:
+        matches = [d for d in declarations if d.name == name]
+        if not matches:
+            known = ", ".join(d.name for d in declarations)
+            raise TheoremTextError(f"no theorem named {name!r} here (found: {known})")
+        return matches[0]
+    if len(declarations) > 1:
+        known = ", ".join(d.name for d in declarations)
+        raise TheoremTextError(
+            f"{len(declarations)} theorems found ({known}); choose one with --name"
+        )
+    return declarations[0]
+
+
+def _line_offsets(text: str) -> list[int]:
+    offsets = [0]
+    offsets.extend(i + 1 for i, char in enumerate(text) if char == "\n")
+    return offsets
+
+
+def _offset(token: Token, offsets: list[int]) -> int:
+    return offsets[token.line - 1] + token.column
+
+
+def _declarations(text: str, tokens: list[Token], offsets: list[int]) -> Iterator[_Declaration]:
+    index = 0
+    while index < len(tokens):
+        if tokens[index].column != 0:
+            index += 1
+            continue
+        keyword = _skip_prefix(tokens, index)
+        if keyword >= len(tokens) or tokens[keyword].text not in PROVABLE_KEYWORDS:
+            index += 1
+            continue
+        end = next(
+            (j for j in range(keyword + 1, len(tokens)) if tokens[j].column == 0), len(tokens)
+        )
+        yield _declaration(text, tokens[index:end], offsets)
+        index = end
+
+
+def _skip_prefix(tokens: list[Token], index: int) -> int:
+    """The index of the first token after attributes and modifiers starting at `index`."""
+    while index < len(tokens):
+        token = tokens[index]
+        if token.kind is TokenKind.ATTRIBUTE:
+            depth, index = 1, index + 1
+            while index < len(tokens) and depth:
+                depth += {"[": 1, "]": -1}.get(tokens[index].text, 0)
+                index += 1
+        elif token.kind is TokenKind.IDENT and token.text in _MODIFIERS:
+            index += 1
+        else:
+            return index
+    return index
+
+
+def _declaration(text: str, tokens: list[Token], offsets: list[int]) -> _Declaration:
+    start = _offset(tokens[0], offsets)
+    assigns = _top_level_assigns(tokens)
+    cut = next(
+        (i for i in reversed(assigns) if _is_sorry([t.text for t in tokens[i + 2 :]])),
+        assigns[0] if assigns else None,
+    )
+    if cut is None:
+        last = tokens[-1]
+        end = _offset(last, offsets) + len(last.text)
+    else:
+        end = _offset(tokens[cut], offsets)
+    statement = text[start:end].strip()
+    name = parse_declaration(statement).name
+    if name is None:
+        name = f"example_{hashlib.sha256(statement.encode()).hexdigest()[:8]}"
+    return _Declaration(name, start, statement)
+
+
+def _top_level_assigns(tokens: list[Token]) -> list[int]:
+    """Indices of the `:` of every `:=` outside brackets."""
+    found: list[int] = []
+    depth = 0
+    for i, token in enumerate(tokens):
+        if token.kind is TokenKind.ATTRIBUTE or token.text in _OPENING:
+            depth += 1
+        elif token.text in _CLOSING:
+            depth = max(0, depth - 1)
+        elif depth == 0 and token.text == ":" and i + 1 < len(tokens):
+            after = tokens[i + 1]
+            if after.text == "=" and after.line == token.line and after.column == token.column + 1:
+                found.append(i)
+    return found
+
+
+def _is_sorry(rest: list[str]) -> bool:
+    return rest in (["sorry"], ["by", "sorry"])

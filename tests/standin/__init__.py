@@ -1,0 +1,1 @@
+"""The stand-in Lean REPL: a test double speaking the REPL JSON protocol over a small logic."""

@@ -1,0 +1,429 @@
+"""Term elaboration: syntax -> propositions, and checking proof terms against expected types."""
+
+from __future__ import annotations
+
+from standin.builtins import BUILTINS, SORT_NAMES, dotted_builtin
+from standin.context import Context, ElabError
+from standin.env import Decl
+from standin.expr import (
+    CONNECTIVES,
+    FALSE,
+    NAT,
+    NUMERIC_TYPES,
+    PROP,
+    TYPE,
+    App,
+    Binder,
+    Const,
+    Expr,
+    Num,
+    Op,
+    Var,
+    defeq,
+    fresh_mvar,
+    instantiate,
+    mvars,
+    subst,
+    subterms,
+    unfold,
+)
+from standin.goals import Goal
+from standin.pretty import show, show_goal
+from standin.syntax import (
+    SAnon,
+    SApp,
+    SBin,
+    SBy,
+    SFun,
+    SHole,
+    SIdent,
+    SNum,
+    SParam,
+    SProj,
+    SQuant,
+    SShow,
+    SSorry,
+    SStr,
+    STyped,
+    SUn,
+    Syn,
+)
+from standin.unify import unify
+
+_PROJECTIONS = {1: "left", 2: "right"}
+
+
+class Elaborator:
+    """Elaborates terms in the local context of a goal; `ctx` collects sorries and axioms."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.holes: list[Goal] | None = None  # while `refine` runs: `?_` becomes a new goal
+
+    # ------------------------------------------------------------ types / data terms
+
+    def to_expr(self, stx: Syn, goal: Goal, bound: frozenset[str] = frozenset()) -> Expr:
+        if isinstance(stx, SNum):
+            return Num(stx.value)
+        if isinstance(stx, SIdent):
+            return self._ident_expr(stx, goal, bound)
+        if isinstance(stx, SBin):
+            return Op(
+                stx.op, (self.to_expr(stx.lhs, goal, bound), self.to_expr(stx.rhs, goal, bound))
+            )
+        if isinstance(stx, SUn):
+            return Op(stx.op, (self.to_expr(stx.arg, goal, bound),))
+        if isinstance(stx, SQuant):
+            return self._quant_expr(stx, goal, bound)
+        if isinstance(stx, STyped):
+            return self.to_expr(stx.term, goal, bound)
+        if isinstance(stx, SApp):
+            fn = self.to_expr(stx.fn, goal, bound)
+            return App(fn, tuple(self.to_expr(a, goal, bound) for a in stx.args))
+        if isinstance(stx, SHole):
+            return fresh_mvar(stx.name or "m")
+        raise ElabError("type expected", stx.start, stx.end)
+
+    def _ident_expr(self, stx: SIdent, goal: Goal, bound: frozenset[str]) -> Expr:
+        name = stx.name
+        if name in bound or goal.lookup(name) is not None:
+            return Var(name)
+        if name in SORT_NAMES:
+            return SORT_NAMES[name]
+        decl = self.ctx.env.decls.get(name)
+        if decl is not None and decl.kind == "def":
+            return Const(name)
+        raise ElabError(f"Unknown identifier `{name}`", stx.start, stx.end, recoverable=True)
+
+    def _quant_expr(self, stx: SQuant, goal: Goal, bound: frozenset[str]) -> Expr:
+        quant = stx.quant
+        inner_bound = bound | {p.name for p in stx.params}
+        body = self.to_expr(stx.body, goal, inner_bound)
+        for param in reversed(stx.params):
+            type_ = self.to_expr(param.type, goal, bound) if param.type else _guess_type(param, body)
+            body = Binder(quant if param.explicit else "∀i", param.name, type_, body)
+        return body
+
+    def prop(self, stx: Syn, goal: Goal) -> Expr:
+        """Elaborate a statement; it must be a proposition."""
+        expr = self.to_expr(stx, goal)
+        sort = self.sort_of(expr, goal)
+        if sort not in (PROP, None):
+            raise ElabError(f"type expected, got\n  ({show(expr)} : {show(sort)})", stx.start, stx.end)
+        return expr
+
+    def sort_of(self, e: Expr, goal: Goal) -> Expr | None:
+        """PROP for propositions, the numeric type for ℕ/ℤ terms, None when unknown."""
+        if isinstance(e, Num):
+            return NAT
+        if isinstance(e, Var):
+            hyp = goal.lookup(e.name)
+            if hyp is None:
+                return None
+            return hyp.type if hyp.type in (*NUMERIC_TYPES, PROP) else None
+        if isinstance(e, Const):
+            if e.name in ("True", "False"):
+                return PROP
+            if e in (*NUMERIC_TYPES, PROP):
+                return TYPE
+            decl = self.ctx.env.decls.get(e.name)
+            return decl.type if decl else None
+        if isinstance(e, Op):
+            if e.op in ("+", "-", "*", "/", "%", "^", "neg"):
+                sorts = {self.sort_of(a, goal) for a in e.args} - {None}
+                return next(iter(sorts - {NAT}), NAT) if sorts else NAT
+            return PROP
+        if isinstance(e, Binder):
+            return PROP
+        if isinstance(e, App) and isinstance(e.fn, Var):
+            hyp = goal.lookup(e.fn.name)
+            if hyp and isinstance(hyp.type, Op) and hyp.type.op == "→":
+                return hyp.type.args[-1]
+        return None
+
+    # ------------------------------------------------------------ proofs
+
+    def check(self, stx: Syn, expected: Expr, goal: Goal, nested: bool = False) -> None:
+        """Check that `stx` proves `expected` (or has that type, for data) in `goal`'s context."""
+        if isinstance(stx, SSorry):
+            self.ctx.record_sorry((goal.with_target(expected),), stx.start, stx.end)
+            return
+        if isinstance(stx, SBy):
+            from standin.runner import run_term_block
+
+            run_term_block(self, stx, goal.with_target(expected).with_tag(""))
+            return
+        if expected in (*NUMERIC_TYPES, PROP):
+            self._check_data(stx, expected, goal)
+            return
+        if isinstance(stx, SAnon):
+            self._check_anonymous(stx, expected, goal)
+            return
+        if isinstance(stx, SFun):
+            self._check_fun(stx, expected, goal)
+            return
+        if isinstance(stx, SShow):
+            shown = self.prop(stx.type, goal)
+            self._expect(stx, shown, expected, nested)
+            self.check(stx.proof, shown, goal, nested=True)
+            return
+        if isinstance(stx, SHole):
+            if self.holes is not None:
+                self.holes.append(goal.with_target(expected))
+                return
+            raise ElabError(
+                "don't know how to synthesize placeholder\ncontext:\n" + _goal_text(goal, expected),
+                stx.start,
+                stx.end,
+                recoverable=True,
+            )
+        actual = self.infer(stx, goal, expected)
+        self._expect(stx, actual, expected, nested)
+
+    def _expect(self, stx: Syn, actual: Expr, expected: Expr, nested: bool) -> None:
+        if defeq(actual, expected):
+            return
+        raise ElabError(
+            f"type mismatch\n  {self.source_text(stx)}\nhas type\n  {show(actual)} : Prop\n"
+            f"but is expected to have type\n  {show(expected)} : Prop",
+            stx.start,
+            stx.end,
+            recoverable=nested,
+        )
+
+    def source_text(self, stx: Syn) -> str:
+        return " ".join(self.ctx.source.text[stx.start : stx.end].split())
+
+    def _check_data(self, stx: Syn, expected: Expr, goal: Goal) -> None:
+        value = self.to_expr(stx, goal)
+        sort = self.sort_of(value, goal)
+        if sort is not None and sort != expected and not (sort == NAT and expected in NUMERIC_TYPES):
+            raise ElabError(
+                f"type mismatch\n  {show(value)}\nhas type\n  {show(sort)} : Type\n"
+                f"but is expected to have type\n  {show(expected)} : Type",
+                stx.start,
+                stx.end,
+            )
+
+    def _check_anonymous(self, stx: SAnon, expected: Expr, goal: Goal) -> None:
+        target = instantiate(expected, {})
+        items = stx.items
+        if isinstance(target, Const) and target.name == "True" and not items:
+            return
+        if isinstance(target, Op) and target.op in ("∧", "↔") and len(items) >= 2:
+            left, right = target.args
+            if target.op == "↔":
+                left, right = Op("→", (left, right)), Op("→", (right, left))
+            self.check(items[0], left, goal, nested=True)
+            rest = items[1] if len(items) == 2 else SAnon(items[1].start, stx.end, items[1:])
+            self.check(rest, right, goal, nested=True)
+            return
+        if isinstance(target, Binder) and target.quant == "∃" and len(items) >= 2:
+            witness = self.to_expr(items[0], goal)
+            body = subst(target.body, {target.name: witness})
+            rest = items[1] if len(items) == 2 else SAnon(items[1].start, stx.end, items[1:])
+            self.check(rest, body, goal, nested=True)
+            return
+        raise ElabError(
+            f"invalid constructor ⟨...⟩, expected type must be an inductive type \n  {show(target)}",
+            stx.start,
+            stx.end,
+            recoverable=True,
+        )
+
+    def _check_fun(self, stx: SFun, expected: Expr, goal: Goal) -> None:
+        target = expected
+        inner = goal
+        for param in stx.params:
+            target = unfold_head(target)
+            if isinstance(target, Op) and target.op == "→":
+                domain, target = target.args
+            elif isinstance(target, Binder) and target.quant in ("∀", "∀i"):
+                domain = target.type
+                target = subst(target.body, {target.name: Var(param.name)})
+            else:
+                raise ElabError(
+                    f"type mismatch\n  {self.source_text(stx)}\nhas a function type, but is expected "
+                    f"to have type\n  {show(expected)}",
+                    stx.start,
+                    stx.end,
+                )
+            if param.type is not None:
+                declared = self.to_expr(param.type, inner)
+                if not defeq(declared, domain):
+                    raise ElabError(
+                        f"type mismatch\n  {param.name}\nhas type\n  {show(declared)}\n"
+                        f"but is expected to have type\n  {show(domain)}",
+                        param.start,
+                        param.end,
+                    )
+            inner = inner.with_hyp(param.name, domain)
+        self.check(stx.body, target, inner, nested=True)
+
+    def infer(self, stx: Syn, goal: Goal, expected: Expr | None = None) -> Expr:
+        """The proposition a proof term proves (the type, for data)."""
+        if isinstance(stx, SIdent):
+            return self._apply(stx, stx, (), goal, expected)
+        if isinstance(stx, SApp):
+            return self._apply(stx, stx.fn, stx.args, goal, expected)
+        if isinstance(stx, SProj):
+            base = unfold_head(self.infer(stx.base, goal))
+            if isinstance(base, Op) and base.op in ("∧", "↔") and stx.index in (1, 2):
+                left, right = base.args
+                if base.op == "↔":
+                    return Op("→", (left, right) if stx.index == 1 else (right, left))
+                return left if stx.index == 1 else right
+            raise ElabError(
+                f"invalid projection, structure expected\n  {self.source_text(stx.base)}\n"
+                f"has type\n  {show(base)}",
+                stx.start,
+                stx.end,
+                recoverable=True,
+            )
+        if isinstance(stx, STyped):
+            type_ = self.prop(stx.type, goal)
+            self.check(stx.term, type_, goal, nested=True)
+            return type_
+        if isinstance(stx, SShow):
+            shown = self.prop(stx.type, goal)
+            self.check(stx.proof, shown, goal, nested=True)
+            return shown
+        if isinstance(stx, (SNum, SBin, SUn)):
+            return self.sort_of(self.to_expr(stx, goal), goal) or NAT
+        if isinstance(stx, SStr):
+            return Const("String")
+        raise ElabError(
+            "invalid constructor ⟨...⟩, expected type must be known"
+            if isinstance(stx, SAnon)
+            else "don't know how to synthesize placeholder",
+            stx.start,
+            stx.end,
+            recoverable=True,
+        )
+
+    # ------------------------------------------------------------ applications
+
+    def head_type(self, fn: Syn, goal: Goal) -> tuple[Expr, list[Syn]]:
+        """Type of an application head, plus arguments implied by dot notation (`h.mp`)."""
+        if isinstance(fn, SIdent):
+            hyp = goal.lookup(fn.name)
+            if hyp is not None:
+                return hyp.type, []
+            decl = self.lookup_decl(fn.name)
+            if decl is not None:
+                return decl.full_type(), []
+            base_name, _, field_name = fn.name.rpartition(".")
+            base = goal.lookup(base_name) if base_name else None
+            if base is not None:
+                builtin = dotted_builtin(unfold_head(base.type), field_name)
+                if builtin is not None:
+                    self.ctx.axioms |= builtin.axioms
+                    end = fn.start + len(base_name)
+                    return builtin.full_type(), [SIdent(fn.start, end, base_name)]
+                raise ElabError(
+                    f"Invalid field `{field_name}`: The environment does not contain "
+                    f"`{_namespace(base.type)}.{field_name}`",
+                    fn.start,
+                    fn.end,
+                    recoverable=True,
+                )
+            raise ElabError(
+                f"Unknown identifier `{fn.name}`", fn.start, fn.end, recoverable=True
+            )
+        return self.infer(fn, goal), []
+
+    def lookup_decl(self, name: str) -> Decl | None:
+        ctx = self.ctx
+        if ctx.self_decl is not None and name == ctx.self_decl.name:
+            ctx.self_used = True
+            return ctx.self_decl
+        decl = ctx.env.decls.get(name) or BUILTINS.get(name)
+        if decl is not None:
+            ctx.axioms |= decl.axioms
+        return decl
+
+    def _apply(
+        self, stx: Syn, fn: Syn, args: tuple[Syn, ...], goal: Goal, expected: Expr | None
+    ) -> Expr:
+        fn_type, implied = self.head_type(fn, goal)
+        queue = [*implied, *args]
+        assignment: dict[str, Expr] = {}
+        pending: list[tuple[Syn, Expr]] = []
+        current = fn_type
+        while True:
+            current = unfold_head(current)
+            if isinstance(current, Binder) and current.quant == "∀i":
+                current = subst(current.body, {current.name: fresh_mvar(current.name)})
+                continue
+            if not queue:
+                break
+            arg = queue.pop(0)
+            if isinstance(current, Binder) and current.quant == "∀":
+                value = self.to_expr(arg, goal)
+                current = subst(current.body, {current.name: value})
+            elif isinstance(current, Op) and current.op == "→":
+                pending.append((arg, current.args[0]))
+                current = current.args[1]
+            else:
+                raise ElabError(
+                    f"Function expected at\n  {self.source_text(fn)}\nbut this term has type\n  "
+                    f"{show(instantiate(fn_type, assignment))}",
+                    stx.start,
+                    stx.end,
+                    recoverable=True,
+                )
+        if expected is not None:
+            unify(current, expected, assignment)
+        for arg, domain in pending:
+            domain = instantiate(domain, assignment)
+            if mvars(domain):
+                actual = self.infer(arg, goal)
+                if not unify(domain, actual, assignment):
+                    raise self._arg_mismatch(stx, arg, actual, domain)
+            else:
+                try:
+                    self.check(arg, domain, goal, nested=True)
+                except ElabError as exc:
+                    if not exc.text.startswith("type mismatch\n"):
+                        raise
+                    raise self._arg_mismatch(stx, arg, self.infer(arg, goal), domain) from exc
+        result = instantiate(current, assignment)
+        if mvars(result) and expected is None:
+            self.ctx.unassigned_holes = True
+        return result
+
+    def _arg_mismatch(self, app: Syn, arg: Syn, actual: Expr, expected: Expr) -> ElabError:
+        return ElabError(
+            f"Application type mismatch: The argument\n  {self.source_text(arg)}\nhas type\n  "
+            f"{show(actual)} : Prop\nbut is expected to have type\n  {show(expected)} : Prop\n"
+            f"in the application\n  {self.source_text(app)}",
+            arg.start,
+            arg.end,
+            recoverable=True,
+        )
+
+
+def unfold_head(e: Expr) -> Expr:
+    """Expose an implication behind `¬p` / `a ≠ b`, as Lean's whnf does."""
+    if isinstance(e, Op) and e.op in ("¬", "≠"):
+        return unfold(e) if e.op == "¬" else Op("→", (Op("=", e.args), FALSE))
+    return e
+
+
+def _guess_type(param: SParam, body: Expr) -> Expr:
+    for sub in subterms(body):
+        if isinstance(sub, Op) and (sub.op in CONNECTIVES or sub.op == "¬"):
+            if Var(param.name) in sub.args:
+                return PROP
+    return NAT
+
+
+def _namespace(type_: Expr) -> str:
+    if isinstance(type_, Op):
+        return {"∧": "And", "∨": "Or", "↔": "Iff", "=": "Eq", "→": "Not"}.get(type_.op, type_.op)
+    return show(type_)
+
+
+def _goal_text(goal: Goal, target: Expr) -> str:
+    return show_goal(goal.with_target(target).with_tag(""))
+

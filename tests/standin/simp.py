@@ -1,0 +1,177 @@
+"""A small simplifier (simp / norm_num stand-in) and the evaluator behind `decide`."""
+
+from __future__ import annotations
+
+from standin.expr import (
+    ARITH,
+    FALSE,
+    INT,
+    RELATIONS,
+    TRUE,
+    Binder,
+    Expr,
+    Num,
+    Op,
+    compare,
+    defeq,
+    eval_closed,
+    free_vars,
+    map_children,
+)
+
+Rule = tuple[Expr, Expr]  # rewrite lhs -> rhs
+
+
+def rules_from_fact(fact: Expr) -> list[Rule]:
+    """How a hypothesis given to `simp [h]` rewrites: `a = b` left to right, `p` to True."""
+    if isinstance(fact, Op) and fact.op == "=":
+        return [(fact.args[0], fact.args[1])]
+    if isinstance(fact, Op) and fact.op == "↔":
+        return [(fact.args[0], fact.args[1])]
+    if isinstance(fact, Op) and fact.op == "¬":
+        return [(fact.args[0], FALSE)]
+    if isinstance(fact, Op) and fact.op == "∧":
+        return rules_from_fact(fact.args[0]) + rules_from_fact(fact.args[1])
+    if isinstance(fact, Op) and fact.op == "≠":
+        return [(Op("=", fact.args), FALSE)]
+    return [(fact, TRUE)]
+
+
+def simplify(e: Expr, rules: list[Rule], var_types: dict[str, Expr]) -> Expr:
+    """Rewrite to a fixpoint (bounded), bottom-up."""
+    for _ in range(20):
+        new = _step(e, rules, var_types)
+        if new == e:
+            return e
+        e = new
+    return e
+
+
+def _step(e: Expr, rules: list[Rule], var_types: dict[str, Expr]) -> Expr:
+    for lhs, rhs in rules:
+        if defeq(e, lhs) and lhs != rhs:
+            return rhs
+    e = map_children(e, lambda c: _step(c, rules, var_types))
+    return _local(e, var_types)
+
+
+def _is_int(e: Expr, var_types: dict[str, Expr]) -> bool:
+    return any(var_types.get(v) == INT for v in free_vars(e))
+
+
+def _local(e: Expr, var_types: dict[str, Expr]) -> Expr:
+    if isinstance(e, Binder):
+        if e.body in (TRUE, FALSE) and (e.quant == "∀" or e.body == FALSE):
+            return e.body
+        return e
+    if not isinstance(e, Op):
+        return e
+    integer = _is_int(e, var_types)
+    if e.op in ARITH or e.op == "neg":
+        value = eval_closed(e, integer)
+        if value is not None and (value >= 0 or integer):
+            return Num(value)
+        return _arith_identities(e)
+    args = e.args
+    if e.op in RELATIONS:
+        result = _relation(e, integer)
+        if isinstance(result, Op) and result.op == "≠":  # simp normal form: `¬a = b`
+            return Op("¬", (Op("=", result.args),))
+        return result
+    if e.op == "¬":
+        (p,) = args
+        if p in (TRUE, FALSE):
+            return FALSE if p == TRUE else TRUE
+        if isinstance(p, Op) and p.op == "¬":
+            return p.args[0]
+        return e
+    a, b = args
+    if e.op == "∧":
+        if a == TRUE or a == b:
+            return b
+        if b == TRUE:
+            return a
+        if FALSE in (a, b):
+            return FALSE
+    elif e.op == "∨":
+        if a == FALSE or a == b:
+            return b
+        if b == FALSE:
+            return a
+        if TRUE in (a, b):
+            return TRUE
+    elif e.op == "→":
+        if a == TRUE:
+            return b
+        if a == FALSE or b == TRUE or defeq(a, b):
+            return TRUE
+        if b == FALSE:
+            return Op("¬", (a,))
+    elif e.op == "↔":
+        if defeq(a, b):
+            return TRUE
+        if a == TRUE:
+            return b
+        if b == TRUE:
+            return a
+    return e
+
+
+def _arith_identities(e: Op) -> Expr:
+    if len(e.args) != 2:
+        return e
+    a, b = e.args
+    zero, one = Num(0), Num(1)
+    if e.op == "+":
+        return b if a == zero else a if b == zero else e
+    if e.op == "-":
+        return a if b == zero else e
+    if e.op == "*":
+        if zero in (a, b):
+            return zero
+        return b if a == one else a if b == one else e
+    if e.op == "^":
+        return one if b == zero else a if b == one else e
+    return e
+
+
+def _relation(e: Op, integer: bool) -> Expr:
+    a, b = e.args
+    va, vb = eval_closed(a, integer), eval_closed(b, integer)
+    if va is not None and vb is not None:
+        return TRUE if compare(e.op, va, vb) else FALSE
+    if defeq(a, b):
+        return TRUE if e.op in ("=", "≤", "≥", "∣") else FALSE
+    if not integer and e.op == "≤" and va == 0:
+        return TRUE
+    if not integer and e.op == "≥" and vb == 0:
+        return TRUE
+    return _cancel_literals(e, integer)
+
+
+def _cancel_literals(e: Op, integer: bool) -> Expr:
+    """`x + 2 = 5` ↦ `x = 3` (Lean's simp arith simprocs do the same on literals)."""
+    a, b = e.args
+    if not (isinstance(a, Op) and a.op == "+" and isinstance(a.args[1], Num)):
+        return e
+    vb = eval_closed(b, integer)
+    if vb is None:
+        return e
+    k = a.args[1].value
+    if vb < k and not integer:
+        falsity = {"=": FALSE, "≤": FALSE, "<": FALSE, "≠": TRUE, ">": TRUE, "≥": TRUE}
+        return falsity.get(e.op, e)
+    return Op(e.op, (a.args[0], Num(vb - k)))
+
+
+def decide(e: Expr, var_types: dict[str, Expr] | None = None) -> bool | None:
+    """Truth value of a closed decidable proposition; None if it is not closed/decidable."""
+    if free_vars(e):
+        return None
+    result = simplify(e, [], var_types or {})
+    if result == TRUE:
+        return True
+    if result == FALSE:
+        return False
+    return None
+

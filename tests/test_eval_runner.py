@@ -1,0 +1,239 @@
+"""`leanwb eval` end to end on the stand-in REPL: parallel workers, SIGKILL and resume,
+Ray local mode, statement errors, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from prover.budget import Limits
+from prover.cli import app
+from prover.config import load_settings
+from prover.eval.batch import DatasetChoice, RunPlan, execute, finish_if_complete, start_run
+from prover.eval.datasets import load_jsonl
+from prover.eval.results import ProblemOutcome, final_results, run_counts
+from prover.graph.store import Store
+from prover.session import SessionOptions
+
+PROVABLE = {
+    "mathd_algebra_add": "theorem mathd_algebra_add (x : ℕ) (h : x = 3) : x + 2 = 5 := by\n",
+    "induction_conj": "theorem induction_conj (p q : Prop) (hp : p) (hq : q) : p ∧ q :=",
+}
+FALSE = {
+    f"amc_false{i}": f"theorem amc_false{i} (x : ℕ) : x + {i + 1} = x := by sorry" for i in range(4)
+}
+BROKEN = {"imo_broken": "theorem imo_broken : no_such_constant = 0 := by\n"}
+
+
+def write_problems(path: Path, statements: dict[str, str]) -> Path:
+    rows = [
+        {"name": name, "split": "test", "header": "", "formal_statement": statement}
+        for name, statement in statements.items()
+    ]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def report(run_id: int) -> dict:
+    code, output = cli("eval", "report", str(run_id), "--format", "json")
+    assert code == 0, output
+    return json.loads(output)
+
+
+def outcomes(payload: dict) -> dict[str, str]:
+    return {p["key"]: p["outcome"] for p in payload["problems"]}
+
+
+def latest_run(db: Path) -> int:
+    with Store(db) as store:
+        return max(r.id for r in store.runs())
+
+
+def test_two_workers_run_to_the_end(standin_env: Path, tmp_path: Path) -> None:
+    path = write_problems(tmp_path / "set.jsonl", {**PROVABLE, **FALSE, **BROKEN})
+    code, output = cli(
+        "eval",
+        "--from-file",
+        str(path),
+        "--workers",
+        "2",
+        "--strategy",
+        "bfs",
+        "--budget",
+        "wall=1,tactic_timeout=5",
+    )
+    assert code == 0, output
+    payload = report(latest_run(standin_env))
+    assert outcomes(payload) == {
+        **dict.fromkeys(PROVABLE, "proved"),
+        **dict.fromkeys(FALSE, "failed"),
+        "imo_broken": "statement_error",
+    }
+    assert payload["overall"]["judged"] == len(PROVABLE) + len(FALSE)
+    assert payload["overall"]["pass_rate"] == pytest.approx(2 / 6)
+    assert {p["worker"] for p in payload["problems"]} == {"w0", "w1"}
+    assert payload["config"]["dataset"]["sha256"] == load_jsonl(path).sha256
+    assert payload["config"]["lean"]["pin"].endswith("(custom REPL command)")
+    broken = next(p for p in payload["problems"] if p["key"] == "imo_broken")
+    assert broken["reason"] == "statement_error" and broken["detail"]
+
+
+def test_sigkill_then_resume_finishes_each_problem_once(standin_env: Path, tmp_path: Path) -> None:
+    problems = {**PROVABLE, **FALSE, **{f"amc_more{i}": s for i, s in enumerate(FALSE.values())}}
+    path = write_problems(tmp_path / "set.jsonl", problems)
+    command = [
+        sys.executable,
+        "-c",
+        "from prover.cli import main; main()",
+        "eval",
+        "--from-file",
+        str(path),
+        "--workers",
+        "2",
+        "--strategy",
+        "bfs",
+        "--budget",
+        "wall=1.5,tactic_timeout=5",
+    ]
+    run = subprocess.Popen(
+        command, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        done = 0
+        while done < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            if standin_env.exists():
+                with Store(standin_env) as store:
+                    runs = store.runs()
+                    if runs:
+                        done = run_counts(store.engine, runs[-1].id).done
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)  # the whole run: parent, workers and their REPLs
+        run.wait()
+    run_id = latest_run(standin_env)
+    with Store(standin_env) as store:
+        before = {r.key: r.attempt_id for r in final_results(store.engine, run_id)}
+        assert 2 <= len(before) < len(problems), "the kill came too late to test resume"
+        assert any(a.status == "running" for a in store.attempts_for_run(run_id))
+
+    code, output = cli("eval", "--resume", str(run_id), "--workers", "2")
+    assert code == 0, output
+
+    with Store(standin_env) as store:
+        finals = final_results(store.engine, run_id)
+        attempts = store.attempts_for_run(run_id)
+        ended = store.run(run_id).ended_at
+    assert sorted(r.key for r in finals) == sorted(problems)  # no loss, no duplicate
+    assert {r.key: r.attempt_id for r in finals if r.key in before} == before  # not redone
+    assert not [a for a in attempts if a.status == "running"]
+    final_attempts = {r.attempt_id for r in finals}
+    for attempt in attempts:
+        if attempt.status == "abandoned":
+            assert attempt.id not in final_attempts
+    assert Counter(a.theorem.name for a in attempts if a.id in final_attempts) == Counter(problems)
+    assert ended is not None
+
+
+def test_resume_refuses_new_settings_and_unknown_runs(standin_env: Path, tmp_path: Path) -> None:
+    path = write_problems(tmp_path / "set.jsonl", PROVABLE)
+    code, output = cli("eval", "--from-file", str(path), "--strategy", "bfs")
+    assert code == 0, output
+    run_id = latest_run(standin_env)
+    code, output = cli("eval", "--resume", str(run_id), "--strategy", "mps")
+    assert code == 2 and "drop --strategy" in output
+    code, output = cli("eval", "--resume", "999")
+    assert code == 2 and "no run 999" in output
+    code, output = cli("eval", "--resume", str(run_id))
+    assert code == 0, output  # nothing left to do
+    assert run_counts_for(standin_env, run_id) == (2, 2)
+
+
+def run_counts_for(db: Path, run_id: int) -> tuple[int, int]:
+    with Store(db) as store:
+        counts = run_counts(store.engine, run_id)
+    return counts.total, counts.done
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from-file", "{bad}"], ":2: not valid JSON"),
+        (["--from-file", "{good}", "--budget", "walls=3"], "is not KEY=VALUE"),
+        (["--from-file", "{good}", "--budget", "wall=soon"], "is not a number"),
+        (["--from-file", "{good}", "--strategy", "magic"], "--strategy must be one of"),
+        (["nosuchset"], "no dataset named 'nosuchset'"),
+        (["minif2f", "--cache-dir", "{empty}"], "leanwb datasets fetch minif2f"),
+    ],
+)
+def test_bad_input_is_one_sentence(
+    standin_env: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    good = write_problems(tmp_path / "good.jsonl", PROVABLE)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(good.read_text(encoding="utf-8").splitlines()[0] + "\n{oops\n", "utf-8")
+    paths = {"good": str(good), "bad": str(bad), "empty": str(tmp_path / "cache")}
+    code, output = cli("eval", *(a.format(**paths) for a in args))
+    assert code == 2
+    assert message in output
+    assert "Traceback" not in output
+
+
+def test_shared_minif2f_rows_are_statement_errors(standin_env: Path, shared_dir: Path) -> None:
+    path = shared_dir / "datasets" / "minif2f.jsonl"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent")
+    code, output = cli(
+        "eval",
+        "minif2f",
+        "--from-file",
+        str(path),
+        "--split",
+        "test",
+        "--limit",
+        "3",
+        "--strategy",
+        "bfs",
+        "--budget",
+        "wall=2",
+    )
+    assert code == 0, output
+    payload = report(latest_run(standin_env))
+    assert set(outcomes(payload).values()) == {"statement_error"}
+    assert payload["overall"]["judged"] == 0 and payload["overall"]["pass_rate"] is None
+    assert payload["config"]["dataset"]["written_for"].startswith("Lean 4.9.0")
+    assert payload["config"]["dataset"]["split"] == "test"
+
+
+@pytest.mark.slow
+def test_ray_local_mode(standin_env: Path, tmp_path: Path) -> None:
+    path = write_problems(tmp_path / "set.jsonl", {**PROVABLE, **BROKEN})
+    settings = load_settings()
+    plan = RunPlan("bfs", SessionOptions(limits=Limits(wall_s=2.0)))
+    choice = DatasetChoice("ray-test", load_jsonl(path), None, False, None)
+    seen = []
+    with Store(settings.db_path) as store:
+        job, problems = start_run(store, settings, choice, plan, "test", workers=2)
+        assert execute(job, problems, 2, seen.append, ray_address="local") == 3
+        assert finish_if_complete(store, job.run_id)
+        finals = final_results(store.engine, job.run_id)
+    assert {r.key: r.outcome for r in finals} == {
+        **dict.fromkeys(PROVABLE, ProblemOutcome.PROVED),
+        "imo_broken": ProblemOutcome.STATEMENT_ERROR,
+    }
+    assert {r.worker for r in finals} <= {"ray0", "ray1"}
+    assert sorted(r.key for r in seen) == sorted(r.key for r in finals)

@@ -1,0 +1,251 @@
+"""The soundness gate's use of Lean's reply: errors, sorries and the `#print axioms` audit.
+
+A scripted `Lean` double answers each check with the reply a test describes, so
+every branch of the audit is exercised exactly; the end-to-end tests against the
+stand-in REPL live in tests/test_check_cli.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from prover.types import (
+    CallStatus,
+    CheckResult,
+    Message,
+    Position,
+    Severity,
+    Sorry,
+    StartResult,
+    Theorem,
+    VerdictKind,
+)
+from prover.verify import parse_axioms, verify
+
+THEOREM = Theorem(
+    name="t",
+    header="import Mathlib",
+    statement="theorem t (p q : Prop) (hp : p) (hpq : p → q) : q",
+)
+PROOF = "by\n  exact hpq hp"
+
+
+def axioms_line(body: str) -> int:
+    """The line of the gate's own `#print axioms` command in `body`."""
+    return next(i for i, line in enumerate(body.split("\n"), 1) if line.startswith("#print axioms"))
+
+
+def info(line: int, text: str, column: int = 0) -> Message:
+    return Message(Severity.INFO, Position(line, column), None, text)
+
+
+@dataclass
+class ScriptedLean:
+    """Answers `check` with `reply(body)`; records every call."""
+
+    reply: Callable[[str], CheckResult]
+    calls: list[tuple[str, str, float | None]] = field(default_factory=list)
+
+    def check(self, header: str, body: str, timeout: float | None = None) -> CheckResult:
+        self.calls.append((header, body, timeout))
+        return self.reply(body)
+
+    def start(self, theorem: Theorem, timeout: float | None = None) -> StartResult:
+        raise AssertionError("the gate only uses check")
+
+    def run_tactic(self, state: object, tactic: str, timeout: float | None = None) -> object:
+        raise AssertionError("the gate only uses check")
+
+
+def answering(text: str, *extra: Message) -> ScriptedLean:
+    """A Lean whose `#print axioms` answer is `text`, placed at the gate's own command."""
+    return ScriptedLean(
+        lambda body: CheckResult(
+            CallStatus.OK, env=1, messages=(*extra, info(axioms_line(body), text))
+        )
+    )
+
+
+def test_clean_proof_with_standard_axioms_is_proved() -> None:
+    lean = answering("'t' depends on axioms: [propext, Classical.choice, Quot.sound]")
+    verdict = verify(THEOREM, PROOF, lean, timeout=7.0)
+    assert verdict.kind is VerdictKind.PROVED
+    assert verdict.axioms == ("propext", "Classical.choice", "Quot.sound")
+    header, body, timeout = lean.calls[0]
+    assert header == THEOREM.header and timeout == 7.0
+    assert body.startswith(THEOREM.with_proof(PROOF))
+    assert body.endswith("\n\n#print axioms t")
+
+
+def test_proof_without_axioms_is_proved() -> None:
+    verdict = verify(THEOREM, PROOF, answering("'t' does not depend on any axioms"))
+    assert verdict.proved and verdict.axioms == ()
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ("'t' depends on axioms: [propext,\n sorryAx]", "sorry_in_lean"),
+        ("'t' depends on axioms: [Lean.ofReduceBool]", "native_decide"),
+        ("'t' depends on axioms: [Lean.trustCompiler]", "native_decide"),
+        ("'t' depends on axioms: [t._native.native_decide.ax_1_3]", "native_decide"),
+        ("'t' depends on axioms: [propext,\n  cheat]", "forbidden_axiom"),
+        ("'t' depends on axioms: [Classical.choice, Foo.«weird axiom»]", "forbidden_axiom"),
+    ],
+)
+def test_axioms_beyond_the_standard_three_are_rejected(message: str, reason: str) -> None:
+    verdict = verify(THEOREM, PROOF, answering(message))
+    assert (verdict.kind, verdict.reason) == (VerdictKind.REJECTED, reason)
+
+
+def test_native_axioms_pass_only_when_allowed() -> None:
+    lean = answering(
+        "'t' depends on axioms: [propext, Lean.ofReduceBool, t._native.native_decide.ax_1]"
+    )
+    verdict = verify(THEOREM, "by native_decide", lean, allow_native_decide=True)
+    assert verdict.proved
+    assert "Lean.ofReduceBool" in verdict.axioms
+    refused = verify(THEOREM, "by native_decide", lean)
+    assert (refused.kind, refused.reason) == (VerdictKind.REJECTED, "native_decide")
+    assert len(lean.calls) == 1, "a statically refused proof must not reach Lean"
+
+
+def test_axioms_message_printed_elsewhere_does_not_count() -> None:
+    # A message such as Mathlib's `trace` can print any text, but not at our command's line.
+    lean = ScriptedLean(
+        lambda body: CheckResult(
+            CallStatus.OK,
+            env=1,
+            messages=(info(2, "'t' does not depend on any axioms", column=2),),
+        )
+    )
+    verdict = verify(THEOREM, PROOF, lean)
+    assert (verdict.kind, verdict.reason) == (VerdictKind.REJECTED, "axioms_unknown")
+
+
+def test_axioms_message_about_another_declaration_does_not_count() -> None:
+    verdict = verify(THEOREM, PROOF, answering("'other' does not depend on any axioms"))
+    assert verdict.reason == "axioms_unknown"
+
+
+def test_two_messages_at_the_audit_line_are_not_trusted() -> None:
+    lean = ScriptedLean(
+        lambda body: CheckResult(
+            CallStatus.OK,
+            env=1,
+            messages=(
+                info(axioms_line(body), "'t' does not depend on any axioms"),
+                info(axioms_line(body), "'t' depends on axioms: [sorryAx]"),
+            ),
+        )
+    )
+    assert verify(THEOREM, PROOF, lean).reason == "axioms_unknown"
+
+
+def test_name_inside_a_namespace_matches() -> None:
+    verdict = verify(THEOREM, PROOF, answering("'Foo.t' depends on axioms: [propext]"))
+    assert verdict.proved
+
+
+def test_lean_error_fails() -> None:
+    error = Message(Severity.ERROR, Position(2, 2), None, "unknown identifier 'hq'\nmore")
+    lean = ScriptedLean(lambda body: CheckResult(CallStatus.OK, env=1, messages=(error,)))
+    verdict = verify(THEOREM, "by\n  exact hq", lean)
+    assert (verdict.kind, verdict.reason) == (VerdictKind.FAILED, "lean_error")
+    assert "unknown identifier 'hq'" in verdict.detail
+    assert verdict.messages == (error,)
+
+
+def test_sorry_reported_by_lean_is_rejected() -> None:
+    warning = Message(Severity.WARNING, Position(1, 8), None, "declaration uses `sorry`")
+    lean = answering("'t' depends on axioms: [sorryAx]", warning)
+    assert verify(THEOREM, PROOF, lean).reason == "sorry_in_lean"
+    with_hole = ScriptedLean(
+        lambda body: CheckResult(CallStatus.OK, env=1, sorries=(Sorry("⊢ q", 0),))
+    )
+    assert verify(THEOREM, PROOF, with_hole).reason == "sorry_in_lean"
+
+
+@pytest.mark.parametrize(
+    "status", [CallStatus.TIMEOUT, CallStatus.CRASH, CallStatus.MEMORY, CallStatus.REPL_ERROR]
+)
+def test_no_answer_from_lean_fails_with_the_call_status(status: CallStatus) -> None:
+    lean = ScriptedLean(lambda body: CheckResult(status, error="details"))
+    verdict = verify(THEOREM, PROOF, lean)
+    assert (verdict.kind, verdict.reason) == (VerdictKind.FAILED, status.value)
+    assert "details" in verdict.detail
+
+
+def test_header_failure_fails_with_header_error() -> None:
+    error = Message(Severity.ERROR, Position(1, 0), None, "unknown module prefix 'Mathlb'")
+    lean = ScriptedLean(
+        lambda body: CheckResult(
+            CallStatus.OK, env=None, messages=(error,), error="the header failed to elaborate"
+        )
+    )
+    verdict = verify(THEOREM, PROOF, lean)
+    assert (verdict.kind, verdict.reason) == (VerdictKind.FAILED, "header_error")
+
+
+def test_example_is_audited_under_a_fresh_name() -> None:
+    seen: list[str] = []
+
+    def reply(body: str) -> CheckResult:
+        name = body.rsplit("#print axioms ", 1)[1]
+        seen.append(name)
+        return CheckResult(
+            CallStatus.OK,
+            env=1,
+            messages=(info(axioms_line(body), f"'{name}' depends on axioms: [propext]"),),
+        )
+
+    theorem = Theorem("ex", "", "example (p : Prop) (hp : p) : p")
+    verdict = verify(theorem, "hp", ScriptedLean(reply))
+    assert verdict.proved
+    assert seen[0].startswith("leanwb_checked_")
+    other = verify(theorem, "by exact hp", ScriptedLean(reply))
+    assert other.proved and seen[1] != seen[0], "the name depends on the proof text"
+
+
+def test_header_switching_off_the_kernel_is_rejected() -> None:
+    theorem = Theorem("t", "set_option debug.skipKernelTC true", THEOREM.statement)
+    lean = answering("'t' does not depend on any axioms")
+    verdict = verify(theorem, PROOF, lean)
+    assert (verdict.kind, verdict.reason) == (VerdictKind.REJECTED, "debug_option")
+    assert lean.calls == []
+
+
+def test_unreadable_statement_is_rejected() -> None:
+    verdict = verify(Theorem("t", "", "1 + 1 = 2"), "rfl", answering("unused"))
+    assert (verdict.kind, verdict.reason) == (VerdictKind.REJECTED, "bad_statement")
+
+
+def test_static_rejection_names_its_reason_and_keeps_the_proof() -> None:
+    lean = answering("'t' does not depend on any axioms")
+    verdict = verify(THEOREM, "by sorry", lean)
+    assert (verdict.kind, verdict.reason, verdict.proof) == (
+        VerdictKind.REJECTED,
+        "contains_sorry",
+        "by sorry",
+    )
+    assert lean.calls == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("'t' does not depend on any axioms", ("t", ())),
+        ("'a.b' depends on axioms: [propext]", ("a.b", ("propext",))),
+        (
+            "'x' depends on axioms: [propext,\n Classical.choice,\n"
+            " x._native.native_decide.ax_1_2]",
+            ("x", ("propext", "Classical.choice", "x._native.native_decide.ax_1_2")),
+        ),
+        ("unknown constant 'x'", None),
+    ],
+)
+def test_parse_axioms(text: str, expected: tuple[str, tuple[str, ...]] | None) -> None:
+    assert parse_axioms(text) == expected
