@@ -41,7 +41,9 @@ class RawPipe:
     """The least a client must do: encode, write, read lines to the blank one, parse."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(STANDIN, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.proc = subprocess.Popen(
+            STANDIN, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True
+        )
 
     def call(self, request: dict[str, Any]) -> dict[str, Any]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
@@ -67,7 +69,9 @@ def interleaved(
     bridge_s: list[float] = []
     raw_s: list[float] = []
     for i in range(n):
-        order = ((bridge, bridge_s), (raw, raw_s)) if i % 2 == 0 else ((raw, raw_s), (bridge, bridge_s))
+        order = (
+            ((bridge, bridge_s), (raw, raw_s)) if i % 2 == 0 else ((raw, raw_s), (bridge, bridge_s))
+        )
         for call, times in order:
             started = time.perf_counter()
             call()
@@ -105,7 +109,9 @@ def overhead(n: int) -> None:
             *interleaved(n, lambda: server.run_tactic(state, TACTIC), lambda: raw.call(step)),
         )
         assert server.check(HEADER, BODY).status is CallStatus.OK
-        report("check", *interleaved(n, lambda: server.check(HEADER, BODY), lambda: raw.call(command)))
+        report(
+            "check", *interleaved(n, lambda: server.check(HEADER, BODY), lambda: raw.call(command))
+        )
     raw.close()
 
 

@@ -1,11 +1,17 @@
 """Eval throughput on the stand-in REPL: problems per minute with 1 and 2 workers.
 
-    python bench/eval.py [--problems 24] [--strategy bfs] [--budget-s 2] [--repl-cmd CMD]
+    python bench/eval.py [--problems 24] [--lean-latency 0.2] [--budget-s 2] [--repl-cmd CMD]
 
-The same problem set (a third provable in a few steps, a third false so each runs
-its whole budget, a third whose statement does not elaborate) is evaluated twice,
-each time into a fresh database, with 1 and with 2 local worker processes. The
-wall time includes starting the workers and their REPLs, as a user sees it.
+The same problem set (a third provable, a third false, a third whose statement does
+not elaborate) is evaluated twice with the `auto` strategy, each time into a fresh
+database, with 1 and with 2 local worker processes. The stand-in answers in
+microseconds where Lean takes much longer, so the portfolio's first closer is the
+stand-in's `standin_slow S` tactic: every problem whose statement elaborates spends
+`--lean-latency` seconds inside its REPL, as it would waiting on Lean.
+
+Printed per worker count: the wall time of the whole run as a user sees it (workers
+and their REPLs started included), the seconds until the first result (that start-up),
+and problems per minute over the whole run and after the first result (steady state).
 """
 
 from __future__ import annotations
@@ -16,12 +22,14 @@ import shlex
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from prover.budget import Limits
 from prover.config import load_settings
 from prover.eval.batch import DatasetChoice, RunPlan, execute, start_run
 from prover.eval.datasets import load_jsonl
+from prover.eval.portfolio import CLOSERS
 from prover.eval.results import run_counts
 from prover.graph.store import Store
 from prover.session import SessionOptions
@@ -44,30 +52,49 @@ def problem_rows(count: int) -> list[dict[str, str]]:
     return rows
 
 
-def measure(path: Path, workers: int, plan: RunPlan, repl_cmd: str) -> tuple[float, int, int]:
-    """(wall seconds, problems finished, problems proved) for one fresh run."""
+@dataclass(frozen=True)
+class Figures:
+    wall_s: float
+    first_s: float
+    done: int
+    proved: int
+
+    @property
+    def per_minute(self) -> float:
+        return 60 * self.done / self.wall_s
+
+    @property
+    def steady_per_minute(self) -> float:
+        return 60 * (self.done - 1) / (self.wall_s - self.first_s)
+
+
+def measure(path: Path, workers: int, plan: RunPlan, repl_cmd: str) -> Figures:
+    """The figures of one fresh run."""
     with tempfile.TemporaryDirectory(prefix="leanwb-bench-eval-") as tmp:
         settings = load_settings(repl_cmd=repl_cmd, db=Path(tmp) / "bench.sqlite")
         choice = DatasetChoice("bench", load_jsonl(path), None, False, None)
         with Store(settings.db_path) as store:
             job, problems = start_run(store, settings, choice, plan, "bench/eval.py", workers)
+            arrivals: list[float] = []
             started = time.perf_counter()
-            execute(job, problems, workers, lambda result: None)
+            execute(job, problems, workers, lambda result: arrivals.append(time.perf_counter()))
             elapsed = time.perf_counter() - started
             counts = run_counts(store.engine, job.run_id)
-    return elapsed, counts.done, counts.proved
+    return Figures(elapsed, arrivals[0] - started, counts.done, counts.proved)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problems", type=int, default=24)
-    parser.add_argument("--strategy", default="bfs")
+    parser.add_argument("--lean-latency", type=float, default=0.2, help="REPL seconds/problem")
     parser.add_argument("--budget-s", type=float, default=2.0, help="wall budget per problem")
     parser.add_argument("--repl-cmd", default=STANDIN)
     args = parser.parse_args()
+    closers = [f"by standin_slow {args.lean_latency:g}", *CLOSERS]
     plan = RunPlan(
-        strategy=args.strategy,
+        strategy="auto",
         session=SessionOptions(limits=Limits(wall_s=args.budget_s)),
+        strategy_options={"closers": closers},
     )
     with tempfile.TemporaryDirectory(prefix="leanwb-bench-set-") as tmp:
         path = Path(tmp) / "problems.jsonl"
@@ -77,14 +104,23 @@ def main() -> None:
         )
         figures = {n: measure(path, n, plan, args.repl_cmd) for n in (1, 2)}
     print(
-        f"{args.problems} problems, strategy {args.strategy}, {args.budget_s:g} s per problem, "
-        "stand-in REPL"
+        f"{args.problems} problems, strategy auto, {args.budget_s:g} s budget and "
+        f"{args.lean_latency:g} s of REPL latency per problem, stand-in REPL"
     )
-    print(f"{'workers':>8} {'wall s':>8} {'done':>5} {'proved':>7} {'problems/min':>13}")
-    for workers, (elapsed, done, proved) in figures.items():
-        print(f"{workers:>8} {elapsed:>8.2f} {done:>5} {proved:>7} {60 * done / elapsed:>13.1f}")
-    one, two = figures[1][0], figures[2][0]
-    print(f"speed-up with 2 workers: {one / two:.2f}x")
+    print(
+        f"{'workers':>8} {'wall s':>7} {'first s':>8} {'done':>5} {'proved':>7} "
+        f"{'problems/min':>13} {'after first/min':>16}"
+    )
+    for workers, f in figures.items():
+        print(
+            f"{workers:>8} {f.wall_s:>7.2f} {f.first_s:>8.2f} {f.done:>5} {f.proved:>7} "
+            f"{f.per_minute:>13.1f} {f.steady_per_minute:>16.1f}"
+        )
+    one, two = figures[1], figures[2]
+    print(
+        f"speed-up with 2 workers: {one.wall_s / two.wall_s:.2f}x whole run, "
+        f"{two.steady_per_minute / one.steady_per_minute:.2f}x after the first result"
+    )
 
 
 if __name__ == "__main__":

@@ -1,19 +1,24 @@
 """Theorems read out of Lean source: one declaration given as text, or a whole file.
 
-The rules, shared by every command that takes a theorem as Lean text:
+The rules, shared by every command that takes a theorem to prove as Lean text:
 
 - Text is split with the soundness gate's lexer, so comments and strings never count.
-- A declaration starts at a `theorem`, `lemma` or `example` (after attributes and
-  modifiers) whose first token is at column 0, and runs to the next token at column 0.
+- A declaration starts at a `theorem`, `lemma` or `example` (after attributes,
+  modifiers and `open … in` / `set_option … in` prefixes) whose first token is at
+  column 0, and runs to the next token at column 0.
 - Its statement is the text before the proof's `:=`, where only a `:=` at bracket
   depth 0 counts (so `(n : ℕ := 3)` never does): the last such `:=` followed by
   nothing but `sorry` or `by sorry` (so a top-level `let x := v` in the statement is
   kept), else the first such `:=` (a proof given after it is ignored), else, with no
-  `:=` at all, the whole declaration.
+  `:=` at all, the whole declaration. It ends with its last token, so a trailing
+  comment is left out.
 - Its header is all the text before it: the imports, `open`s and options, and any
   earlier declaration it may use; a doc comment attached to the theorem is left out.
   When nothing precedes the declaration, the caller's default header is used.
 - An `example` is named `example_<hash>` (the gate names it afresh when it checks).
+
+`leanwb check` reads a theorem *with* its proof through `prover.verify_file`, whose
+statement is always the text before the first top-level `:=`.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from prover.verify_rules import parse_declaration
 PROVABLE_KEYWORDS = frozenset({"theorem", "lemma", "example"})
 DEFAULT_HEADER = "import Mathlib"
 _MODIFIERS = frozenset({"private", "protected", "noncomputable", "nonrec", "public"})
+_SCOPED_PREFIXES = frozenset({"open", "set_option"})  # `open Foo in theorem …`
 _OPENING = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄"}
 _CLOSING = frozenset(_OPENING.values())
 _TRAILING_DOC = re.compile(r"/--(?:(?!-/).)*-/\s*$", re.DOTALL)
@@ -42,8 +48,9 @@ class TheoremTextError(ValueError):
 @dataclass(frozen=True)
 class _Declaration:
     name: str
-    start: int  # offset of its first token
+    start: int  # offset of its first token (its `open … in` prefixes included)
     statement: str
+    scoped: tuple[str, ...] = ()  # `open …` / `set_option …` lines that were `… in` prefixes
 
 
 def theorem_from_text(
@@ -58,12 +65,15 @@ def theorem_from_text(
         tokens = tokenize(text)
     except LexError as exc:
         raise TheoremTextError(f"cannot read the Lean text: {exc}") from exc
-    offsets = _line_offsets(text)
-    declarations = list(_declarations(text, tokens, offsets))
+    try:
+        declarations = list(_declarations(text, tokens, _line_offsets(text)))
+    except ValueError as exc:  # a head `parse_declaration` cannot read
+        raise TheoremTextError(str(exc)) from exc
     if not declarations:
         raise TheoremTextError("no `theorem`, `lemma` or `example` starting at column 0 was found")
     chosen = _choose(declarations, name)
-    header = _TRAILING_DOC.sub("", text[: chosen.start]).strip()
+    before = _TRAILING_DOC.sub("", text[: chosen.start]).strip()
+    header = "\n".join(part for part in (before, *chosen.scoped) if part)
     return Theorem(
         name=chosen.name,
         header=header or default_header,
@@ -103,15 +113,38 @@ def _declarations(text: str, tokens: list[Token], offsets: list[int]) -> Iterato
         if tokens[index].column != 0:
             index += 1
             continue
-        keyword = _skip_prefix(tokens, index)
+        scoped, first = _scoped_prefixes(text, tokens, offsets, index)
+        keyword = _skip_prefix(tokens, first)
         if keyword >= len(tokens) or tokens[keyword].text not in PROVABLE_KEYWORDS:
             index += 1
             continue
         end = next(
             (j for j in range(keyword + 1, len(tokens)) if tokens[j].column == 0), len(tokens)
         )
-        yield _declaration(text, tokens[index:end], offsets)
+        found = _declaration(text, tokens[first:end], offsets)
+        yield _Declaration(
+            found.name, _offset(tokens[index], offsets), found.statement, tuple(scoped)
+        )
         index = end
+
+
+def _scoped_prefixes(
+    text: str, tokens: list[Token], offsets: list[int], index: int
+) -> tuple[list[str], int]:
+    """`open Foo in` / `set_option o v in` lines at `index` (without their `in`), and
+    the index of the first token after them. They apply to the theorem alone, so in
+    front of a single theorem they mean the same as header lines."""
+    scoped: list[str] = []
+    while index < len(tokens) and tokens[index].text in _SCOPED_PREFIXES:
+        line = tokens[index].line
+        last = max(j for j in range(index, len(tokens)) if tokens[j].line == line)
+        if tokens[last].text != "in" or last == index:
+            break
+        scoped.append(
+            text[_offset(tokens[index], offsets) : _offset(tokens[last], offsets)].strip()
+        )
+        index = last + 1
+    return scoped, index
 
 
 def _skip_prefix(tokens: list[Token], index: int) -> int:
@@ -137,11 +170,9 @@ def _declaration(text: str, tokens: list[Token], offsets: list[int]) -> _Declara
         (i for i in reversed(assigns) if _is_sorry([t.text for t in tokens[i + 2 :]])),
         assigns[0] if assigns else None,
     )
-    if cut is None:
-        last = tokens[-1]
-        end = _offset(last, offsets) + len(last.text)
-    else:
-        end = _offset(tokens[cut], offsets)
+    # The statement ends with its last token, so a trailing comment is left out.
+    last = tokens[-1] if cut is None else tokens[cut - 1]
+    end = _offset(last, offsets) + len(last.text)
     statement = text[start:end].strip()
     name = parse_declaration(statement).name
     if name is None:

@@ -167,9 +167,9 @@ def open_session(settings: Settings, options: SessionOptions | None = None) -> P
 def _load_retriever(index_dir: Path) -> Retriever:
     # Imported here: retrieval pulls in torch and faiss, which `prove` without an index
     # should not pay for.
-    from retrieval import load_retriever
+    from retrieval import RetrievalError, load_retriever
 
     try:
         return load_retriever(index_dir)
-    except (ValueError, OSError) as exc:
+    except (RetrievalError, ValueError, OSError) as exc:
         raise SessionError(f"cannot load the premise index in {index_dir}: {exc}") from exc

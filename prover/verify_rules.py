@@ -16,7 +16,11 @@ comments and string literals:
 * any further command (`theorem`, `def`, `namespace`, `end`, `open` or
   `set_option` without `in`, …): Lean starts a new command at such a keyword
   wherever it stands, so a proof could otherwise close the declaration and
-  redeclare or shadow the theorem.
+  redeclare or shadow the theorem;
+* a line after the first that starts at column 0 with a word other than
+  `where`, `termination_by` or `decreasing_by`: that is where commands start,
+  including ones this list cannot know (defined by Mathlib or the header), so a
+  proof must be indented. This refuses the rare honest proof written flush left.
 
 Each rule has a reason code; when a text breaks several, the most specific one
 is reported (the order of `Reason`).
@@ -138,6 +142,8 @@ NATIVE_PARTS = frozenset(
     }
 )
 SORRY_PARTS = frozenset({"sorry", "sorryAx"})
+# Words that may start a proof line at column 0: clauses of the declaration itself.
+COLUMN_ZERO_CLAUSES = frozenset({"where", "termination_by", "decreasing_by"})
 # Tokens that may sit between `open` and its `in`.
 _OPEN_CLAUSE_WORDS = frozenset({"scoped", "hiding", "renaming"})
 _OPEN_CLAUSE_SYMBOLS = frozenset({"(", ")", "→", "-", ">"})
@@ -307,6 +313,13 @@ def _token_violation(
     if text == "open" and not _open_has_in(tokens, index):
         return Violation(
             Reason.STATEMENT_MISMATCH, f"`open` without `in` at {where} is a new command"
+        )
+    starts_line = index == 0 or tokens[index - 1].line != token.line
+    if token.column == 0 and token.line > 1 and starts_line and text not in COLUMN_ZERO_CLAUSES:
+        return Violation(
+            Reason.STATEMENT_MISMATCH,
+            f"line {token.line} starts at column 0 with `{text}`, where Lean may begin a new "
+            "command; indent the proof",
         )
     if "admit" in parts:
         return Violation(Reason.CONTAINS_ADMIT, f"`admit` at {where}")

@@ -25,8 +25,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from retrieval.corpus import Corpus, Position, module_from_path
+from retrieval.corpus import Corpus, module_from_path
 from retrieval.errors import UnknownModuleError
+from retrieval.records import Position
 
 _HEADER_LINE = re.compile(
     r"^\s*(?:import|open|set_option|namespace|section|universe|variable|noncomputable|"

@@ -27,7 +27,9 @@ DEFAULT_CHUNK_SIZE = 1024
 
 def default_cache_dir() -> Path:
     explicit = os.environ.get("LEANWB_CACHE_DIR")
-    return Path(explicit) if explicit else Path(platformdirs.user_cache_dir("leanwb")) / "embeddings"
+    if explicit:
+        return Path(explicit)
+    return Path(platformdirs.user_cache_dir("leanwb")) / "embeddings"
 
 
 @dataclass(frozen=True)

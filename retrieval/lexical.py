@@ -50,7 +50,8 @@ class BM25:
             ids = np.fromiter((i for i, _ in items), dtype=np.int64, count=len(items))
             tf = np.fromiter((c for _, c in items), dtype=np.float32, count=len(items))
             idf = math.log(1 + (self.size - len(items) + 0.5) / (len(items) + 0.5))
-            self._postings[token] = (ids, (idf * tf * (k1 + 1) / (tf + norm[ids])).astype(np.float32))
+            weights = idf * tf * (k1 + 1) / (tf + norm[ids])
+            self._postings[token] = (ids, weights.astype(np.float32))
 
     def scores(self, query: str) -> np.ndarray:
         scores = np.zeros(self.size, dtype=np.float32)

@@ -94,7 +94,9 @@ class Retriever:
     def with_channel(self, channel: Channel) -> Retriever:
         return replace(self, channel=channel)
 
-    def _dense(self, queries: Sequence[str], k: int, masks: list[np.ndarray | None]) -> list[list[Hit]]:
+    def _dense(
+        self, queries: Sequence[str], k: int, masks: list[np.ndarray | None]
+    ) -> list[list[Hit]]:
         assert self.encoder is not None  # guaranteed by __post_init__ for dense channels
         return self.index.dense(self.encoder.encode(list(queries)), k, masks)
 

@@ -15,7 +15,10 @@ first rule whose regex matches the prompt (chat: the message contents joined by
 newlines), then `default` (when None: HTTP 400 "no scripted reply"). A reply's texts
 are handed out in rotation, continuing across requests, `n` at a time (one at a time
 when `honour_n=False`). Token counts are whitespace-separated words (prompt) and
-chunks of `TOKEN_PATTERN` (completion); `usage_reported` keeps the totals announced.
+chunks of `TOKEN_PATTERN` (completion); `usage_reported` keeps the totals announced,
+`max_in_flight` the most requests answered at once. Scripted log-probabilities: a
+`Choice(text, logprob)` spreads `logprob` evenly over its tokens; a plain text gets
+`DEFAULT_TOKEN_LOGPROB` per token.
 
 Import it from a test module as `from fake_openai_server import FakeOpenAIServer, Reply`
 (pytest puts tests/ on sys.path).
@@ -89,6 +92,8 @@ class FakeOpenAIServer:
         self.default = default
         self.requests: list[RecordedRequest] = []
         self.usage_reported = {"prompt_tokens": 0, "completion_tokens": 0}
+        self.max_in_flight = 0  # most requests being answered at the same moment
+        self._in_flight = 0
         self._queue: deque[Reply] = deque()
         self._rules: list[_Rule] = []
         self._lock = threading.Lock()
@@ -100,8 +105,7 @@ class FakeOpenAIServer:
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://127.0.0.1:{self._server.server_port}/v1"
 
     def start(self) -> FakeOpenAIServer:
         self._thread.start()
@@ -249,7 +253,14 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             if self.path not in ("/v1/chat/completions", "/v1/completions"):
                 self._send(404, _error(f"no route {self.path}"))
                 return
-            status, payload, reply = server._answer(self.path, body)
+            with server._lock:
+                server._in_flight += 1
+                server.max_in_flight = max(server.max_in_flight, server._in_flight)
+            try:
+                status, payload, reply = server._answer(self.path, body)
+            finally:
+                with server._lock:
+                    server._in_flight -= 1
             headers = {}
             if reply is not None and reply.retry_after is not None and status != 200:
                 headers["Retry-After"] = f"{reply.retry_after:g}"

@@ -35,7 +35,7 @@ def test_honest_proof_is_proved() -> None:
     code, out = check_statement(HONEST)
     assert (code, out["verdict"], out["reason"]) == (0, "proved", None)
     assert set(out["axioms"]) <= STANDARD_AXIOMS
-    assert out["theorem"] == "statement"
+    assert out["theorem"] == "t"
     assert isinstance(out["messages"], list)
 
 
@@ -94,7 +94,7 @@ def test_file_mode_checks_the_named_theorem(tmp_path: Path) -> None:
 def test_text_output_states_the_verdict() -> None:
     result = runner.invoke(app, ["check", "--statement", STATEMENT, "--proof", HONEST])
     assert result.exit_code == 0
-    assert result.stdout.startswith("proved statement")
+    assert result.stdout.startswith("proved t (axioms:")
 
 
 @pytest.mark.parametrize(
@@ -105,6 +105,7 @@ def test_text_output_states_the_verdict() -> None:
         (["x.lean", "--proof", "rfl"], "not both"),
         (["--statement", STATEMENT, "--proof", "rfl", "--name", "t"], "--name selects"),
         (["/nonexistent/x.lean"], "cannot read /nonexistent/x.lean"),
+        (["--statement", "1 + 1 = 2", "--proof", "rfl"], "--statement: the statement must"),
     ],
 )
 def test_bad_arguments_stop_with_one_sentence(args: list[str], message: str) -> None:

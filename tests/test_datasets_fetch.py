@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from prover.cli import app
 from prover.eval.datasets import DatasetFile, Manifest
-from prover.eval.fetch import ChecksumMismatch, FetchError, cached_path, fetch
+from prover.eval.fetch import ChecksumMismatch, FetchError, cached_path, fetch, import_file
 
 PAYLOAD = b"".join(
     json.dumps(
@@ -161,3 +161,16 @@ def test_cli_fetch_and_mismatch_exit_codes(server: tuple[str, Served], tmp_path:
     assert mismatch.exit_code == 2
     assert "kept aside" in mismatch.output
     assert "Traceback" not in mismatch.output
+
+
+def test_a_copy_fetched_elsewhere_is_cached_only_if_it_matches(tmp_path: Path) -> None:
+    manifest = manifest_for("http://127.0.0.1:9/unused.jsonl")
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(PAYLOAD)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(PAYLOAD + b"\n")
+    with pytest.raises(FetchError, match="it was not cached"):
+        import_file(manifest, bad, tmp_path / "cache")
+    assert not cached_path(manifest, tmp_path / "cache").exists()
+    assert import_file(manifest, good, tmp_path / "cache").read_bytes() == PAYLOAD
+    assert fetch(manifest, tmp_path / "cache") == cached_path(manifest, tmp_path / "cache")

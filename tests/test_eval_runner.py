@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -44,8 +46,9 @@ def write_problems(path: Path, statements: dict[str, str]) -> Path:
 
 
 def cli(*args: str) -> tuple[int, str]:
+    """Exit code and output, with rich's line wrapping undone."""
     result = CliRunner().invoke(app, list(args))
-    return result.exit_code, result.output
+    return result.exit_code, " ".join(result.output.split())
 
 
 def report(run_id: int) -> dict:
@@ -71,8 +74,6 @@ def test_two_workers_run_to_the_end(standin_env: Path, tmp_path: Path) -> None:
         str(path),
         "--workers",
         "2",
-        "--strategy",
-        "bfs",
         "--budget",
         "wall=1,tactic_timeout=5",
     )
@@ -114,14 +115,8 @@ def test_sigkill_then_resume_finishes_each_problem_once(standin_env: Path, tmp_p
     )
     try:
         deadline = time.monotonic() + 60
-        done = 0
-        while done < 2 and time.monotonic() < deadline:
+        while finished_results(standin_env) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
-            if standin_env.exists():
-                with Store(standin_env) as store:
-                    runs = store.runs()
-                    if runs:
-                        done = run_counts(store.engine, runs[-1].id).done
     finally:
         os.killpg(run.pid, signal.SIGKILL)  # the whole run: parent, workers and their REPLs
         run.wait()
@@ -145,8 +140,23 @@ def test_sigkill_then_resume_finishes_each_problem_once(standin_env: Path, tmp_p
     for attempt in attempts:
         if attempt.status == "abandoned":
             assert attempt.id not in final_attempts
-    assert Counter(a.theorem.name for a in attempts if a.id in final_attempts) == Counter(problems)
+    assert Counter(a.theorem.name for a in attempts if a.id in final_attempts) == Counter(
+        list(problems)
+    )
     assert ended is not None
+
+
+def finished_results(db: Path) -> int:
+    """Final results so far, read without opening (and so migrating) the store."""
+    if not db.exists():
+        return 0
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+        try:
+            return conn.execute(
+                "SELECT count(*) FROM eval_problems WHERE status = 'final'"
+            ).fetchone()[0]
+        except sqlite3.OperationalError:  # the run has not created its tables yet
+            return 0
 
 
 def test_resume_refuses_new_settings_and_unknown_runs(standin_env: Path, tmp_path: Path) -> None:
@@ -213,17 +223,21 @@ def test_shared_minif2f_rows_are_statement_errors(standin_env: Path, shared_dir:
     )
     assert code == 0, output
     payload = report(latest_run(standin_env))
-    assert set(outcomes(payload).values()) == {"statement_error"}
-    assert payload["overall"]["judged"] == 0 and payload["overall"]["pass_rate"] is None
+    # The stand-in knows no Mathlib: `ℝ`, `Real.log`... make those rows statement errors,
+    # which are left out of the pass rate instead of counting as prover failures.
+    errors = [p for p in payload["problems"] if p["outcome"] == "statement_error"]
+    assert len(errors) >= 2
+    assert all(p["detail"] and p["lean_calls"] == 1 for p in errors)
+    assert payload["overall"]["statement_errors"] == len(errors)
+    assert payload["overall"]["judged"] == 3 - len(errors)
     assert payload["config"]["dataset"]["written_for"].startswith("Lean 4.9.0")
     assert payload["config"]["dataset"]["split"] == "test"
 
 
-@pytest.mark.slow
 def test_ray_local_mode(standin_env: Path, tmp_path: Path) -> None:
     path = write_problems(tmp_path / "set.jsonl", {**PROVABLE, **BROKEN})
     settings = load_settings()
-    plan = RunPlan("bfs", SessionOptions(limits=Limits(wall_s=2.0)))
+    plan = RunPlan("auto", SessionOptions(limits=Limits(wall_s=2.0)))
     choice = DatasetChoice("ray-test", load_jsonl(path), None, False, None)
     seen = []
     with Store(settings.db_path) as store:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from prover.generate.heuristic import PRIORS, HeuristicGenerator
+from prover.generate.heuristic import HeuristicGenerator
+from prover.generate.priors import PRIORS
 from prover.types import Premise, prompt_hash
 
 EXAMPLE = """x : ℕ

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fake_openai_server import Choice, FakeOpenAIServer, Reply
@@ -16,7 +17,7 @@ from prover.generate.registry import make_generator, make_language_model
 from prover.types import Premise, prompt_hash
 
 STATE = "x : ℕ\nh : x = 3\n⊢ x + 2 = 5"
-FAST = {"backoff_s": 0.01, "backoff_cap_s": 0.05, "timeout_s": 5.0}
+FAST: dict[str, Any] = {"backoff_s": 0.01, "backoff_cap_s": 0.05, "timeout_s": 5.0}
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def server() -> Iterator[FakeOpenAIServer]:
         yield fake
 
 
-def generator(server: FakeOpenAIServer, **opts: object) -> ModelGenerator:
+def generator(server: FakeOpenAIServer, **opts: Any) -> ModelGenerator:
     made = make_generator("openai:fake-model", base_url=server.base_url, **{**FAST, **opts})
     assert isinstance(made, ModelGenerator)
     return made
@@ -140,9 +141,11 @@ def test_completions_split_tokens_exactly_or_say_they_are_estimates(
     assert [c.tokens_out for c in reported] == [2, 1]
     assert sum(c.tokens_out for c in reported) == lm.usage.tokens_out
     assert not any(c.tokens_estimated for c in reported)
+    assert isinstance(lm, OpenAIModel) and not lm.tokens_estimated
     [guessed] = lm.complete([{"role": "user", "content": "a b c"}], n=1)
     assert guessed.tokens_estimated and guessed.tokens_in > 0 and guessed.tokens_out > 0
     assert lm.usage.tokens_in == 3 + guessed.tokens_in
+    assert lm.tokens_estimated
 
 
 def test_server_that_refuses_logprobs_is_asked_without(server: FakeOpenAIServer) -> None:
@@ -213,12 +216,16 @@ def test_language_model_passes_stop_and_sampling_options(server: FakeOpenAIServe
     )
 
 
-def test_batch_completion_keeps_prompt_order(server: FakeOpenAIServer) -> None:
-    server.on("first", "A")
-    server.on("second", "B")
-    lm = make_language_model("openai:m", base_url=server.base_url)
-    replies = lm.complete_batch(["the second", "the first"], n=1)
-    assert [[c.text for c in r] for r in replies] == [["B"], ["A"]]
+def test_batch_completion_runs_concurrently_in_prompt_order(server: FakeOpenAIServer) -> None:
+    server.on("first", "A", delay_s=0.3)
+    server.on("second", "B", delay_s=0.3)
+    server.on("third", "C")
+    lm = make_language_model("openai:m", base_url=server.base_url, max_concurrency=3)
+    replies = lm.complete_batch(["the second", "the first", "the third"], n=1)
+    assert [[c.text for c in r] for r in replies] == [["B"], ["A"], ["C"]]
+    assert lm.usage.calls == 3
+    assert lm.usage.tokens_in == server.usage_reported["prompt_tokens"] == 6
+    assert server.max_in_flight >= 2
 
 
 def test_unscripted_prompt_is_a_client_error(server: FakeOpenAIServer) -> None:

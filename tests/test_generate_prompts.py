@@ -81,6 +81,7 @@ def test_ntp_prompt_and_stop() -> None:
 
 def test_chat_prompt_shows_premises_and_says_which() -> None:
     rendered = ChatFormat(max_premises=1).render(STATE, [ADD_COMM, ADD_ZERO])
+    assert not isinstance(rendered.prompt, str)
     system, user = rendered.prompt
     assert system["role"] == "system" and "exactly one Lean 4 tactic" in system["content"]
     assert "- Nat.add_comm : theorem Nat.add_comm" in user["content"]

@@ -85,6 +85,11 @@ CHEATS: list[tuple[str, str, str]] = [
     ("closing with end", "by\n  trivial\nend", "statement_mismatch"),
     ("indented new command", "by\n  trivial\n  example : True := trivial", "statement_mismatch"),
     ("open without in", "by\n  trivial\nopen Nat", "statement_mismatch"),
+    (
+        "command unknown to the gate, at column 0",
+        'by\n  trivial\ndeclare_simp_like_tactic cheat "cheat" with sorry',
+        "statement_mismatch",
+    ),
     ("set_option without in", "by\n  trivial\nset_option maxHeartbeats 0", "statement_mismatch"),
     ("unterminated comment", "by\n  trivial\n/- hide the rest", "cannot_tokenise"),
     ("interpolated string", 'by\n  have := s!"{sorry}"\n  trivial', "cannot_tokenise"),
@@ -118,6 +123,7 @@ HONEST: list[tuple[str, str]] = [
     ("term mode", "fun h => h.elim"),
     ("identifiers with primes and subscripts", "by\n  obtain ⟨h₁, h'⟩ := h\n  exact h₁.trans h'"),
     ("termination_by", "by\n  exact hp\ntermination_by n"),
+    ("where clause", "by\n  exact aux\nwhere\n  aux : True := trivial"),
     ("array literal", "by\n  have : #[1, 2].size = 2 := rfl\n  exact hp"),
     ("names containing sorry", "by exact sorry_free_lemma hp"),
 ]
@@ -163,3 +169,11 @@ def test_parse_declaration_skips_attributes_and_modifiers() -> None:
     assert (unnamed.keyword, unnamed.name) == ("example", None)
     with pytest.raises(ValueError, match="must start with"):
         parse_declaration("x + 1 = 2")
+
+
+def test_flush_left_proof_lines_are_refused() -> None:
+    # Conservative: column 0 is where commands begin, so a proof must be indented.
+    violation = proof_violation("by\nsimp", THEOREM_PARTS)
+    assert violation is not None and violation.code == "statement_mismatch"
+    assert "indent the proof" in violation.detail
+    assert proof_violation("by\n  simp", THEOREM_PARTS) is None

@@ -15,6 +15,8 @@ from prover.lean.pool import LeanServer
 from prover.types import Theorem, Verdict, VerdictKind
 from prover.verify import verify
 from prover.verify_file import read_theorem
+from prover.verify_lexer import LexError
+from prover.verify_rules import parse_declaration
 
 DEFAULT_TIMEOUT_S = 60.0
 _STYLE = {VerdictKind.PROVED: "bold green", VerdictKind.FAILED: "bold red"}
@@ -43,7 +45,11 @@ def _theorem_from_options(
         fail("--name selects a theorem in FILE; with --statement the name is in the statement")
     if statement is None or proof is None:
         fail("give a FILE, or both --statement (up to `:=`) and --proof (the text after `:=`)")
-    theorem = Theorem(name="statement", header=header or "", statement=statement.strip())
+    try:
+        name = parse_declaration(statement).name or "example"
+    except (ValueError, LexError) as exc:
+        fail(f"--statement: {exc}")
+    theorem = Theorem(name=name, header=header or "", statement=statement.strip())
     return theorem, proof.strip()
 
 

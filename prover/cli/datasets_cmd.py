@@ -22,7 +22,7 @@ from prover.eval.datasets import (
     list_manifests,
     load_jsonl,
 )
-from prover.eval.fetch import default_cache_dir, fetch, verified_cached
+from prover.eval.fetch import default_cache_dir, fetch, import_file, verified_cached
 
 CacheDirOption = Annotated[
     Path | None,
@@ -111,12 +111,23 @@ def info_cmd(
 
 def fetch_cmd(
     name: Annotated[str, typer.Argument(help="Manifest name, or the path of a manifest JSON.")],
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-file",
+            help="Cache this copy (downloaded elsewhere) instead, if its sha256 matches.",
+        ),
+    ] = None,
     cache_dir: CacheDirOption = None,
 ) -> None:
     """Download a benchmark file into the cache, resuming a partial download, and verify it."""
     cache = cache_dir or default_cache_dir()
     try:
         manifest = find_manifest(name)
+        if from_file is not None:
+            path = import_file(manifest, from_file, cache)
+            console.print(f"{manifest.name}: {path} (sha256 verified)")
+            return
     except DatasetError as exc:
         fail(str(exc))
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())

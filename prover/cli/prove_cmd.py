@@ -41,6 +41,13 @@ from prover.strategies import STRATEGIES, make_strategy
 from prover.types import Theorem, VerdictKind
 
 _SECRET_OPTIONS = ("--api-key",)
+_STOP_TEXT = {
+    "search_exhausted": "every reachable state was expanded without closing the goal",
+    "wall_time": "the time budget (--time) ran out",
+    "expansions": "the expansion budget (--expansions) ran out",
+    "lean_calls": "the Lean call budget (--lean-calls) ran out",
+    "tokens": "the token budget (--tokens) ran out",
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -261,11 +268,12 @@ def _print_result(theorem: Theorem, result: AttemptResult) -> None:
         f"{spent.wall_s:.1f}s; attempt {result.attempt_id}"
     )
     if verdict.proved and verdict.proof is not None:
-        console.print(Text(f"proved {theorem.name} ({cost})", style="bold green"))
-        console.print(Text(theorem.with_proof(verdict.proof)), highlight=False)
+        console.print(Text(f"proved {theorem.name} ({cost})", style="bold green"), soft_wrap=True)
+        console.print(Text(theorem.with_proof(verdict.proof)), soft_wrap=True)
         return
     label = "rejected" if verdict.kind is VerdictKind.REJECTED else "not proved"
-    why = verdict.detail or verdict.reason or "unknown"
-    console.print(Text(f"{label}: {why} ({cost})", style="bold red"))
+    reason = verdict.reason or "unknown"
+    why = f"{reason}: {_STOP_TEXT[reason]}" if reason in _STOP_TEXT else verdict.detail or reason
+    console.print(Text(f"{label}: {why} ({cost})", style="bold red"), soft_wrap=True)
     if result.outcome.claim.proof is not None:
-        console.print(Text("claimed proof:\n" + result.outcome.claim.proof), highlight=False)
+        console.print(Text("claimed proof:\n" + result.outcome.claim.proof), soft_wrap=True)

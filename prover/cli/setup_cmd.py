@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import typer
 from rich.table import Table
 from rich.text import Text
@@ -27,17 +25,19 @@ def setup_cmd() -> None:
     project_dir = settings().lean.project_dir
     console.print(Text(f"Lean project: {project_dir}", style="bold"))
     status = console.status("starting")
-    started = [time.monotonic()]
 
     def on_step(number: int, total: int, title: str) -> None:
         status.stop()
         console.print(Text(f"[{number}/{total}] {title}", style="bold cyan"))
-        started[0] = time.monotonic()
-        status.update(Text(title))
-        status.start()
+        if console.is_terminal:  # a spinner with the latest output line; logs get every line
+            status.update(Text(title))
+            status.start()
 
     def on_line(line: str) -> None:
-        status.update(Text(line[: console.width - 4], style="dim"))
+        if console.is_terminal:
+            status.update(Text(line[: console.width - 4], style="dim"))
+        else:
+            console.print(Text(f"  {line}", style="dim"))
 
     try:
         result = run_setup(project_dir, REPL_BINARY, on_step, on_line)

@@ -95,6 +95,10 @@ def compare_runs(a: RunSummary, b: RunSummary) -> Comparison:
     )
 
 
+def _number(value: float) -> str:
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def _rows(comparison: Comparison) -> list[tuple[str, str, str]]:
     a, b = comparison.a, comparison.b
 
@@ -116,7 +120,7 @@ def _rows(comparison: Comparison) -> list[tuple[str, str, str]]:
         ("statement errors", *both(lambda s: s.overall.statement_errors)),
     ]
     rows += [
-        (f"median {label}", *both(lambda s, axis=axis: f"{s.costs[axis].median:.2f}"))
+        (f"median {label}", *both(lambda s, axis=axis: _number(s.costs[axis].median)))
         for axis, label in COST_LABELS.items()
     ]
     rows += [

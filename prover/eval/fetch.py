@@ -1,5 +1,6 @@
 """Download a manifest's file into the cache: resumable, verified by sha256.
 
+`import_file` caches a copy fetched elsewhere, on the same checksum condition.
 The download goes to `<file>.part` and resumes from its length with an HTTP Range
 request. The finished file is checked against the manifest's sha256 before it is
 moved into place; a mismatch keeps the bytes aside as `<file>.bad-<digest>` (for
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import shutil
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -74,6 +76,25 @@ def fetch(
         kept = target.with_name(f"{target.name}.bad-{actual[:12]}")
         part.replace(kept)
         raise ChecksumMismatch(manifest.file.url, manifest.file.sha256, actual, kept)
+    part.replace(target)
+    return target
+
+
+def import_file(manifest: Manifest, source: Path, cache_dir: Path) -> Path:
+    """Put a copy of `source` (fetched elsewhere) into the cache if its sha256 matches."""
+    try:
+        actual = sha256_file(source)
+    except OSError as exc:
+        raise FetchError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    if actual != manifest.file.sha256:
+        raise FetchError(
+            f"{source} has sha256 {actual}, the manifest of {manifest.name} expects "
+            f"{manifest.file.sha256}; it was not cached"
+        )
+    target = cached_path(manifest, cache_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_name(target.name + ".part")
+    shutil.copyfile(source, part)
     part.replace(target)
     return target
 

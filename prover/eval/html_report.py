@@ -114,17 +114,14 @@ def pass_rate_charts(summaries: Sequence[tuple[str, RunSummary]]) -> list[str]:
 
 
 def category_chart(summaries: Sequence[tuple[str, RunSummary]]) -> str:
+    """Pass rate per category; n/a where a run has no judged problem in it."""
     names = sorted({name for _, s in summaries for name in s.categories})
-    bars = [
-        (
-            name,
-            [
-                100 * (s.categories[name].pass_rate or 0.0) if name in s.categories else 0.0
-                for _, s in summaries
-            ],
-        )
-        for name in names
-    ]
+
+    def value(summary: RunSummary, name: str) -> float | None:
+        rate = summary.categories[name].pass_rate if name in summary.categories else None
+        return None if rate is None else 100 * rate
+
+    bars = [(name, [value(s, name) for _, s in summaries]) for name in names]
     return plots.bar_chart(
         "pass rate per category", bars, [label for label, _ in summaries], y_max=100.0
     )

@@ -58,12 +58,15 @@ class _Frame:
         x_max: float,
         y_max: float,
         integer_y: bool = False,
+        margin_bottom: int = MARGIN_BOTTOM,
+        margin_top: int = MARGIN_TOP,
     ):
         self.integer_y = integer_y
+        self.top = margin_top
         self.x_max = x_max if x_max > 0 else 1.0
         self.y_max = y_max if y_max > 0 else 1.0
         self.inner_w = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
-        self.inner_h = HEIGHT - MARGIN_TOP - MARGIN_BOTTOM
+        self.inner_h = HEIGHT - margin_top - margin_bottom
         self.parts: list[str] = [
             f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" width="{WIDTH}" '
             f'height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
@@ -72,18 +75,18 @@ class _Frame:
             f"{escape(title)}</text>",
             f'<text x="{MARGIN_LEFT + self.inner_w / 2}" y="{HEIGHT - 6}" '
             f'text-anchor="middle">{escape(x_label)}</text>',
-            f'<text x="14" y="{MARGIN_TOP + self.inner_h / 2}" text-anchor="middle" '
-            f'transform="rotate(-90 14 {MARGIN_TOP + self.inner_h / 2})">{escape(y_label)}</text>',
+            f'<text x="14" y="{margin_top + self.inner_h / 2}" text-anchor="middle" '
+            f'transform="rotate(-90 14 {margin_top + self.inner_h / 2})">{escape(y_label)}</text>',
         ]
 
     def x(self, value: float) -> float:
         return MARGIN_LEFT + self.inner_w * value / self.x_max
 
     def y(self, value: float) -> float:
-        return MARGIN_TOP + self.inner_h * (1 - value / self.y_max)
+        return self.top + self.inner_h * (1 - value / self.y_max)
 
     def axes(self, x_ticks: bool = True) -> None:
-        bottom = MARGIN_TOP + self.inner_h
+        bottom = self.top + self.inner_h
         for tick in _ticks(self.y_max, integer=self.integer_y):
             y = self.y(tick)
             self.parts.append(
@@ -100,7 +103,7 @@ class _Frame:
         self.parts.append(
             f'<line x1="{MARGIN_LEFT}" y1="{bottom}" x2="{MARGIN_LEFT + self.inner_w}" '
             f'y2="{bottom}" class="axis"/>'
-            f'<line x1="{MARGIN_LEFT}" y1="{MARGIN_TOP}" x2="{MARGIN_LEFT}" y2="{bottom}" '
+            f'<line x1="{MARGIN_LEFT}" y1="{self.top}" x2="{MARGIN_LEFT}" y2="{bottom}" '
             f'class="axis"/>'
         )
 
@@ -156,12 +159,13 @@ def step_chart(
             f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{path}">'
             f"<title>{escape(line.label)}</title></polyline>"
         )
-        legend_y = MARGIN_TOP + 14 + 16 * index
-        frame.parts.append(
-            f'<rect x="{MARGIN_LEFT + 10}" y="{legend_y - 9}" width="12" height="3" '
-            f'fill="{color}"/><text x="{MARGIN_LEFT + 28}" y="{legend_y}">'
-            f"{escape(line.label)}</text>"
-        )
+        if len(series) > 1:
+            legend_y = MARGIN_TOP + 14 + 16 * index
+            frame.parts.append(
+                f'<rect x="{MARGIN_LEFT + 10}" y="{legend_y - 9}" width="12" height="3" '
+                f'fill="{color}"/><text x="{MARGIN_LEFT + 28}" y="{legend_y}">'
+                f"{escape(line.label)}</text>"
+            )
     return frame.close()
 
 
@@ -188,18 +192,39 @@ def histogram(title: str, x_label: str, values: Sequence[float], bins: int = 12)
 
 
 def bar_chart(
-    title: str, bars: Sequence[tuple[str, Sequence[float]]], series: Sequence[str], y_max: float
+    title: str,
+    bars: Sequence[tuple[str, Sequence[float | None]]],
+    series: Sequence[str],
+    y_max: float,
 ) -> str:
-    """Grouped vertical bars: one group per label, one bar per series (e.g. one per run)."""
+    """Grouped vertical bars: one group per label, one bar per series (e.g. one per run).
+
+    A None value (nothing to measure) is written as `n/a` instead of a bar.
+    """
     if not bars:
         return empty_chart(title, "no data")
-    frame = _Frame(title, "", "pass rate (%)", float(len(bars)), y_max)
+    legend = len(series) > 1
+    frame = _Frame(
+        title,
+        "",
+        "pass rate (%)",
+        float(len(bars)),
+        y_max,
+        margin_bottom=84,
+        margin_top=MARGIN_TOP + 18 if legend else MARGIN_TOP,
+    )
     frame.axes(x_ticks=False)
     group_w = frame.inner_w / len(bars)
     bar_w = group_w * 0.8 / max(1, len(series))
     for group, (label, values) in enumerate(bars):
         left = MARGIN_LEFT + group * group_w + group_w * 0.1
         for index, value in enumerate(values):
+            if value is None:
+                frame.parts.append(
+                    f'<text x="{left + (index + 0.5) * bar_w:.1f}" y="{frame.y(0) - 4:.1f}" '
+                    f'text-anchor="middle" class="small">n/a</text>'
+                )
+                continue
             top_px = frame.y(value)
             frame.parts.append(
                 f'<rect x="{left + index * bar_w:.1f}" y="{top_px:.1f}" width="{bar_w:.1f}" '
@@ -207,17 +232,17 @@ def bar_chart(
                 f"<title>{escape(label)} · {escape(series[index])}: {value:.1f}</title></rect>"
             )
         center = left + group_w * 0.4
-        base = MARGIN_TOP + frame.inner_h + 12
+        base = frame.y(0) + 10
         frame.parts.append(
             f'<text x="{center:.1f}" y="{base}" text-anchor="end" class="small" '
-            f'transform="rotate(-30 {center:.1f} {base})">{escape(label)}</text>'
+            f'transform="rotate(-40 {center:.1f} {base})">{escape(label)}</text>'
         )
-    if len(series) > 1:
+    if legend:
         for index, name in enumerate(series):
-            legend_y = MARGIN_TOP + 14 + 16 * index
+            left = MARGIN_LEFT + 120 * index
             frame.parts.append(
-                f'<rect x="{WIDTH - 150}" y="{legend_y - 9}" width="10" height="10" '
-                f'fill="{PALETTE[index % len(PALETTE)]}"/><text x="{WIDTH - 136}" '
-                f'y="{legend_y}">{escape(name)}</text>'
+                f'<rect x="{left}" y="{MARGIN_TOP - 4}" width="10" height="10" '
+                f'fill="{PALETTE[index % len(PALETTE)]}"/><text x="{left + 14}" '
+                f'y="{MARGIN_TOP + 5}">{escape(name)}</text>'
             )
     return frame.close()

@@ -11,15 +11,17 @@ Stages run in order and the first proof wins:
 
 A share is a fraction of the attempt's whole budget, and budget a stage leaves
 unused flows forward: stage *i* receives share_i / (shares of stages i..n) of what
-is left on every bounded axis (wall time, Lean calls, tokens, expansions), so the
-last available stage gets everything that remains. Stages whose strategy is not
-registered are skipped and their share flows forward the same way.
+is left on every bounded axis (wall time, Lean calls, tokens, expansions), and the
+last stage that can run gets everything that remains. A stage whose strategy is not
+registered is skipped; its share flows forward to the stages after it (so with only
+automation and search available, automation gets 10% and search the rest).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from prover.attempt import Claim, ProofContext, Strategy
 from prover.budget import Budget, Limits
@@ -36,6 +38,7 @@ CLOSERS: tuple[str, ...] = (
     "by aesop",
 )
 AUTOMATION = "automation"
+SEARCH_STAGES = ("bfs", "mps")
 
 
 @dataclass(frozen=True)
@@ -76,49 +79,66 @@ class Portfolio:
     def __init__(
         self,
         *,
-        stages: Sequence[Stage] = DEFAULT_STAGES,
+        stages: Sequence[Stage | Mapping[str, Any]] = DEFAULT_STAGES,
         closers: Sequence[str] = CLOSERS,
-        **stage_options: dict[str, object],
+        width: int | None = None,
+        **stage_options: Mapping[str, Any],
     ) -> None:
-        if not stages or any(s.share <= 0 for s in stages):
+        """`stage_options` maps a stage name to its strategy's options (`bfs={"width": 4}`);
+        `width`, when given, is the default width of every search stage."""
+        self.stages = tuple(s if isinstance(s, Stage) else Stage(**s) for s in stages)
+        if not self.stages or any(s.share <= 0 for s in self.stages):
             raise ValueError("a portfolio needs stages with positive shares")
-        self.stages = tuple(stages)
+        unknown = set(stage_options) - {s.name for s in self.stages}
+        if unknown or not all(isinstance(v, Mapping) for v in stage_options.values()):
+            raise ValueError(
+                f"portfolio options must be stage names ({', '.join(s.name for s in self.stages)})"
+                " mapped to option dictionaries"
+            )
         self.closers = tuple(closers)
-        self.stage_options = stage_options  # e.g. bfs={"width": 4}
+        self.width = width
+        self.stage_options = {name: dict(options) for name, options in stage_options.items()}
 
-    def available(self) -> list[tuple[Stage, Strategy | None]]:
-        """The stages that can run here, each with its strategy (None for automation)."""
+    def plan(self) -> list[tuple[Stage, Strategy | None, float]]:
+        """The stages that can run here, each with its strategy (None for automation) and
+        the fraction of the then-remaining budget it receives (see the module docstring)."""
         from prover.strategies import STRATEGIES, make_strategy  # the registry imports us
 
-        ready: list[tuple[Stage, Strategy | None]] = []
-        for stage in self.stages:
+        ready: list[tuple[int, Stage, Strategy | None]] = []
+        for index, stage in enumerate(self.stages):
             if stage.name == AUTOMATION:
-                ready.append((stage, None))
+                ready.append((index, stage, None))
             elif stage.name in STRATEGIES:
                 options = dict(self.stage_options.get(stage.name, {}))
-                ready.append((stage, make_strategy(stage.name, **options)))
-        return ready
+                if self.width is not None and stage.name in SEARCH_STAGES:
+                    options.setdefault("width", self.width)
+                ready.append((index, stage, make_strategy(stage.name, **options)))
+        planned = []
+        for position, (index, stage, strategy) in enumerate(ready):
+            last = position == len(ready) - 1
+            later = sum(s.share for s in self.stages[index:])
+            planned.append((stage, strategy, 1.0 if last else stage.share / later))
+        return planned
 
     def config(self) -> dict[str, object]:
         return {
             "strategy": self.name,
             "stages": [{"name": s.name, "share": s.share} for s in self.stages],
             "closers": list(self.closers),
+            "width": self.width,
             "stage_options": self.stage_options,
         }
 
     def attempt(self, theorem: Theorem, ctx: ProofContext, root: int) -> Claim:
         """Run the stages in order; an unproved claim carries the last stage's reason,
         or the name of the exhausted limit (as a search would)."""
-        stages = self.available()
         reason = "no stage available"
-        for index, (stage, strategy) in enumerate(stages):
+        for stage, strategy, fraction in self.plan():
             limit = ctx.budget.exhausted()
             if limit is not None:
                 return Claim(None, limit)
-            later = sum(s.share for s, _ in stages[index:])
-            child = Budget(limits=remaining_limits(ctx.budget).share(stage.share / later))
-            ctx.recorder.event("portfolio_stage", stage.name, {"share": stage.share})
+            child = Budget(limits=remaining_limits(ctx.budget).share(fraction))
+            ctx.recorder.event("portfolio_stage", stage.name, {"fraction_of_remaining": fraction})
             stage_ctx = ctx.with_budget(child)
             if strategy is None:
                 claim = self._automation(theorem, stage_ctx, root)

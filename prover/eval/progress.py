@@ -51,6 +51,7 @@ class LiveProgress:
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
+            TextColumn("ETA"),
             TimeRemainingColumn(),
             TextColumn("{task.fields[stats]}"),
             console=console,

@@ -89,7 +89,8 @@ def run_ray(
                 actors.remove(actor)
                 continue  # the actor is gone; its problem stays pending for --resume
             except RayTaskError as exc:
-                raise EvalError(f"a Ray worker failed: {exc}") from exc
+                cause = getattr(exc, "cause", None) or exc
+                raise EvalError(f"a Ray worker failed: {type(cause).__name__}: {cause}") from exc
             if result is not None:
                 finished += 1
                 on_result(result)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
@@ -60,8 +59,8 @@ def worker_main(
                 results.put(WorkerMessage("duplicate", name, text=problem.key))
             else:
                 results.put(WorkerMessage("result", name, result=result))
-    except Exception:
-        results.put(WorkerMessage("error", name, text=traceback.format_exc(limit=5)))
+    except Exception as exc:
+        results.put(WorkerMessage("error", name, text=f"{type(exc).__name__}: {exc}"))
     finally:
         solver.close()
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from prover.attempt import ProofContext, Strategy, prove, statement_node
 from prover.budget import Spent
-from prover.config import Settings
+from prover.config import ConfigError, Settings
 from prover.eval.datasets import Problem
 from prover.eval.results import ProblemOutcome, ProblemResult, commit_result, ensure_schema
 from prover.graph.store import Store
@@ -24,6 +24,7 @@ from prover.types import CallStatus, StartResult, Verdict, VerdictKind
 
 STATEMENT_ERROR = "statement_error"
 INTERNAL_ERROR = "internal_error"
+START_FAILED = "start_failed"  # Lean answered without error but gave no proof state
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def build_strategy(name: str, options: dict[str, Any]) -> Strategy:
 
 
 def classify_start(start: StartResult) -> tuple[ProblemOutcome, str, str] | None:
-    """None if the theorem opened; else its outcome, reason and Lean's first words.
+    """None if the theorem opened; else its outcome, reason and what Lean said.
 
     Lean answering with errors means the statement (or its header) no longer
     elaborates under the pinned Mathlib: not the prover's failure. A timeout or a
@@ -62,8 +63,9 @@ def classify_start(start: StartResult) -> tuple[ProblemOutcome, str, str] | None
     check = start.check
     if check.status is CallStatus.OK and check.errors:
         return ProblemOutcome.STATEMENT_ERROR, STATEMENT_ERROR, check.errors[0].text[:500]
-    detail = check.error or (check.errors[0].text if check.errors else check.status.value)
-    return ProblemOutcome.FAILED, f"start_{check.status.value}", detail[:500]
+    detail = check.error or check.status.value
+    reason = START_FAILED if check.status is CallStatus.OK else f"start_{check.status.value}"
+    return ProblemOutcome.FAILED, reason, detail[:500]
 
 
 class ProblemSolver:
@@ -110,6 +112,8 @@ class ProblemSolver:
                 verdict = Verdict(VerdictKind.FAILED, reason=reason, detail=detail)
                 return outcome, verdict, ctx.budget.finish()
             result = prove(problem.theorem, self.strategy, ctx)
+        except ConfigError:
+            raise  # Lean cannot start at all: stop the run rather than fail every problem
         except Exception as exc:  # a bug in a strategy must not take the batch down
             detail = f"{type(exc).__name__}: {exc}"[:500]
             ctx.recorder.event(INTERNAL_ERROR, detail)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 TURNSTILE = "⊢"
 INACCESSIBLE_MARK = "✝"
 
+_IDENTIFIER = re.compile(r"[A-Za-z_\u00C0-\u024F\u0370-\u03FF\u1D00-\u1DBF][\w'!?₀-₉ₐ-ₜ.]*")
 _GOAL_COUNT = re.compile(r"^\s*\d+ goals?\s*\n")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _WHITESPACE = re.compile(r"\s+")
@@ -148,3 +149,24 @@ def _top_level_assign(text: str) -> int | None:
         elif depth == 0 and text.startswith(" := ", i):
             return i
     return None
+
+
+def words(text: str) -> set[str]:
+    """The identifiers in a term (dotted names count as one)."""
+    return set(_IDENTIFIER.findall(text))
+
+
+def occurs(fragment: str, text: str) -> bool:
+    """Whether `fragment` occurs in `text` as a whole term (not inside a longer name)."""
+    pattern = rf"(?<![\w'₀-₉.]){re.escape(fragment)}(?![\w'₀-₉])"
+    return re.search(pattern, text) is not None
+
+
+def fresh_name(base: str, taken: set[str]) -> str:
+    """`base`, or `base1`, `base2`, … whichever is not taken yet; reserves the result."""
+    name, k = base, 0
+    while name in taken:
+        k += 1
+        name = f"{base}{k}"
+    taken.add(name)
+    return name

@@ -71,13 +71,13 @@ class HFModel:
             )
             loader = AutoModelForSeq2SeqLM if self.seq2seq else AutoModelForCausalLM
             self.torch_dtype = _pick_dtype(torch, dtype, self.device)
-            self.network = loader.from_pretrained(
+            network: Any = loader.from_pretrained(
                 model_id, dtype=self.torch_dtype, trust_remote_code=trust_remote_code
             )
         except (OSError, ValueError, KeyError, ImportError, RuntimeError) as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ValueError(f"cannot load Hugging Face model {model_id!r}: {reason}") from exc
-        self.network.to(self.device).eval()
+        self.network: Any = network.to(self.device).eval()
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.tokenizer.padding_side = "right" if self.seq2seq else "left"
@@ -180,10 +180,10 @@ class HFModel:
         with torch.inference_mode(), torch.random.fork_rng(devices=devices):
             torch.manual_seed(_seed_for(self.seed, texts))
             out = self.network.generate(**encoded, **options)
-        generated = (
-            out.sequences[:, 1:] if self.seq2seq else out.sequences[:, encoded.input_ids.shape[1] :]
-        )
-        lengths = self._lengths(generated)
+        # Seq2seq outputs open with the decoder start token; causal ones repeat the input.
+        prefix = 1 if self.seq2seq else encoded.input_ids.shape[1]
+        generated = out.sequences[:, prefix:]
+        lengths, ended = self._lengths(generated)
         if beam:
             logprobs = out.sequences_scores.float().tolist()
         else:
@@ -210,6 +210,7 @@ class HFModel:
                         logprob=float(logprobs[r]),
                         tokens_in=int(tokens_in) if r == i * n else 0,
                         tokens_out=lengths[r],
+                        finish_reason=_finish_reason(ended[r], decoded[r], stop),
                     )
                     for r in rows
                 ]
@@ -222,15 +223,22 @@ class HFModel:
             return self.max_input_tokens
         return max(1, min(self.max_input_tokens, self.max_positions - max_tokens))
 
-    def _lengths(self, generated: Any) -> list[int]:
-        """Generated tokens per row, up to and including the first end-of-sequence token."""
+    def _lengths(self, generated: Any) -> tuple[list[int], list[bool]]:
+        """Generated tokens per row up to and including the first end-of-sequence token,
+        and whether the row reached one (False: cut at `max_tokens`)."""
         eos = self.network.generation_config.eos_token_id
         eos_ids = set(eos if isinstance(eos, list) else [eos] if eos is not None else [])
-        lengths = []
+        lengths: list[int] = []
+        ended: list[bool] = []
         for row in generated.tolist():
             end = next((k for k, token in enumerate(row) if token in eos_ids), None)
             lengths.append(end + 1 if end is not None else len(row))
-        return lengths
+            ended.append(end is not None)
+        return lengths, ended
+
+
+def _finish_reason(reached_eos: bool, text: str, stop: Sequence[str]) -> str:
+    return "stop" if reached_eos or any(s and s in text for s in stop) else "length"
 
 
 def _max_positions(config: Any) -> int | None:

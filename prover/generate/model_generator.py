@@ -39,10 +39,7 @@ class ModelGenerator:
         self.prompt_format = prompt_format
         self.temperature = temperature
         self.max_tokens = max_tokens
-
-    @property
-    def usage(self) -> Usage:
-        return self.lm.usage
+        self.usage: Usage = lm.usage  # the backend's own account, updated as it works
 
     def suggest(self, state: str, premises: Sequence[Premise], n: int) -> list[Candidate]:
         return self.suggest_batch([state], [premises], n)[0]

@@ -14,10 +14,12 @@ an error message, `repr` or provenance.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,6 +66,7 @@ class OpenAIModel:
         backoff_cap_s: float = 8.0,
         logprobs: bool = True,
         seed: int | None = None,
+        max_concurrency: int = 4,
         name: str | None = None,
     ) -> None:
         self.model = model
@@ -74,7 +77,10 @@ class OpenAIModel:
         self.backoff_s = backoff_s
         self.backoff_cap_s = backoff_cap_s
         self.seed = seed
+        self.max_concurrency = max(1, max_concurrency)
         self.usage = Usage()
+        self._usage_lock = threading.Lock()
+        self.tokens_estimated = False  # set once any count in `usage` had to be guessed
         self._api_key = api_key
         self._logprobs = logprobs
         settings: dict[str, Any] = {"base_url": self.base_url}
@@ -118,10 +124,17 @@ class OpenAIModel:
         temperature: float = 0.0,
         stop: Sequence[str] = (),
     ) -> list[list[Completion]]:
-        return [
-            self.complete(p, n=n, max_tokens=max_tokens, temperature=temperature, stop=stop)
-            for p in prompts
-        ]
+        """One request stream per prompt, up to `max_concurrency` at a time, in order."""
+
+        def one(prompt: Prompt) -> list[Completion]:
+            return self.complete(
+                prompt, n=n, max_tokens=max_tokens, temperature=temperature, stop=stop
+            )
+
+        if len(prompts) <= 1 or self.max_concurrency == 1:
+            return [one(p) for p in prompts]
+        with ThreadPoolExecutor(max_workers=min(self.max_concurrency, len(prompts))) as pool:
+            return list(pool.map(one, prompts))
 
     def _body(
         self, prompt: Prompt, n: int, max_tokens: int, temperature: float, stop: Sequence[str]
@@ -210,14 +223,16 @@ class OpenAIModel:
         usage = reply.get("usage") or {}
         estimated = not isinstance(usage.get("prompt_tokens"), int)
         if estimated:
+            self.tokens_estimated = True
             tokens_in = estimate_tokens(prompt_text(prompt))
             per_choice = [estimate_tokens(t) for t in texts]
         else:
             tokens_in = usage["prompt_tokens"]
             per_choice = _split_tokens(int(usage.get("completion_tokens") or 0), token_logprobs)
-        self.usage.calls += 1
-        self.usage.tokens_in += tokens_in
-        self.usage.tokens_out += sum(per_choice)
+        with self._usage_lock:
+            self.usage.calls += 1
+            self.usage.tokens_in += tokens_in
+            self.usage.tokens_out += sum(per_choice)
         return [
             Completion(
                 text=text,
@@ -248,9 +263,10 @@ def _choice_logprobs(choice: Mapping[str, Any], chat: bool) -> list[float] | Non
             return None
         values = [t.get("logprob") for t in content if isinstance(t, Mapping)]
     else:
-        values = logprobs.get("token_logprobs")
-        if not isinstance(values, list):
+        token_logprobs = logprobs.get("token_logprobs")
+        if not isinstance(token_logprobs, list):
             return None
+        values = token_logprobs
     return [float(v) for v in values if isinstance(v, int | float)]
 
 

@@ -51,8 +51,13 @@ class RenderedPrompt:
 
 
 class TacticFormat(Protocol):
-    name: str
-    stop: tuple[str, ...]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def stop(self) -> tuple[str, ...]:
+        """Strings that end a completion (the backend cuts the text there)."""
+        ...
 
     def render(self, state: str, premises: Sequence[Premise]) -> RenderedPrompt: ...
 

@@ -15,7 +15,8 @@ Options (keyword arguments; `None` means "not given"):
     hf:                   device (auto | cpu | cuda[:k]), dtype (auto | float32 | float16 |
                           bfloat16), top_p, seed, max_input_tokens, batch_size,
                           trust_remote_code (needed by InternLM's custom code)
-    openai:               timeout_s, max_retries, backoff_s, backoff_cap_s, logprobs, seed
+    openai:               timeout_s, max_retries, backoff_s, backoff_cap_s, logprobs, seed,
+                          max_concurrency (requests in flight for a batch of prompts)
 
 Any mistake (unknown scheme or option, no base URL, a model that will not load) raises
 `ValueError` with one sentence saying what to do; the CLI turns it into exit code 2.
@@ -42,7 +43,15 @@ _HF_OPTIONS = frozenset(
     {"device", "dtype", "top_p", "seed", "max_input_tokens", "batch_size", "trust_remote_code"}
 )
 _OPENAI_OPTIONS = frozenset(
-    {"timeout_s", "max_retries", "backoff_s", "backoff_cap_s", "logprobs", "seed"}
+    {
+        "timeout_s",
+        "max_retries",
+        "backoff_s",
+        "backoff_cap_s",
+        "logprobs",
+        "seed",
+        "max_concurrency",
+    }
 )
 
 

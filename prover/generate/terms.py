@@ -129,6 +129,8 @@ def _leading_binder(text: str) -> Term | None:
     else:
         return None
     rest = text[1:]
+    if not rest[:1] or rest[0] not in " ([{⦃":  # `∀ᶠ`, `∃ᶠ`: filters, not plain binders
+        return None
     comma = _top_level_comma(rest)
     if comma is None:
         return None

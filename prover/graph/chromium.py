@@ -116,7 +116,9 @@ class HeadlessChromium:
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise ChromiumError(f"Chromium exited at start with code {self._process.returncode}")
+                raise ChromiumError(
+                    f"Chromium exited at start with code {self._process.returncode}"
+                )
             if marker.is_file():
                 first = marker.read_text().split("\n", 1)[0].strip()
                 if first.isdigit():
@@ -166,7 +168,9 @@ class HeadlessChromium:
             raise ChromiumError(f"{expression!r} threw: {result['exceptionDetails'].get('text')}")
         return result["result"].get("value")
 
-    def open(self, url: str, ready: str = "document.documentElement.dataset.ready === '1'") -> float:
+    def open(
+        self, url: str, ready: str = "document.documentElement.dataset.ready === '1'"
+    ) -> float:
         """Navigate and wait until `ready` holds; returns the seconds that took."""
         started = time.monotonic()
         self.send("Page.navigate", url=url)
@@ -179,9 +183,7 @@ class HeadlessChromium:
 
     def click(self, x: float, y: float) -> None:
         for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
-            self.send(
-                "Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1
-            )
+            self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
 
     def press(self, key: str, code: str | None = None) -> None:
         for kind in ("keyDown", "keyUp"):
@@ -212,7 +214,11 @@ class HeadlessChromium:
                 details = params.get("exceptionDetails", {})
                 errors.append(str(details.get("exception", {}).get("description") or details))
             elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                errors.append(" ".join(str(a.get("value", a.get("description"))) for a in params.get("args", [])))
+                errors.append(
+                    " ".join(
+                        str(a.get("value", a.get("description"))) for a in params.get("args", [])
+                    )
+                )
             elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
                 errors.append(str(params["entry"].get("text")))
         return errors
@@ -226,4 +232,8 @@ class HeadlessChromium:
         ]
 
     def dialogs(self) -> list[str]:
-        return [e["params"].get("message", "") for e in self.events if e["method"] == "Page.javascriptDialogOpening"]
+        return [
+            e["params"].get("message", "")
+            for e in self.events
+            if e["method"] == "Page.javascriptDialogOpening"
+        ]

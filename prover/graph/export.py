@@ -16,7 +16,7 @@ import html
 import json
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -59,7 +59,9 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 
-def _page(template: str, title: str, style: str, script: str, body_values: Mapping[str, str]) -> str:
+def _page(
+    template: str, title: str, style: str, script: str, body_values: Mapping[str, str]
+) -> str:
     csp = (
         "default-src 'none'; img-src data:; "
         f"style-src {_csp_hash(style)}; script-src {_csp_hash(script)}"
@@ -123,10 +125,9 @@ class _Interner:
 
     def __init__(self) -> None:
         self.items: list[Any] = []
-        self._index: dict[str, int] = {}
+        self._index: dict[Hashable, int] = {}
 
-    def __call__(self, value: Any) -> int:
-        key = json.dumps(value, sort_keys=True, default=str)
+    def __call__(self, key: Hashable, value: Any) -> int:
         if key not in self._index:
             self._index[key] = len(self.items)
             self.items.append(value)
@@ -163,14 +164,13 @@ def _edge_json(edge: GraphEdge, proposers: _Interner, premises: _Interner) -> di
         "st": edge.strategy,
     }
     if edge.generator is not None:
-        data["pr"] = proposers(
-            {
-                "generator": edge.generator,
-                "model": edge.model,
-                "settings": edge.settings or {},
-                "prompt_hash": edge.prompt_hash,
-            }
-        )
+        proposer = {
+            "generator": edge.generator,
+            "model": edge.model,
+            "settings": edge.settings or {},
+            "prompt_hash": edge.prompt_hash,
+        }
+        data["pr"] = proposers(json.dumps(proposer, sort_keys=True, default=str), proposer)
     if edge.score is not None:
         data["sc"] = edge.score
     if edge.lean_status is not None:
@@ -180,7 +180,12 @@ def _edge_json(edge: GraphEdge, proposers: _Interner, premises: _Interner) -> di
         data["msg"] = list(edge.lean_messages)
     if edge.premises:
         data["pm"] = [
-            [premises([p.name, p.module, p.statement]), p.rank, p.score] for p in edge.premises
+            [
+                premises((p.name, p.module, p.statement), [p.name, p.module, p.statement]),
+                p.rank,
+                p.score,
+            ]
+            for p in edge.premises
         ]
     if edge.meta:
         data["m"] = edge.meta
@@ -191,7 +196,7 @@ def graph_data(graph: Graph) -> dict[str, Any]:
     """Everything the page shows, in the compact form its script reads."""
     found = derivations(graph)
     path = proof_path(graph, found)
-    layout = layout_graph(graph, pinned=path.nodes)
+    layout = layout_graph(graph, found, pinned=path.nodes)
     proposers, premises = _Interner(), _Interner()
     return {
         "version": FORMAT_VERSION,
@@ -206,8 +211,7 @@ def graph_data(graph: Graph) -> dict[str, Any]:
         "premises": premises.items,
         "path": {"nodes": list(path.nodes), "edges": list(path.edges)},
         "events": [
-            {"k": e.kind, "msg": e.message, "data": e.data, "t": e.created_at}
-            for e in graph.events
+            {"k": e.kind, "msg": e.message, "data": e.data, "t": e.created_at} for e in graph.events
         ],
         "exported": time.time(),
     }
@@ -305,7 +309,8 @@ def render_index_html(store: Store, run_id: int, rows: list[SiteRow]) -> str:
         f'<p class="meta">{html.escape(when)} on {html.escape(run.host)}'
         f" · leanwb {html.escape(run.package_version or '?')}"
         f" · git {html.escape((run.git_revision or 'unknown')[:12])}</p>"
-        f'<p class="score"><strong>{proved}</strong> of <strong>{len(rows)}</strong> theorems proved</p>'
+        f'<p class="score"><strong>{proved}</strong> of <strong>{len(rows)}</strong>'
+        " theorems proved</p>"
     )
     return _page(
         _asset("index.html"),

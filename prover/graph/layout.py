@@ -1,10 +1,11 @@
 """Sugiyama-style layering of a provenance graph, computed once at export time.
 
-1. Break cycles: a depth-first search from the roots drops the arcs that close a
-   loop (a tactic leading back to a state already on the way), so what is left is
-   a DAG.
-2. Layer: longest path from the roots, so every remaining arc points downwards.
-3. Order each layer: start from the depth-first discovery order, then sweep down
+1. Layer: each node sits one row below the lowest parent of its cheapest derivation
+   (`spine`, from `prover.graph.paths`), so a state appears where it was first
+   reached and every route from the statement runs downwards. Nodes no derivation
+   reaches are layered by longest path over the arcs left after a depth-first search
+   drops those that close a loop. Arcs that do not point down are drawn as links back.
+2. Order each layer: start from the depth-first discovery order, then sweep down
    and up a few times sorting by the barycentre of the neighbours in the direction
    of the sweep. Pinned nodes (the proof path) go first in their layer, so the path
    runs down the left edge of the picture.
@@ -16,9 +17,10 @@ branch cheap.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from prover.graph.paths import Derivations
 from prover.graph.queries import Graph
 
 ROUNDS = 3
@@ -30,14 +32,15 @@ class Layout:
     order: dict[int, int]  # position within the layer, from the left
 
 
-def layout_graph(graph: Graph, pinned: Collection[int] = ()) -> Layout:
+def layout_graph(graph: Graph, found: Derivations, pinned: Collection[int] = ()) -> Layout:
     arcs = [
         (parent, edge.child)
         for edge in graph.edges.values()
         if edge.child is not None
         for parent in edge.parents
     ]
-    return layered_layout(list(graph.nodes), arcs, graph.roots, pinned)
+    spine = {node: graph.edges[edge].parents for node, edge in found.best_edge.items()}
+    return layered_layout(list(graph.nodes), arcs, graph.roots, pinned, spine)
 
 
 def layered_layout(
@@ -45,18 +48,32 @@ def layered_layout(
     arcs: Iterable[tuple[int, int]],
     roots: Sequence[int],
     pinned: Collection[int] = (),
+    spine: Mapping[int, Sequence[int]] | None = None,
 ) -> Layout:
+    """`spine` maps a node to the parents of its cheapest derivation (they must form a
+    DAG, as cheapest derivations do)."""
+    arcs = [(parent, child) for parent, child in arcs if parent != child]
     successors: dict[int, list[int]] = defaultdict(list)
     for parent, child in arcs:
-        if parent != child:
-            successors[parent].append(child)
+        successors[parent].append(child)
     forward, discovery = _acyclic(nodes, roots, successors)
-    layer = _longest_path_layers(nodes, forward)
-    predecessors: dict[int, list[int]] = defaultdict(list)
+    below: dict[int, list[int]] = defaultdict(list)  # node -> the nodes that fix its layer
     for parent, children in forward.items():
         for child in children:
-            predecessors[child].append(parent)
+            if spine is None or child not in spine:
+                below[child].append(parent)
+    for child, parents in (spine or {}).items():
+        below[child] = list(parents)
+    for root in roots:
+        below.pop(root, None)
+    layer = _longest_path_layers(nodes, below)
 
+    predecessors: dict[int, list[int]] = defaultdict(list)
+    downward: dict[int, list[int]] = defaultdict(list)
+    for parent, child in arcs:
+        if layer[child] > layer[parent]:
+            predecessors[child].append(parent)
+            downward[parent].append(child)
     layers: dict[int, list[int]] = defaultdict(list)
     for node in sorted(nodes, key=discovery.__getitem__):
         layers[layer[node]].append(node)
@@ -82,7 +99,7 @@ def layered_layout(
 
     for _ in range(ROUNDS):
         sweep(range(1, depth + 1), predecessors)
-        sweep(range(depth - 1, -1, -1), forward)
+        sweep(range(depth - 1, -1, -1), downward)
     sweep(range(depth + 1), predecessors)
     return Layout(layer=layer, order=position)
 
@@ -115,18 +132,21 @@ def _acyclic(
     return forward, discovery
 
 
-def _longest_path_layers(nodes: Sequence[int], forward: dict[int, list[int]]) -> dict[int, int]:
-    indegree = dict.fromkeys(nodes, 0)
-    for children in forward.values():
-        for child in children:
-            indegree[child] += 1
+def _longest_path_layers(nodes: Sequence[int], below: dict[int, list[int]]) -> dict[int, int]:
+    """layer(v) = 1 + the largest layer of the nodes `below[v]` names (0 for none)."""
+    above: dict[int, list[int]] = defaultdict(list)
+    waiting = dict.fromkeys(nodes, 0)
+    for child, parents in below.items():
+        for parent in parents:
+            above[parent].append(child)
+            waiting[child] += 1
     layer = dict.fromkeys(nodes, 0)
-    ready = [node for node in nodes if indegree[node] == 0]
+    ready = [node for node in nodes if waiting[node] == 0]
     while ready:
         node = ready.pop()
-        for child in forward.get(node, ()):
+        for child in above.get(node, ()):
             layer[child] = max(layer[child], layer[node] + 1)
-            indegree[child] -= 1
-            if indegree[child] == 0:
+            waiting[child] -= 1
+            if waiting[child] == 0:
                 ready.append(child)
     return layer

@@ -37,9 +37,8 @@ def migrate(engine: Engine) -> int:
         tables = set(inspect(conn).get_table_names())
         if version == 0:
             if tables:
-                raise SchemaError(
-                    f"it holds tables ({', '.join(sorted(tables)[:3])}…) but no leanwb schema version"
-                )
+                named = ", ".join(sorted(tables)[:3])
+                raise SchemaError(f"it holds tables ({named}…) but no leanwb schema version")
             Base.metadata.create_all(conn)
             conn.execute(IdBlock.__table__.insert(), [{"name": "nodes", "next_id": 1}])
             conn.execute(IdBlock.__table__.insert(), [{"name": "edges", "next_id": 1}])

@@ -13,6 +13,9 @@ from prover.graph.models import Edge, EdgeParent, EdgePremise, Event, Node
 from prover.graph.store import AttemptRow, RunRow, Store
 from prover.protocols import EdgeKind, NodeKind
 
+_NODE_KINDS = {kind.value: kind for kind in NodeKind}  # faster than NodeKind(value)
+_EDGE_KINDS = {kind.value: kind for kind in EdgeKind}
+
 
 @dataclass(frozen=True)
 class GraphNode:
@@ -139,7 +142,7 @@ def load_graph(store: Store, attempt_id: int) -> Graph:
     nodes = {
         row.id: GraphNode(
             id=row.id,
-            kind=NodeKind(row.kind),
+            kind=_NODE_KINDS[row.kind],
             text=row.text,
             goals=tuple(row.goals or ()),
             status=row.status,
@@ -152,7 +155,7 @@ def load_graph(store: Store, attempt_id: int) -> Graph:
     edges = {
         row.id: GraphEdge(
             id=row.id,
-            kind=EdgeKind(row.kind),
+            kind=_EDGE_KINDS[row.kind],
             parents=tuple(parents[row.id]),
             child=row.child_id,
             action=row.action,

@@ -71,7 +71,9 @@ _NODES, _EDGES, _PARENTS, _PREMISES, _EVENTS = (
     _Insert(m) for m in (Node, Edge, EdgeParent, EdgePremise, Event)
 )
 _SET_STATUS = f"UPDATE {Node.__tablename__} SET status = ? WHERE id = ?"
-_RESERVE_IDS = f"UPDATE {IdBlock.__tablename__} SET next_id = next_id + ? WHERE name = ? RETURNING next_id"
+_RESERVE_IDS = (
+    f"UPDATE {IdBlock.__tablename__} SET next_id = next_id + ? WHERE name = ? RETURNING next_id"
+)
 
 
 @dataclass
@@ -257,7 +259,9 @@ class SqlRecorder:
 
     def _check_open(self) -> None:
         if self._closed:
-            raise RecorderClosedError(f"attempt {self.attempt_id} is finished; nothing more can be recorded")
+            raise RecorderClosedError(
+                f"attempt {self.attempt_id} is finished; nothing more can be recorded"
+            )
 
     def _check_recorded(self, node_id: int) -> None:
         if node_id not in self._recorded:

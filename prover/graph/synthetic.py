@@ -44,8 +44,15 @@ MODEL = Provenance(
     prompt_hash="3f9a0c1d2e4b5a69",
     premises=(
         Premise("Nat.add_comm", "theorem Nat.add_comm (n m : ℕ) : n + m = m + n", "Init", 0.91),
-        Premise("Nat.succ_le_of_lt", "theorem Nat.succ_le_of_lt {n m : ℕ} : n < m → n + 1 ≤ m", "Init", 0.74),
-        Premise("sq_nonneg", "theorem sq_nonneg (a : α) : 0 ≤ a ^ 2", "Mathlib.Algebra.Order.Ring", 0.52),
+        Premise(
+            "Nat.succ_le_of_lt",
+            "theorem Nat.succ_le_of_lt {n m : ℕ} : n < m → n + 1 ≤ m",
+            "Init",
+            0.74,
+        ),
+        Premise(
+            "sq_nonneg", "theorem sq_nonneg (a : α) : 0 ≤ a ^ 2", "Mathlib.Algebra.Order.Ring", 0.52
+        ),
     ),
 )
 
@@ -89,9 +96,7 @@ def record_search_tree(
                 continue
             index = rng.randrange(made + 1) if rng.random() < 0.05 else made
             goal = f"h{index} : P {index}\n⊢ goal {index}"
-            child = recorder.node(
-                NodeKind.PROOF_STATE, goal, key=f"goals:{index}", goals=[goal]
-            )
+            child = recorder.node(NodeKind.PROOF_STATE, goal, key=f"goals:{index}", goals=[goal])
             recorder.edge(
                 EdgeKind.TACTIC,
                 [parent],
@@ -105,7 +110,9 @@ def record_search_tree(
             if index == made:
                 made += 1
                 frontier.append(child)
-    solved = recorder.node(NodeKind.PROOF_STATE, "no goals", key="goals:done", status=NodeStatus.SOLVED)
+    solved = recorder.node(
+        NodeKind.PROOF_STATE, "no goals", key="goals:done", status=NodeStatus.SOLVED
+    )
     recorder.edge(
         EdgeKind.TACTIC,
         [frontier[-1]],
@@ -148,7 +155,9 @@ def record_composite_proof(store: Store, run_id: int, theorem: Theorem) -> int:
     rec.event("attempt_start", f"auto on {theorem.name}")
     root = rec.node(NodeKind.STATEMENT, theorem.statement, key="statement")
     draft = rec.node(NodeKind.DRAFT, "Split into the two inequalities, then combine.")
-    rec.edge(EdgeKind.DRAFT, [root], draft, "draft an informal proof", strategy="sketch", proposer=llm)
+    rec.edge(
+        EdgeKind.DRAFT, [root], draft, "draft an informal proof", strategy="sketch", proposer=llm
+    )
     sketch_text = "by\n  have h1 : a ≤ b + 1 := sorry\n  have h2 : b ≤ a + 1 := sorry\n  omega"
     sketch = rec.node(NodeKind.SKETCH, sketch_text, status=NodeStatus.OPEN)
     rec.edge(
@@ -176,9 +185,7 @@ def record_composite_proof(store: Store, run_id: int, theorem: Theorem) -> int:
         score=-1.2,
         lean=LeanOutcome("lean_error", 45.0, (_error("linarith failed to find a contradiction"),)),
     )
-    mid = rec.node(
-        NodeKind.PROOF_STATE, "a b : ℕ\n⊢ a ≤ 1 + b", key="goals:a b : ℕ\n⊢ a ≤ 1 + b"
-    )
+    mid = rec.node(NodeKind.PROOF_STATE, "a b : ℕ\n⊢ a ≤ 1 + b", key="goals:a b : ℕ\n⊢ a ≤ 1 + b")
     rec.edge(
         EdgeKind.TACTIC,
         [holes[0]],
@@ -260,6 +267,8 @@ def record_composite_proof(store: Store, run_id: int, theorem: Theorem) -> int:
     store.finish_attempt(
         rec.attempt_id,
         Verdict(VerdictKind.PROVED, proof=fixed_body, axioms=("propext",)),
-        Spent(lean_calls=9, lean_s=1.0, generator_calls=3, tokens_in=2400, tokens_out=380, wall_s=4.2),
+        Spent(
+            lean_calls=9, lean_s=1.0, generator_calls=3, tokens_in=2400, tokens_out=380, wall_s=4.2
+        ),
     )
     return rec.attempt_id

@@ -10,15 +10,19 @@ header's `env`. Consequences for callers:
 * a header that fails to elaborate yields a `CheckResult` carrying the header's
   own errors (positions relative to the header, `env` None) and the body is not
   run; that verdict is cached, so the header is never sent again;
-* `timeout` bounds the body's request only; a header import may take up to
-  `header_timeout_s` on top.
+* `timeout` (default `request_timeout_s`) bounds the body's request only; a
+  header import may take up to `header_timeout_s` on top;
+* `CheckResult.session` names the process incarnation that answered, so a state
+  built from one of its sorries (`ProofState(split_goals(sorry.goal),
+  id=sorry.proof_state, session=check.session)`) can be run with `run_tactic`.
 
 Concurrent callers each get a free process: one already serving their header if
 any is idle, else a new one while fewer than `pool_size` exist, else the least
 recently used idle process of another header is restarted for theirs, else they
 wait. A proof state lives in one process incarnation (`ProofState.session`);
 `run_tactic` waits for that process and answers STALE_STATE if it has restarted
-since. States handed out by this server pin their incarnation while they exist:
+since. States handed out by `start` and `run_tactic` pin their incarnation while
+they exist (states callers build themselves route fine but pin nothing):
 a pinned process is evicted for another header only when no unpinned one is idle,
 and is not recycled for its request count. Memory is never deferred: a process
 whose resident tree passes `RSS_RECYCLE_FRACTION` of `memory_mb` after a reply is
@@ -103,7 +107,9 @@ class LeanServer:
     def __init__(self, settings: LeanSettings) -> None:
         self.settings = settings
         self._cwd = settings.project_dir if settings.project_dir.is_dir() else None
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)  # signalled when a slot becomes free
+        self._waiters = 0
         self._slots: list[_Slot] = []
         self._sessions: dict[str, _Slot] = {}
         self._pins: dict[str, int] = {}
@@ -116,7 +122,7 @@ class LeanServer:
 
     @property
     def stats(self) -> BridgeStats:
-        with self._cond:
+        with self._lock:
             return BridgeStats(**self._counts)
 
     def check(self, header: str, body: str, timeout: float | None = None) -> CheckResult:
@@ -157,8 +163,7 @@ class LeanServer:
         self, state: ProofState, tactic: str, timeout: float | None = None
     ) -> TacticResult:
         """Run `tactic` on `state` in the process incarnation that owns it."""
-        with self._cond:
-            slot = self._sessions.get(state.session)
+        slot = self._sessions.get(state.session)  # re-validated once the slot is leased
         if slot is None:
             return self._stale(state)
         self._acquire_slot(slot)
@@ -176,7 +181,7 @@ class LeanServer:
 
     def close(self) -> None:
         """Kill every REPL process; later calls raise RuntimeError."""
-        with self._cond:
+        with self._lock:
             self._closed = True
             busy = [s for s in self._slots if s.busy]
             idle = [s for s in self._slots if not s.busy]
@@ -217,7 +222,7 @@ class LeanServer:
             return slot.header_env, 0.0
         session = process.incarnation
         reply = self._send(slot, {"cmd": header}, self.settings.header_timeout_s)
-        with self._cond:
+        with self._lock:
             self._bump(header_imports=1)
         result = check_result(reply, session)
         if result.status is CallStatus.OK and not result.errors and result.env is not None:
@@ -231,7 +236,7 @@ class LeanServer:
             error=f"the header failed to elaborate ({len(result.errors)} error(s)); "
             "message positions are relative to the header",
         )
-        with self._cond:
+        with self._lock:
             self._header_failures[header] = replace(failure, elapsed_s=0.0)  # costs nothing again
         return failure
 
@@ -240,7 +245,7 @@ class LeanServer:
         incarnation registered so its proof states can be routed back to it."""
         process = slot.process
         limit = self.settings.max_requests_per_process
-        with self._cond:
+        with self._lock:
             self._drain_unpinned()
             worn_out = (
                 process.running
@@ -253,7 +258,7 @@ class LeanServer:
             slot.reset = False
         if not process.ensure_started():
             return
-        with self._cond:
+        with self._lock:
             if slot.session is not None:
                 self._sessions.pop(slot.session, None)
                 self._pins.pop(slot.session, None)
@@ -269,7 +274,7 @@ class LeanServer:
             request, self.settings.request_timeout_s if timeout is None else timeout
         )
         counter = _FAILURE_COUNTERS.get(reply.status)
-        with self._cond:
+        with self._lock:
             if reply.sent:
                 self._counts["requests"] += 1
             if counter is not None:
@@ -282,7 +287,7 @@ class LeanServer:
             self._counts[name] += n
 
     def _refused_check(self, exc: InvalidRequest) -> CheckResult:
-        with self._cond:
+        with self._lock:
             self._bump(protocol_errors=1)
         return CheckResult(CallStatus.PROTOCOL_ERROR, error=f"request refused: {exc}")
 
@@ -298,7 +303,7 @@ class LeanServer:
 
     def _pin(self, state: ProofState) -> ProofState:
         """Pin `state`'s incarnation until `state` is garbage-collected."""
-        with self._cond:
+        with self._lock:
             self._pins[state.session] = self._pins.get(state.session, 0) + 1
         # deque.append is atomic, so the finalizer never takes the lock (it may run inside it).
         weakref.finalize(state, self._unpinned.append, state.session).atexit = False
@@ -320,7 +325,7 @@ class LeanServer:
 
     def _acquire_for(self, header: str) -> _Slot:
         """Lease a process for `header` (see the module docstring for the order)."""
-        with self._cond:
+        with self._lock:
             while True:
                 if self._closed:
                     raise RuntimeError("this LeanServer is closed")
@@ -340,24 +345,33 @@ class LeanServer:
                     slot.busy, slot.header, slot.reset = True, header, True
                     self._bump(evictions=1)
                     return slot
-                self._cond.wait()
+                self._wait()
 
     def _acquire_slot(self, slot: _Slot) -> None:
-        with self._cond:
+        with self._lock:
             while True:
                 if self._closed:
                     raise RuntimeError("this LeanServer is closed")
                 if not slot.busy:
                     slot.busy = True
                     return
-                self._cond.wait()
+                self._wait()
+
+    def _wait(self) -> None:
+        """Wait for a slot to be released; the caller holds the lock."""
+        self._waiters += 1
+        try:
+            self._cond.wait()
+        finally:
+            self._waiters -= 1
 
     def _release(self, slot: _Slot) -> None:
-        with self._cond:
+        with self._lock:
             slot.busy = False
             slot.last_used = time.monotonic()
             closed = self._closed
-            self._cond.notify_all()
+            if self._waiters:
+                self._cond.notify_all()
         if closed:
             slot.process.stop()
 

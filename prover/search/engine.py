@@ -102,7 +102,9 @@ def lean_outcome(status: str, elapsed_s: float, result: TacticResult | CheckResu
     return LeanOutcome(status, round(elapsed_s * 1000.0, 3), result.messages)
 
 
-def start_failure(check: CheckResult) -> str:
+def start_failure(check: CheckResult, opened: bool) -> str:
+    if opened:  # a state with no goals: nothing for tactics to act on
+        return f"{START_FAILED}: Lean reported no goals for the statement"
     detail = check.errors[0].text if check.errors else (check.error or check.status.value)
     first_line = detail.strip().splitlines()[0] if detail.strip() else check.status.value
     return f"{START_FAILED}: {first_line[:200]}"
@@ -130,7 +132,7 @@ class SearchRun:
         state = opened.state
         if state is None or not state.goals:
             self._record_start(None, opened.check)
-            reason = start_failure(opened.check)
+            reason = start_failure(opened.check, opened=state is not None)
             self.recorder.event("search_end", reason, {"expansions": 0, "nodes": 0})
             return Claim(None, reason)
         self.tree = SearchTree(state, self._state_node(state, depth=0))

@@ -5,11 +5,14 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-INDENT = "  "
+# The whole block is indented: `Theorem.with_proof` puts a multi-line proof on the line
+# after `:=`, where a `by` at column 0 would be read as the start of a new command.
+BY_INDENT = "  "
+TACTIC_INDENT = BY_INDENT * 2
 
 
 def tactic_script(tactics: Sequence[str]) -> str:
-    """`by` followed by each tactic on its own line, indented two spaces.
+    """`by` followed by each tactic on its own line, one level deeper.
 
     Each step of the path ran against all goals of its state, exactly as if it were
     written at that point of a `by` block, so the steps in order reproduce the path.
@@ -17,10 +20,10 @@ def tactic_script(tactics: Sequence[str]) -> str:
     """
     if not tactics:
         raise ValueError("a tactic script needs at least one tactic")
-    lines = ["by"]
+    lines = [f"{BY_INDENT}by"]
     for tactic in tactics:
         body = textwrap.dedent(tactic).strip("\n").rstrip()
         if not body.strip():
             raise ValueError("a tactic in the script is empty")
-        lines.append(textwrap.indent(body, INDENT))
+        lines.append(textwrap.indent(body, TACTIC_INDENT))
     return "\n".join(lines)

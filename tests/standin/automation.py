@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+
 from standin import linear
 from standin.builtins import BUILTINS, CLASSICAL, builtin_names
 from standin.context import ElabError
 from standin.elab import unfold_head
+from standin.env import is_proof_type
 from standin.expr import (
     ARITH,
     CONNECTIVES,
     FALSE,
+    INT,
     NAT,
     RELATIONS,
     TRUE,
@@ -55,9 +59,9 @@ def contradiction(goal: Goal) -> bool:
         if isinstance(t, Op) and t.op == "≠" and defeq(t.args[0], t.args[1]):
             return True
         negated = unfold_head(t)
-        if isinstance(negated, Op) and negated.op == "→" and negated.args[1] == FALSE:
-            if any(defeq(negated.args[0], other) for other in types):
-                return True
+        is_negation = isinstance(negated, Op) and negated.op == "→" and negated.args[1] == FALSE
+        if is_negation and any(defeq(negated.args[0], other) for other in types):
+            return True
     return False
 
 
@@ -85,6 +89,11 @@ def decidable(prop: Expr) -> bool:
     return False
 
 
+def _facts(goal: Goal) -> list[Hyp]:
+    """Hypotheses that are proofs (not variables such as `x : ℕ` or `p : Prop`)."""
+    return [h for h in goal.hyps if is_proof_type(h.type)]
+
+
 def _hyp_props(goal: Goal) -> list[Expr]:
     return [h.type for h in goal.hyps]
 
@@ -106,7 +115,9 @@ def _decide(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
         raise fail(tac, f"failed to synthesize\n  Decidable ({show(target)})")
     if not verdict:
         if tac.kind == "native_decide":
-            raise fail(tac, f"native_decide evaluated that the proposition\n  {show(target)}\nis false")
+            raise fail(
+                tac, f"native_decide evaluated that the proposition\n  {show(target)}\nis false"
+            )
         raise fail(tac, f"Tactic `decide` proved that the proposition\n  {show(target)}\nis false")
     if tac.kind == "native_decide":
         runner.ctx.axioms.add("Lean.ofReduceBool")
@@ -120,9 +131,7 @@ def _decide(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
 def _omega(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
     facts = _hyp_props(goal)
     target = goal.target if linear.Linearizer(goal.var_types(), False).dnf(goal.target) else FALSE
-    if linear.prove(
-        facts, target, goal.var_types(), split_truncation=True, split_hypotheses=True
-    ):
+    if linear.prove(facts, target, goal.var_types(), split_truncation=True, split_hypotheses=True):
         runner.ctx.axioms |= AUTOMATION_AXIOMS
         return []
     used = linear.linear_facts(facts, goal.var_types())
@@ -190,21 +199,38 @@ def _rule_type(runner: Runner, goal: Goal, term: object) -> Expr:
 
 @on_main("positivity")
 def _positivity(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
-    target = goal.target
-    if isinstance(target, Op) and target.op in ("<", "≤", "≠") and target.args[0] == Num(0):
-        strict = target.op != "≤"
-        if _sign(target.args[1], goal) >= (2 if strict else 1):
-            runner.ctx.axioms |= AUTOMATION_AXIOMS
-            return []
-        raise fail(tac, "failed to prove positivity")
-    raise fail(tac, "not a positivity goal")
+    claim = _positivity_claim(goal.target)
+    if claim is None:
+        raise fail(tac, "not a positivity goal")
+    expr, strict = claim
+    if _sign(expr, goal) >= (2 if strict else 1):
+        runner.ctx.axioms |= AUTOMATION_AXIOMS
+        return []
+    raise fail(tac, "failed to prove positivity")
+
+
+def _positivity_claim(target: Expr) -> tuple[Expr, bool] | None:
+    """`0 < e`, `0 ≤ e`, `e ≠ 0` (and the flipped spellings) -> (e, strict?)."""
+    if not isinstance(target, Op) or len(target.args) != 2:
+        return None
+    a, b = target.args
+    zero = Num(0)
+    if target.op in ("<", "≤") and a == zero:
+        return b, target.op == "<"
+    if target.op in (">", "≥") and b == zero:
+        return a, target.op == ">"
+    if target.op == "≠" and b == zero:
+        return a, True
+    return None
 
 
 def _sign(e: Expr, goal: Goal) -> int:
-    """2: provably positive, 1: provably nonnegative, 0: unknown."""
+    """2: provably positive, 1: provably nonnegative, 0: unknown (hypotheses `0 < x` count)."""
     if isinstance(e, Num):
         return 2 if e.value > 0 else 1
     types = goal.var_types()
+    if any(_positivity_claim(h.type) == (e, True) for h in goal.hyps):
+        return 2
     if isinstance(e, Var):
         return 1 if types.get(e.name, NAT) == NAT else 0
     if isinstance(e, Op) and e.op in ARITH:
@@ -214,7 +240,9 @@ def _sign(e: Expr, goal: Goal) -> int:
         if e.op == "*":
             return min(a, b)
         if e.op == "^":
-            return a
+            exponent = e.args[1]
+            even = isinstance(exponent, Num) and exponent.value % 2 == 0
+            return a if a or not even else 1
         if e.op in ("/", "%", "-"):
             return 1 if all(types.get(v, NAT) == NAT for v in _vars(e)) else 0
     return 0
@@ -227,7 +255,7 @@ def _simp_rules(runner: Runner, tac: Tactic, goal: Goal) -> list[Rule]:
     rules: list[Rule] = []
     for reverse, term in tac.rules:
         if getattr(term, "name", None) == "*":
-            for hyp in goal.hyps:
+            for hyp in _facts(goal):
                 rules.extend(rules_from_fact(hyp.type))
             continue
         fact = _rule_type(runner, goal, term)
@@ -244,7 +272,7 @@ def _simp(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
     if tac.kind == "simp_all":
         locations = ("*",)
     if "*" in locations:
-        locations = (*(h.name for h in goal.hyps if h.accessible), "⊢")
+        locations = (*(h.name for h in _facts(goal)), "⊢")
     progress = False
     for loc in locations:
         if loc == "⊢":
@@ -254,7 +282,9 @@ def _simp(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
             raise fail(tac, f"Unknown hypothesis `{loc}`")
         hyp_rules = rules
         if tac.kind == "simp_all":
-            hyp_rules = rules + [r for h in goal.hyps if h is not hyp for r in rules_from_fact(h.type)]
+            hyp_rules = rules + [
+                r for h in goal.hyps if h is not hyp for r in rules_from_fact(h.type)
+            ]
         new = simplify(hyp.type, hyp_rules, types)
         if new != hyp.type:
             progress = True
@@ -264,7 +294,7 @@ def _simp(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
             goal = goal.without(loc) if new == TRUE else goal.replace_hyp(loc, new)
     if "⊢" in locations:
         if tac.kind == "simp_all":
-            rules = rules + [r for h in goal.hyps for r in rules_from_fact(h.type)]
+            rules = rules + [r for h in _facts(goal) for r in rules_from_fact(h.type)]
         new = simplify(goal.target, rules, types)
         if new != goal.target:
             progress = True
@@ -274,7 +304,9 @@ def _simp(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
             return []
     if not progress:
         kind = "norm_num" if tac.kind.startswith("norm_num") else "simp"
-        raise fail(tac, "simp made no progress" if kind == "simp" else "norm_num failed to simplify")
+        raise fail(
+            tac, "simp made no progress" if kind == "simp" else "norm_num failed to simplify"
+        )
     runner.ctx.axioms |= AUTOMATION_AXIOMS
     if tac.kind.startswith("norm_num") and find_hyp(goal, goal.target) is not None:
         return []
@@ -332,7 +364,12 @@ def _rewrite(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
                     raise fail(tac, f"Unknown hypothesis `{loc}`")
                 new = _rewrite_expr(hyp.type, lhs, rhs)
                 if new is None:
-                    raise fail(tac, _no_instance(lhs, goal).replace("target expression", "type of hypothesis", 1))
+                    raise fail(
+                        tac,
+                        _no_instance(lhs, goal).replace(
+                            "target expression", "type of hypothesis", 1
+                        ),
+                    )
                 goal = goal.replace_hyp(loc, new)
         runner.ctx.axioms |= axioms
     if _closes_by_rfl(goal.target):
@@ -389,6 +426,61 @@ def _matches(pattern: Expr, term: Expr, assignment: dict[str, Expr]) -> bool:
     return type(pattern) is type(term) and unify(pattern, term, assignment)
 
 
+# ---------------------------------------------------------------- ring
+
+Polynomial = dict[tuple[str, ...], int]  # sorted atom names -> coefficient
+
+
+@on_main("ring")
+def _ring(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
+    target = goal.target
+    if isinstance(target, Op) and target.op == "=":
+        integer = any(t == INT for t in goal.var_types().values())
+        lhs, rhs = (_polynomial(side, integer) for side in target.args)
+        if lhs == rhs:
+            return []
+    raise fail(tac, "ring failed, ring_nf subsidiary goal\n\n" + show_goal(goal))
+
+
+def _polynomial(e: Expr, integer: bool) -> Polynomial:
+    """Normal form as a polynomial; anything else (ℕ `-`, `/`, `%`) is an opaque atom."""
+    if isinstance(e, Num):
+        return {(): e.value} if e.value else {}
+    if (isinstance(e, Op) and e.op in ("+", "*")) or (
+        isinstance(e, Op) and e.op == "-" and integer
+    ):
+        a, b = (_polynomial(x, integer) for x in e.args)
+        if e.op == "+":
+            return _poly_add(a, b, 1)
+        if e.op == "-":
+            return _poly_add(a, b, -1)
+        return _poly_mul(a, b)
+    if isinstance(e, Op) and e.op == "neg":
+        return _poly_add({}, _polynomial(e.args[0], integer), -1)
+    if isinstance(e, Op) and e.op == "^" and isinstance(e.args[1], Num) and e.args[1].value <= 64:
+        result: Polynomial = {(): 1}
+        base = _polynomial(e.args[0], integer)
+        for _ in range(e.args[1].value):
+            result = _poly_mul(result, base)
+        return result
+    return {(show(e),): 1}
+
+
+def _poly_add(a: Polynomial, b: Polynomial, sign: int) -> Polynomial:
+    result = dict(a)
+    for monomial, coef in b.items():
+        result[monomial] = result.get(monomial, 0) + sign * coef
+    return {m: c for m, c in result.items() if c}
+
+
+def _poly_mul(a: Polynomial, b: Polynomial) -> Polynomial:
+    result: Polynomial = {}
+    for (ma, ca), (mb, cb) in itertools.product(a.items(), b.items()):
+        monomial = tuple(sorted(ma + mb))
+        result[monomial] = result.get(monomial, 0) + ca * cb
+    return {m: c for m, c in result.items() if c}
+
+
 # ---------------------------------------------------------------- exact?
 
 
@@ -396,7 +488,9 @@ def _matches(pattern: Expr, term: Expr, assignment: dict[str, Expr]) -> bool:
 def _exact_search(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
     suggestion = _search(runner, goal)
     if suggestion is None:
-        raise fail(tac, "`exact?` could not close the goal. Try `apply?` to see partial suggestions.")
+        raise fail(
+            tac, "`exact?` could not close the goal. Try `apply?` to see partial suggestions."
+        )
     runner.ctx.log("info", f"Try this:\n  [apply] exact {suggestion}", tac.start, tac.end)
     return []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from standin.env import Decl
-from standin.expr import FALSE, INT, NAT, PROP, TRUE, TYPE, Expr, Op
+from standin.expr import FALSE, INT, NAT, PROP, TRUE, TYPE, Const, Expr, Op
 
 SORT_NAMES: dict[str, Expr] = {
     "Prop": PROP,
@@ -16,6 +16,9 @@ SORT_NAMES: dict[str, Expr] = {
     "True": TRUE,
     "False": FALSE,
     "Type": TYPE,
+    "Unit": Const("Unit"),
+    "Bool": Const("Bool"),
+    "String": Const("String"),
 }
 
 CLASSICAL = frozenset({"Classical.choice", "propext", "Quot.sound"})
@@ -46,6 +49,8 @@ Eq.symm : ∀ {α : Type} {a b : α}, a = b → b = a
 Eq.trans : ∀ {α : Type} {a b c : α}, a = b → b = c → a = c
 Ne.symm : ∀ {α : Type} {a b : α}, a ≠ b → b ≠ a
 Nat.zero_le : ∀ (n : ℕ), 0 ≤ n
+Int.natAbs : ℤ → ℕ
+Nat.succ : ℕ → ℕ
 Nat.le_refl : ∀ (n : ℕ), n ≤ n
 Nat.lt_irrefl : ∀ (n : ℕ), ¬n < n
 Nat.succ_pos : ∀ (n : ℕ), 0 < n + 1
@@ -66,7 +71,33 @@ Nat.le_trans : ∀ {n m k : ℕ}, n ≤ m → m ≤ k → n ≤ k
 Nat.lt_trans : ∀ {n m k : ℕ}, n < m → m < k → n < k
 Nat.lt_of_lt_of_le : ∀ {n m k : ℕ}, n < m → m ≤ k → n < k
 Nat.lt_of_le_of_lt : ∀ {n m k : ℕ}, n ≤ m → m < k → n < k
+Nat.not_lt_zero : ∀ (n : ℕ), ¬n < 0
+Nat.lt_succ_self : ∀ (n : ℕ), n < n + 1
+Nat.le_succ : ∀ (n : ℕ), n ≤ n + 1
+Nat.pos_of_ne_zero : ∀ {n : ℕ}, n ≠ 0 → 0 < n
+Nat.le_antisymm : ∀ {n m : ℕ}, n ≤ m → m ≤ n → n = m
 le_refl : ∀ (a : ℕ), a ≤ a
+le_rfl : ∀ {a : ℕ}, a ≤ a
+lt_irrefl : ∀ (a : ℕ), ¬a < a
+lt_trans : ∀ {a b c : ℕ}, a < b → b < c → a < c
+le_antisymm : ∀ {a b : ℕ}, a ≤ b → b ≤ a → a = b
+ne_of_gt : ∀ {a b : ℕ}, a > b → a ≠ b
+ne_of_lt : ∀ {a b : ℕ}, a < b → a ≠ b
+lt_of_le_of_ne : ∀ {a b : ℕ}, a ≤ b → a ≠ b → a < b
+add_pos : ∀ {a b : ℕ}, 0 < a → 0 < b → 0 < a + b
+mul_pos : ∀ {a b : ℕ}, 0 < a → 0 < b → 0 < a * b
+add_assoc : ∀ (a b c : ℕ), a + b + c = a + (b + c)
+mul_assoc : ∀ (a b c : ℕ), a * b * c = a * (b * c)
+two_mul : ∀ (a : ℕ), 2 * a = a + a
+mul_two : ∀ (a : ℕ), a * 2 = a + a
+pow_two : ∀ (a : ℕ), a ^ 2 = a * a
+sq : ∀ (a : ℕ), a ^ 2 = a * a
+left_distrib : ∀ (a b c : ℕ), a * (b + c) = a * b + a * c
+right_distrib : ∀ (a b c : ℕ), (a + b) * c = a * c + b * c
+mul_add : ∀ (a b c : ℕ), a * (b + c) = a * b + a * c
+add_mul : ∀ (a b c : ℕ), (a + b) * c = a * c + b * c
+Nat.succ_le_of_lt : ∀ {n m : ℕ}, n < m → n + 1 ≤ m
+Nat.lt_of_succ_le : ∀ {n m : ℕ}, n + 1 ≤ m → n < m
 le_trans : ∀ {a b c : ℕ}, a ≤ b → b ≤ c → a ≤ c
 lt_of_lt_of_le : ∀ {a b c : ℕ}, a < b → b ≤ c → a < c
 lt_of_le_of_lt : ∀ {a b c : ℕ}, a ≤ b → b < c → a < c

@@ -8,15 +8,45 @@ from standin.builtins import BUILTINS
 from standin.context import Context, ElabError, Message, SorryRecord
 from standin.elab import Elaborator
 from standin.env import Decl, Environment, Param, is_proof_type
-from standin.expr import NAT, TRUE, App, Binder, Const, Expr, Num, Op, Var, eval_closed, free_vars, subst
+from standin.expr import (
+    NAT,
+    TRUE,
+    App,
+    Binder,
+    Const,
+    Expr,
+    Num,
+    Op,
+    Var,
+    eval_closed,
+    free_vars,
+    subst,
+)
 from standin.goals import Goal
 from standin.lexer import LexError, Source, Token, tokenize
 from standin.pretty import show
-from standin.syntax import SParam, Parser, ParseError, SStr, Syn, is_command_start, unexpected
+from standin.syntax import ParseError, Parser, SParam, SStr, Syn, is_command_start, unexpected
 
 _SKIPPED_COMMANDS = frozenset(
-    """macro macro_rules syntax notation infix infixl infixr prefix postfix elab run_cmd
-    attribute instance structure inductive class universe""".split()
+    [
+        "macro",
+        "macro_rules",
+        "syntax",
+        "notation",
+        "infix",
+        "infixl",
+        "infixr",
+        "prefix",
+        "postfix",
+        "elab",
+        "run_cmd",
+        "attribute",
+        "instance",
+        "structure",
+        "inductive",
+        "class",
+        "universe",
+    ]
 )
 _DECLARATIONS = frozenset({"theorem", "lemma", "example", "def", "abbrev", "axiom"})
 _MODIFIERS = frozenset({"private", "protected", "noncomputable", "nonrec", "partial", "unsafe"})
@@ -237,7 +267,7 @@ class CommandRunner:
             return
         ctx = Context(self.env, self.source)
         elab = Elaborator(ctx)
-        goal = Goal((), TRUE)
+        goal = _variables_goal(self.env)
         params: list[Param] = []
         for sp in binders:
             param = self._param(elab, sp, goal)
@@ -299,7 +329,8 @@ class CommandRunner:
         included: list[Param] = []
         for var in reversed(self.env.variables):
             uses = var.name in mentioned or (
-                is_proof_type(var.type) and free_vars(var.type) <= mentioned | {v.name for v in included}
+                is_proof_type(var.type)
+                and free_vars(var.type) <= mentioned | {v.name for v in included}
             )
             if uses:
                 included.insert(0, var)
@@ -361,9 +392,7 @@ class CommandRunner:
             return
         value = eval_closed(_unfold_defs(expr, self.env))
         if value is None:
-            self._error(
-                "the stand-in REPL cannot evaluate this expression", term.start, term.end
-            )
+            self._error("the stand-in REPL cannot evaluate this expression", term.start, term.end)
             return
         self._info(str(value), tok.start, tok.end)
 
@@ -393,7 +422,10 @@ def _unfold_defs(expr: Expr, env: Environment, depth: int = 0) -> Expr:
     if isinstance(expr, App) and isinstance(expr.fn, Const):
         decl = env.decls.get(expr.fn.name)
         if decl is not None and decl.value is not None and len(decl.params) == len(expr.args):
-            mapping = {p.name: _unfold_defs(a, env, depth + 1) for p, a in zip(decl.params, expr.args, strict=True)}
+            mapping = {
+                p.name: _unfold_defs(a, env, depth + 1)
+                for p, a in zip(decl.params, expr.args, strict=True)
+            }
             return _unfold_defs(subst(decl.value, mapping), env, depth + 1)
     if isinstance(expr, Op):
         return Op(expr.op, tuple(_unfold_defs(a, env, depth + 1) for a in expr.args))

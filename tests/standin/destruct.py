@@ -25,7 +25,7 @@ def rename_inaccessible(goal: Goal, names: tuple[str, ...]) -> Goal:
     for index, name in zip(hidden, names, strict=False):
         old = hyps[index]
         if name != "_":
-            hyps[index] = Hyp(name, old.type, True)
+            hyps[index] = Hyp(name, old.type)
             renames[old.name] = Var(name)
     goal = Goal(tuple(hyps), goal.target, goal.tag)
     return _rename_vars(goal, renames)
@@ -41,7 +41,9 @@ def _rename_vars(goal: Goal, renames: dict[str, Expr]) -> Goal:
 # ---------------------------------------------------------------- rcases patterns
 
 
-def destructure(goal: Goal, type_: Expr, pat: RPat, err: Callable[[str], TacticError]) -> list[Goal]:
+def destructure(
+    goal: Goal, type_: Expr, pat: RPat, err: Callable[[str], TacticError]
+) -> list[Goal]:
     """Add `type_` to the context, split as `pat` says (⟨…⟩ for ∧/∃/↔, `|` for ∨)."""
     if pat.kind == "name":
         if pat.name == "-":
@@ -74,8 +76,8 @@ def destructure(goal: Goal, type_: Expr, pat: RPat, err: Callable[[str], TacticE
         first = items[0]
         name = first.name if first.kind == "name" and first.name not in ("_", "-") else target.name
         accessible = first.kind == "name" and first.name not in ("_", "-")
-        witness_goal = goal.with_hyp(name, target.type, accessible)
-        body = subst(target.body, {target.name: Var(name)})
+        witness_goal, actual = goal.intro_hyp(name, target.type, accessible)
+        body = subst(target.body, {target.name: Var(actual)})
         return destructure(witness_goal, body, rest, err)
     if target == FALSE:
         return []
@@ -109,10 +111,15 @@ def _obtain(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
         if tac.type is None:
             raise fail(tac, "`obtain` needs `:= proof` or `: type`")
         claim = runner.prop(tac, goal)
-        return [goal.with_target(claim), *destructure(goal, claim, tac.pattern, lambda t: fail(tac, t))]
-    goal, type_ = _source_hyp(runner, tac, goal)
+        return [
+            goal.with_target(claim),
+            *destructure(goal, claim, tac.pattern, lambda t: fail(tac, t)),
+        ]
     if tac.type is not None:
         type_ = runner.prop(tac, goal)
+        runner.elab_check(tac, goal, type_)
+    else:
+        goal, type_ = _source_hyp(runner, tac, goal)
     return destructure(goal, type_, tac.pattern, lambda text: fail(tac, text))
 
 
@@ -143,8 +150,8 @@ def _cases(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
         g = goal.with_hyp(names[0], left, False).with_hyp(names[1], right, False)
         arms = [("intro", g.with_tag("intro"))]
     elif isinstance(target, Binder) and target.quant == "∃":
-        g = goal.with_hyp("w", target.type, False)
-        g = g.with_hyp("h", subst(target.body, {target.name: Var("w")}), False)
+        g, witness = goal.intro_hyp("w", target.type, accessible=False)
+        g = g.with_hyp("h", subst(target.body, {target.name: Var(witness)}), False)
         arms = [("intro", g.with_tag("intro"))]
     elif target == FALSE:
         arms = []
@@ -163,7 +170,9 @@ def _induction(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
 
 def _nat_cases(goal: Goal, name: str, induction: bool) -> list[tuple[str, Goal]]:
     """zero/succ cases; hypotheses mentioning the variable are generalized (Lean reverts them)."""
-    dependent = [h for h in goal.hyps if h.accessible and h.name != name and name in free_vars(h.type)]
+    dependent = [
+        h for h in goal.hyps if h.accessible and h.name != name and name in free_vars(h.type)
+    ]
     base = goal.without(name)
     for h in dependent:
         base = base.without(h.name)
@@ -172,13 +181,12 @@ def _nat_cases(goal: Goal, name: str, induction: bool) -> list[tuple[str, Goal]]
         motive = Op("→", (h.type, motive))
 
     def instance(g: Goal, value: Expr) -> Goal:
-        for h in dependent:
-            g = g.with_hyp(h.name, subst(h.type, {name: value}), h.accessible)
-        return g.with_target(subst(goal.target, {name: value}))
+        restored = tuple(Hyp(h.name, subst(h.type, {name: value})) for h in dependent)
+        return Goal((*g.hyps, *restored), subst(goal.target, {name: value}), g.tag)
 
     zero = instance(base, Num(0)).with_tag("zero")
-    succ = base.with_hyp("n", NAT, False)
-    pred = Var("n")
+    succ, pred_name = base.intro_hyp("n", NAT, accessible=False)
+    pred = Var(pred_name)
     if induction:
         succ = succ.with_hyp("a", subst(motive, {name: pred}), False)
     succ = instance(succ, Op("+", (pred, Num(1)))).with_tag("succ")
@@ -233,4 +241,3 @@ def _subst(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
     for name in tac.names:
         goal = subst_goal(goal, name, lambda text: fail(tac, text))
     return [goal]
-

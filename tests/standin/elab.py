@@ -8,6 +8,7 @@ from standin.env import Decl
 from standin.expr import (
     CONNECTIVES,
     FALSE,
+    INT,
     NAT,
     NUMERIC_TYPES,
     PROP,
@@ -16,6 +17,7 @@ from standin.expr import (
     Binder,
     Const,
     Expr,
+    MVar,
     Num,
     Op,
     Var,
@@ -34,6 +36,7 @@ from standin.syntax import (
     SApp,
     SBin,
     SBy,
+    SCalc,
     SFun,
     SHole,
     SIdent,
@@ -96,20 +99,25 @@ class Elaborator:
         raise ElabError(f"Unknown identifier `{name}`", stx.start, stx.end, recoverable=True)
 
     def _quant_expr(self, stx: SQuant, goal: Goal, bound: frozenset[str]) -> Expr:
-        quant = stx.quant
-        inner_bound = bound | {p.name for p in stx.params}
-        body = self.to_expr(stx.body, goal, inner_bound)
-        for param in reversed(stx.params):
-            type_ = self.to_expr(param.type, goal, bound) if param.type else _guess_type(param, body)
-            body = Binder(quant if param.explicit else "∀i", param.name, type_, body)
+        types: list[Expr | None] = []
+        scope = bound
+        for param in stx.params:
+            types.append(self.to_expr(param.type, goal, scope) if param.type else None)
+            scope = scope | {param.name}
+        body = self.to_expr(stx.body, goal, scope)
+        for param, type_ in zip(reversed(stx.params), reversed(types), strict=True):
+            quant = stx.quant if param.explicit else "∀i"
+            body = Binder(quant, param.name, type_ or _guess_type(param, body), body)
         return body
 
-    def prop(self, stx: Syn, goal: Goal) -> Expr:
-        """Elaborate a statement; it must be a proposition."""
+    def prop(self, stx: Syn, goal: Goal, allow_types: bool = False) -> Expr:
+        """Elaborate a statement; it must be a proposition (or a type, if `allow_types`)."""
         expr = self.to_expr(stx, goal)
         sort = self.sort_of(expr, goal)
-        if sort not in (PROP, None):
-            raise ElabError(f"type expected, got\n  ({show(expr)} : {show(sort)})", stx.start, stx.end)
+        if sort not in (PROP, None) and not (allow_types and sort == TYPE):
+            raise ElabError(
+                f"type expected, got\n  ({show(expr)} : {show(sort)})", stx.start, stx.end
+            )
         return expr
 
     def sort_of(self, e: Expr, goal: Goal) -> Expr | None:
@@ -124,12 +132,14 @@ class Elaborator:
         if isinstance(e, Const):
             if e.name in ("True", "False"):
                 return PROP
-            if e in (*NUMERIC_TYPES, PROP):
+            if e in (*NUMERIC_TYPES, PROP) or e.name in ("Unit", "Bool", "String"):
                 return TYPE
             decl = self.ctx.env.decls.get(e.name)
             return decl.type if decl else None
         if isinstance(e, Op):
-            if e.op in ("+", "-", "*", "/", "%", "^", "neg"):
+            if e.op == "neg":
+                return INT
+            if e.op in ("+", "-", "*", "/", "%", "^"):
                 sorts = {self.sort_of(a, goal) for a in e.args} - {None}
                 return next(iter(sorts - {NAT}), NAT) if sorts else NAT
             return PROP
@@ -161,6 +171,9 @@ class Elaborator:
             return
         if isinstance(stx, SFun):
             self._check_fun(stx, expected, goal)
+            return
+        if isinstance(stx, SCalc):
+            self._expect(stx, self._calc(stx, goal), expected, nested)
             return
         if isinstance(stx, SShow):
             shown = self.prop(stx.type, goal)
@@ -197,7 +210,11 @@ class Elaborator:
     def _check_data(self, stx: Syn, expected: Expr, goal: Goal) -> None:
         value = self.to_expr(stx, goal)
         sort = self.sort_of(value, goal)
-        if sort is not None and sort != expected and not (sort == NAT and expected in NUMERIC_TYPES):
+        if (
+            sort is not None
+            and sort != expected
+            and not (sort == NAT and expected in NUMERIC_TYPES)
+        ):
             raise ElabError(
                 f"type mismatch\n  {show(value)}\nhas type\n  {show(sort)} : Type\n"
                 f"but is expected to have type\n  {show(expected)} : Type",
@@ -225,7 +242,8 @@ class Elaborator:
             self.check(rest, body, goal, nested=True)
             return
         raise ElabError(
-            f"invalid constructor ⟨...⟩, expected type must be an inductive type \n  {show(target)}",
+            "invalid constructor ⟨...⟩, expected type must be an inductive type \n  "
+            + show(target),
             stx.start,
             stx.end,
             recoverable=True,
@@ -243,8 +261,8 @@ class Elaborator:
                 target = subst(target.body, {target.name: Var(param.name)})
             else:
                 raise ElabError(
-                    f"type mismatch\n  {self.source_text(stx)}\nhas a function type, but is expected "
-                    f"to have type\n  {show(expected)}",
+                    f"type mismatch\n  {self.source_text(stx)}\nhas a function type, but is "
+                    f"expected to have type\n  {show(expected)}",
                     stx.start,
                     stx.end,
                 )
@@ -284,6 +302,8 @@ class Elaborator:
             type_ = self.prop(stx.type, goal)
             self.check(stx.term, type_, goal, nested=True)
             return type_
+        if isinstance(stx, SCalc):
+            return self._calc(stx, goal)
         if isinstance(stx, SShow):
             shown = self.prop(stx.type, goal)
             self.check(stx.proof, shown, goal, nested=True)
@@ -300,6 +320,43 @@ class Elaborator:
             stx.end,
             recoverable=True,
         )
+
+    def _calc(self, stx: SCalc, goal: Goal) -> Expr:
+        """Check each step and chain the relations (`=` is neutral, `<` absorbs `≤`)."""
+        first: Expr | None = None
+        previous: Expr | None = None
+        total = "="
+        for relation_stx, proof in stx.steps:
+            relation = self.to_expr(relation_stx, goal)
+            if not (isinstance(relation, Op) and relation.op in _CALC_RELATIONS):
+                raise ElabError(
+                    f"invalid 'calc' step, relation expected\n  {show(relation)}",
+                    relation_stx.start,
+                    relation_stx.end,
+                )
+            lhs, rhs = relation.args
+            if isinstance(lhs, MVar) and previous is not None:
+                relation = Op(relation.op, (previous, rhs))
+            elif previous is not None and not defeq(lhs, previous):
+                raise ElabError(
+                    f"invalid 'calc' step, left-hand side is\n  {show(lhs)}\nbut previous "
+                    f"right-hand side is\n  {show(previous)}",
+                    relation_stx.start,
+                    relation_stx.end,
+                )
+            self.check(proof, relation, goal, nested=True)
+            combined = _chain(total, relation.op)
+            if combined is None:
+                raise ElabError(
+                    "invalid 'calc' step, failed to synthesize `Trans` instance",
+                    relation_stx.start,
+                    relation_stx.end,
+                )
+            total = combined
+            first = relation.args[0] if first is None else first
+            previous = rhs
+        assert first is not None and previous is not None
+        return Op(total, (first, previous))
 
     # ------------------------------------------------------------ applications
 
@@ -327,9 +384,7 @@ class Elaborator:
                     fn.end,
                     recoverable=True,
                 )
-            raise ElabError(
-                f"Unknown identifier `{fn.name}`", fn.start, fn.end, recoverable=True
-            )
+            raise ElabError(f"Unknown identifier `{fn.name}`", fn.start, fn.end, recoverable=True)
         return self.infer(fn, goal), []
 
     def lookup_decl(self, name: str) -> Decl | None:
@@ -403,6 +458,20 @@ class Elaborator:
         )
 
 
+_CALC_RELATIONS = frozenset({"=", "<", "≤", ">", "≥", "↔", "→"})
+
+
+def _chain(first: str, second: str) -> str | None:
+    if first == "=":
+        return second
+    if second == "=":
+        return first
+    if first == second:
+        return first
+    strict = {("<", "≤"): "<", ("≤", "<"): "<", (">", "≥"): ">", ("≥", ">"): ">"}
+    return strict.get((first, second))
+
+
 def unfold_head(e: Expr) -> Expr:
     """Expose an implication behind `¬p` / `a ≠ b`, as Lean's whnf does."""
     if isinstance(e, Op) and e.op in ("¬", "≠"):
@@ -412,9 +481,9 @@ def unfold_head(e: Expr) -> Expr:
 
 def _guess_type(param: SParam, body: Expr) -> Expr:
     for sub in subterms(body):
-        if isinstance(sub, Op) and (sub.op in CONNECTIVES or sub.op == "¬"):
-            if Var(param.name) in sub.args:
-                return PROP
+        connective = isinstance(sub, Op) and (sub.op in CONNECTIVES or sub.op == "¬")
+        if connective and Var(param.name) in sub.args:
+            return PROP
     return NAT
 
 
@@ -426,4 +495,3 @@ def _namespace(type_: Expr) -> str:
 
 def _goal_text(goal: Goal, target: Expr) -> str:
     return show_goal(goal.with_target(target).with_tag(""))
-

@@ -251,13 +251,14 @@ def unfold(e: Expr) -> Expr:
             return Op("≤", (e.args[1], e.args[0]))
         if e.op in ARITH:
             value = eval_closed(e)
-            if value is not None:
+            # fold only where ℕ and ℤ agree: the type of a closed term is not known here
+            if value is not None and value == eval_closed(e, integer=True):
                 return Num(value)
             if e.op == "+" and e.args[1] == Num(0):
                 return e.args[0]
-    if isinstance(e, Binder) and e.quant == "∀" and e.name not in free_vars(e.body):
-        if e.type not in (NAT, INT, PROP, TYPE):
-            return Op("→", (e.type, e.body))
+    non_dependent = isinstance(e, Binder) and e.quant == "∀" and e.name not in free_vars(e.body)
+    if non_dependent and e.type not in (NAT, INT, PROP, TYPE):
+        return Op("→", (e.type, e.body))
     return e
 
 

@@ -102,11 +102,63 @@ class Token:
 
 # Words the tokenizer reports as identifiers but Lean treats as keywords.
 KEYWORDS = frozenset(
-    """by fun have show from at with in then else if let do sorry theorem lemma example def
-    axiom import open set_option namespace section end variable universe instance structure
-    inductive class abbrev noncomputable private protected macro macro_rules syntax notation
-    infix infixl infixr prefix postfix elab run_cmd attribute deriving where calc match
-    obtain suffices using only""".split()
+    [
+        "by",
+        "fun",
+        "have",
+        "show",
+        "from",
+        "at",
+        "with",
+        "in",
+        "then",
+        "else",
+        "if",
+        "let",
+        "do",
+        "sorry",
+        "theorem",
+        "lemma",
+        "example",
+        "def",
+        "axiom",
+        "import",
+        "open",
+        "set_option",
+        "namespace",
+        "section",
+        "end",
+        "variable",
+        "universe",
+        "instance",
+        "structure",
+        "inductive",
+        "class",
+        "abbrev",
+        "noncomputable",
+        "private",
+        "protected",
+        "macro",
+        "macro_rules",
+        "syntax",
+        "notation",
+        "infix",
+        "infixl",
+        "infixr",
+        "prefix",
+        "postfix",
+        "elab",
+        "run_cmd",
+        "attribute",
+        "deriving",
+        "where",
+        "calc",
+        "match",
+        "obtain",
+        "suffices",
+        "using",
+        "only",
+    ]
 )
 
 

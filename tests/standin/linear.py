@@ -15,7 +15,20 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from standin.expr import FALSE, INT, NAT, TRUE, Binder, Const, Expr, Num, Op, Var, eval_closed
+from standin.expr import (
+    FALSE,
+    INT,
+    NAT,
+    TRUE,
+    Binder,
+    Const,
+    Expr,
+    Num,
+    Op,
+    Var,
+    eval_closed,
+    subterms,
+)
 
 Form = dict[object, Fraction]  # atom -> coefficient; the key `1` holds the constant
 ONE = 1
@@ -44,33 +57,37 @@ class Linearizer:
     _quotients: dict[tuple[Expr, int], object] = field(default_factory=dict)
 
     def is_int(self, e: Expr) -> bool:
-        return any(t == INT for t in _atom_types(e, self.var_types))
+        """Whether a term is read in ℤ: it mentions an integer variable or a negation."""
+        return any(t == INT for t in _atom_types(e, self.var_types)) or any(
+            isinstance(s, Op) and s.op == "neg" for s in subterms(e)
+        )
 
-    def form(self, e: Expr) -> Form:
-        value = eval_closed(e, integer=self.is_int(e))
+    def form(self, e: Expr, integer: bool) -> Form:
+        """Linear form of `e`, read in ℤ (`integer`) or ℕ (truncated `-`, floor `/`)."""
+        value = eval_closed(e, integer)
         if value is not None:
             return {ONE: Fraction(value)}
         if isinstance(e, Var):
             return self._atom(e, natural=self.var_types.get(e.name) != INT)
         if isinstance(e, Op):
             if e.op == "neg":
-                return _scale(self.form(e.args[0]), Fraction(-1))
+                return _scale(self.form(e.args[0], integer), Fraction(-1))
             a, b = e.args[0], e.args[-1]
             if e.op == "+":
-                return _add(self.form(a), self.form(b))
+                return _add(self.form(a, integer), self.form(b, integer))
             if e.op == "-":
-                if self.is_int(e):
-                    return _add(self.form(a), _scale(self.form(b), Fraction(-1)))
+                if integer:
+                    return _add(self.form(a, integer), _scale(self.form(b, integer), Fraction(-1)))
                 return self._nat_sub(e, a, b)
             if e.op == "*":
-                fa, fb = self.form(a), self.form(b)
+                fa, fb = self.form(a, integer), self.form(b, integer)
                 if set(fa) <= {ONE}:
                     return _scale(fb, fa.get(ONE, Fraction(0)))
                 if set(fb) <= {ONE}:
                     return _scale(fa, fb.get(ONE, Fraction(0)))
-            if e.op in ("/", "%") and isinstance(b, Num) and b.value > 0 and not self.is_int(e):
+            if e.op in ("/", "%") and isinstance(b, Num) and b.value > 0 and not integer:
                 return self._div_mod(e.op, a, b.value)
-        return self._atom(e, natural=not self.is_int(e))
+        return self._atom(e, natural=not integer)
 
     def _atom(self, e: Expr, natural: bool) -> Form:
         key = e.name if isinstance(e, Var) else e
@@ -80,7 +97,7 @@ class Linearizer:
     def _nat_sub(self, e: Expr, a: Expr, b: Expr) -> Form:
         result = self._atom(e, natural=True)
         if self.split_truncation:
-            fa, fb, ft = self.form(a), self.form(b), result
+            fa, fb, ft = self.form(a, False), self.form(b, False), result
             diff = _add(ft, _add(_scale(fa, Fraction(-1)), fb))  # t - (a - b)
             le = _add(fb, _scale(fa, Fraction(-1)))  # b - a ≤ 0
             lt = _add(_add(fa, _scale(fb, Fraction(-1))), {ONE: Fraction(1)})  # a - b + 1 ≤ 0
@@ -98,7 +115,7 @@ class Linearizer:
             quotient = Op("/", (a, Num(k)))
             self._quotients[key] = quotient
             q = self._atom(quotient, natural=True)
-            fa = self.form(a)
+            fa = self.form(a, False)
             kq = _scale(q, Fraction(k))
             lower = _add(kq, _scale(fa, Fraction(-1)))  # k*q - a ≤ 0
             upper = _add(_add(fa, _scale(kq, Fraction(-1))), {ONE: Fraction(1 - k)})
@@ -106,7 +123,7 @@ class Linearizer:
         q_form = {self._quotients[key]: Fraction(1)}
         if name == "/":
             return q_form
-        return _add(self.form(a), _scale(q_form, Fraction(-k)))
+        return _add(self.form(a, False), _scale(q_form, Fraction(-k)))
 
     # ---------------------------------------------------------------- propositions -> DNF
 
@@ -142,7 +159,8 @@ class Linearizer:
         rel = prop.op
         if not positive:
             rel = {"=": "≠", "≠": "=", "<": "≥", "≤": ">", ">": "≤", "≥": "<"}[rel]
-        lhs, rhs = self.form(prop.args[0]), self.form(prop.args[1])
+        integer = self.is_int(prop.args[0]) or self.is_int(prop.args[1])
+        lhs, rhs = self.form(prop.args[0], integer), self.form(prop.args[1], integer)
         if rel in (">", "≥"):
             lhs, rhs = rhs, lhs
             rel = "<" if rel == ">" else "≤"

@@ -103,11 +103,11 @@ def show_goal(goal: Goal) -> str:
     group_type: Expr | None = None
     for hyp in goal.hyps:
         if group_names and hyp.type == group_type:
-            group_names.append(hyp.display_name)
+            group_names.append(hyp.name)
             continue
         if group_names and group_type is not None:
             lines.append(f"{' '.join(group_names)} : {show(group_type)}")
-        group_names = [hyp.display_name]
+        group_names = [hyp.name]
         group_type = hyp.type
     if group_names and group_type is not None:
         lines.append(f"{' '.join(group_names)} : {show(group_type)}")

@@ -31,7 +31,7 @@ class TacticError(Exception):
 
 
 def run_term_block(elab: Elaborator, stx: SBy, goal: Goal) -> None:
-    """Elaborate `by …` against `goal`; failures are logged and the goal admitted (Lean's recovery)."""
+    """Elaborate `by …` against `goal`; failures are logged and the goal admitted, as Lean does."""
     ctx = elab.ctx
     runner = Runner(elab)
     try:
@@ -121,10 +121,10 @@ class Runner:
             self.ctx.log_error(exc)
             self.ctx.admit()
 
-    def prop(self, tac: Tactic, goal: Goal) -> Expr:
+    def prop(self, tac: Tactic, goal: Goal, allow_types: bool = False) -> Expr:
         assert tac.type is not None
         try:
-            return self.elab.prop(tac.type, goal)
+            return self.elab.prop(tac.type, goal, allow_types)
         except ElabError as exc:
             raise TacticError(exc.text, exc.start, exc.end) from exc
 
@@ -138,5 +138,6 @@ class Runner:
 def fail(tac: Tactic, text: str) -> TacticError:
     return TacticError(text, tac.start, tac.end)
 
+
 # Importing these registers their tactics.
-from standin import automation, destruct, inject, tactics  # noqa: E402, F401, I001
+from standin import automation, destruct, inject, tactics  # noqa: E402, F401

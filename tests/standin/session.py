@@ -67,8 +67,11 @@ class Session:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            return {"message": f"no such file or directory (error code: 2)\n  file: {path}"
-                    if isinstance(exc, FileNotFoundError) else str(exc)}
+            return {
+                "message": f"no such file or directory (error code: 2)\n  file: {path}"
+                if isinstance(exc, FileNotFoundError)
+                else str(exc)
+            }
         return self.command(text, env_id)
 
     def _sorry_json(

@@ -16,14 +16,25 @@ from standin.expr import (
     defeq,
     eval_closed,
     free_vars,
+    fresh_mvar,
+    instantiate,
     map_children,
+    mvars,
+    subst,
+    subterms,
 )
+from standin.unify import unify
 
 Rule = tuple[Expr, Expr]  # rewrite lhs -> rhs
 
 
 def rules_from_fact(fact: Expr) -> list[Rule]:
-    """How a hypothesis given to `simp [h]` rewrites: `a = b` left to right, `p` to True."""
+    """How a hypothesis given to `simp [h]` rewrites: `a = b` left to right, `p` to True.
+
+    Universally quantified facts become patterns (`∀ x, f x = x + 1` rewrites every `f _`).
+    """
+    if isinstance(fact, Binder) and fact.quant in ("∀", "∀i"):
+        return rules_from_fact(subst(fact.body, {fact.name: fresh_mvar(fact.name)}))
     if isinstance(fact, Op) and fact.op == "=":
         return [(fact.args[0], fact.args[1])]
     if isinstance(fact, Op) and fact.op == "↔":
@@ -47,26 +58,41 @@ def simplify(e: Expr, rules: list[Rule], var_types: dict[str, Expr]) -> Expr:
     return e
 
 
-def _step(e: Expr, rules: list[Rule], var_types: dict[str, Expr]) -> Expr:
+def _step(e: Expr, rules: list[Rule], var_types: dict[str, Expr], integer: bool = False) -> Expr:
     for lhs, rhs in rules:
-        if defeq(e, lhs) and lhs != rhs:
-            return rhs
-    e = map_children(e, lambda c: _step(c, rules, var_types))
-    return _local(e, var_types)
+        if lhs == rhs:
+            continue
+        if not mvars(lhs):
+            if defeq(e, lhs):
+                return rhs
+            continue
+        assignment: dict[str, Expr] = {}
+        if type(lhs) is type(e) and unify(lhs, e, assignment):
+            result = instantiate(rhs, assignment)
+            if not mvars(result):
+                return result
+    if isinstance(e, Op) and e.op in RELATIONS:
+        integer = _is_int(e, var_types)
+    elif not (isinstance(e, Op) and (e.op in ARITH or e.op == "neg")):
+        integer = False
+    e = map_children(e, lambda c: _step(c, rules, var_types, integer))
+    return _local(e, var_types, integer)
 
 
 def _is_int(e: Expr, var_types: dict[str, Expr]) -> bool:
-    return any(var_types.get(v) == INT for v in free_vars(e))
+    """Whether a term is read in ℤ: it mentions an integer variable or a negation."""
+    return any(var_types.get(v) == INT for v in free_vars(e)) or any(
+        isinstance(s, Op) and s.op == "neg" for s in subterms(e)
+    )
 
 
-def _local(e: Expr, var_types: dict[str, Expr]) -> Expr:
+def _local(e: Expr, var_types: dict[str, Expr], integer: bool) -> Expr:
     if isinstance(e, Binder):
         if e.body in (TRUE, FALSE) and (e.quant == "∀" or e.body == FALSE):
             return e.body
         return e
     if not isinstance(e, Op):
         return e
-    integer = _is_int(e, var_types)
     if e.op in ARITH or e.op == "neg":
         value = eval_closed(e, integer)
         if value is not None and (value >= 0 or integer):
@@ -74,7 +100,7 @@ def _local(e: Expr, var_types: dict[str, Expr]) -> Expr:
         return _arith_identities(e)
     args = e.args
     if e.op in RELATIONS:
-        result = _relation(e, integer)
+        result = _relation(e, _is_int(e, var_types))
         if isinstance(result, Op) and result.op == "≠":  # simp normal form: `¬a = b`
             return Op("¬", (Op("=", result.args),))
         return result
@@ -87,14 +113,14 @@ def _local(e: Expr, var_types: dict[str, Expr]) -> Expr:
         return e
     a, b = args
     if e.op == "∧":
-        if a == TRUE or a == b:
+        if a in (TRUE, b):
             return b
         if b == TRUE:
             return a
         if FALSE in (a, b):
             return FALSE
     elif e.op == "∨":
-        if a == FALSE or a == b:
+        if a in (FALSE, b):
             return b
         if b == FALSE:
             return a
@@ -146,6 +172,8 @@ def _relation(e: Op, integer: bool) -> Expr:
         return TRUE
     if not integer and e.op == "≥" and vb == 0:
         return TRUE
+    if not integer and ((e.op == "<" and vb == 0) or (e.op == ">" and va == 0)):
+        return FALSE
     return _cancel_literals(e, integer)
 
 
@@ -174,4 +202,3 @@ def decide(e: Expr, var_types: dict[str, Expr] | None = None) -> bool | None:
     if result == FALSE:
         return False
     return None
-

@@ -130,6 +130,13 @@ class SShow:
 
 
 @dataclass(frozen=True)
+class SCalc:
+    start: int
+    end: int
+    steps: tuple[tuple[Syn, Syn], ...]  # (relation, proof); `_` stands for the previous rhs
+
+
+@dataclass(frozen=True)
 class SBy:
     start: int  # the `by` token
     end: int
@@ -153,6 +160,7 @@ Syn = (
     | SProj
     | SShow
     | SBy
+    | SCalc
 )
 
 # token -> (operator, precedence, precedence of the right operand)
@@ -205,6 +213,7 @@ class Parser:
         self.i = 0
         self.stop_col = -1
         self.last_end = 0
+        self.anchor = -1  # a line-starting token allowed to begin a term (`calc` steps)
         self.failure: ParseError | None = None  # first parse error inside a tactic block
 
     # -- cursor
@@ -223,7 +232,14 @@ class Parser:
 
     def available(self, tok: Token | None = None) -> bool:
         tok = tok or self.peek()
-        return tok.kind != "eof" and (not tok.line_start or self.col(tok) > self.stop_col)
+        if tok.kind == "eof":
+            return False
+        return not tok.line_start or self.col(tok) > self.stop_col or tok.start == self.anchor
+
+    def term_here(self) -> Syn:
+        """A term starting at the current token even if it begins a line at `stop_col`."""
+        self.anchor = self.peek().start
+        return self.term(0)
 
     @contextmanager
     def stop_at(self, col: int) -> Iterator[None]:
@@ -236,6 +252,11 @@ class Parser:
 
     def at_sym(self, *texts: str) -> bool:
         return self.available() and self.peek().is_sym(*texts)
+
+    def at_alternative(self) -> bool:
+        """A `|` arm of `cases … with` / `first`: may sit at the column of the tactic itself."""
+        tok = self.peek()
+        return tok.is_sym("|") and (not tok.line_start or self.col(tok) >= self.stop_col)
 
     def at_word(self, *texts: str) -> bool:
         return self.available() and self.peek().is_word(*texts)
@@ -301,6 +322,8 @@ class Parser:
             return SUn(tok.start, _end(arg), "neg", arg)
         if tok.is_word("by"):
             return self.by_block()
+        if tok.is_word("calc"):
+            return self._calc()
         if tok.is_word("show"):
             self.advance()
             type_ = self.term(0)
@@ -313,6 +336,28 @@ class Parser:
                 raise unexpected(self.peek(), "'by' or 'from'")
             return SShow(tok.start, _end(proof), type_, proof)
         return self._application()
+
+    def _calc(self) -> SCalc:
+        """`calc a R b := p` then `_ R c := q` steps, each starting a line in one column."""
+        calc_tok = self.advance()
+        if not self.available():
+            raise unexpected(self.peek(), "term")
+        outer = self.stop_col
+        col = self.col(self.peek())
+        steps: list[tuple[Syn, Syn]] = []
+        while True:
+            with self.stop_at(col):
+                relation = self.term_here()
+                self.expect_sym(":=")
+                proof = self.term(0)
+            steps.append((relation, proof))
+            nxt = self.peek()
+            if not (nxt.line_start and nxt.is_word("_") and self.col(nxt) > outer):
+                break
+            if len(steps) > 1 and self.col(nxt) != col:
+                break
+            col = self.col(nxt)
+        return SCalc(calc_tok.start, self.last_end, tuple(steps))
 
     def by_block(self) -> SBy:
         from standin.tactic_syntax import parse_block
@@ -403,9 +448,9 @@ class Parser:
         )
 
     def _quant_params(self) -> tuple[SParam, ...]:
-        if self.at_sym("("):
+        if self.at_sym("(", "{", "⦃", "["):
             params: list[SParam] = []
-            while self.at_sym("(", "{"):
+            while self.at_sym("(", "{", "⦃", "["):
                 params.extend(self.bracketed_binder())
             return tuple(params)
         names = [self.binder_name()]
@@ -453,9 +498,41 @@ class Parser:
 
 
 COMMAND_WORDS = frozenset(
-    """theorem lemma example def axiom import open set_option namespace section end variable
-    universe instance structure inductive class abbrev noncomputable private protected macro
-    macro_rules syntax notation infix infixl infixr prefix postfix elab run_cmd attribute""".split()
+    [
+        "theorem",
+        "lemma",
+        "example",
+        "def",
+        "axiom",
+        "import",
+        "open",
+        "set_option",
+        "namespace",
+        "section",
+        "end",
+        "variable",
+        "universe",
+        "instance",
+        "structure",
+        "inductive",
+        "class",
+        "abbrev",
+        "noncomputable",
+        "private",
+        "protected",
+        "macro",
+        "macro_rules",
+        "syntax",
+        "notation",
+        "infix",
+        "infixl",
+        "infixr",
+        "prefix",
+        "postfix",
+        "elab",
+        "run_cmd",
+        "attribute",
+    ]
 )
 
 
@@ -466,7 +543,9 @@ def _is_command_word(word: str) -> bool:
 def is_command_start(tok: Token) -> bool:
     if tok.kind == "ident":
         return tok.text in COMMAND_WORDS
-    return tok.kind == "sym" and (tok.text.startswith("#") and len(tok.text) > 1 or tok.text == "@[")
+    return tok.kind == "sym" and (
+        (tok.text.startswith("#") and len(tok.text) > 1) or tok.text == "@["
+    )
 
 
 def _start(s: Syn) -> int:

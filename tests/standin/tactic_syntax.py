@@ -1,4 +1,4 @@
-"""Tactic blocks: indentation-sensitive sequences of tactics, parsed into spans for error reports."""
+"""Tactic blocks: indentation-sensitive tactic sequences, parsed with spans for error reports."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ class Tactic:
     locs: tuple[str, ...] = ()  # `at h ⊢`; "*" for `at *`
     rules: tuple[tuple[bool, Syn], ...] = ()  # rw/simp rules: (reversed?, term)
     pattern: RPat | None = None
+    patterns: tuple[RPat, ...] = ()  # intro/rintro arguments
     alts: tuple[Alt, ...] = ()
     subs: tuple[Tactic, ...] = ()
     type: Syn | None = None
@@ -53,15 +54,65 @@ class Block:
 
 
 NO_ARGS = frozenset(
-    """constructor left right exfalso assumption contradiction trivial rfl decide native_decide
-    omega done skip sorry admit positivity exact? apply? tauto symm standin_hang standin_crash
-    infer_instance""".split()
+    [
+        "constructor",
+        "left",
+        "right",
+        "exfalso",
+        "assumption",
+        "contradiction",
+        "trivial",
+        "rfl",
+        "decide",
+        "native_decide",
+        "omega",
+        "done",
+        "skip",
+        "sorry",
+        "admit",
+        "positivity",
+        "exact?",
+        "apply?",
+        "tauto",
+        "symm",
+        "standin_hang",
+        "standin_crash",
+        "infer_instance",
+        "ring",
+    ]
 )
 # Real Lean tactics the stand-in parses but cannot run: they fail with a clear error.
 UNSUPPORTED = frozenset(
-    """calc ring ring_nf field_simp unfold aesop gcongr norm_cast push_cast exact_mod_cast
-    interval_cases fin_cases nth_rewrite nth_rw conv split split_ifs ext funext congr refine'
-    set let generalize induction' rintro simp_rw change suffices revert bound""".split()
+    [
+        "ring_nf",
+        "field_simp",
+        "unfold",
+        "aesop",
+        "gcongr",
+        "norm_cast",
+        "push_cast",
+        "exact_mod_cast",
+        "interval_cases",
+        "fin_cases",
+        "nth_rewrite",
+        "nth_rw",
+        "conv",
+        "split",
+        "split_ifs",
+        "ext",
+        "funext",
+        "congr",
+        "refine'",
+        "set",
+        "let",
+        "generalize",
+        "induction'",
+        "simp_rw",
+        "change",
+        "suffices",
+        "revert",
+        "bound",
+    ]
 )
 SIMP_LIKE = frozenset({"simp", "norm_num", "simp_all", "simp_arith", "norm_num1", "simpa", "dsimp"})
 
@@ -111,8 +162,8 @@ def parse_tactic(p: Parser) -> Tactic:
 
 
 def _parse_single(p: Parser) -> Tactic:
-    tok = p.peek()
-    if not p.available():
+    tok = p.peek()  # the caller has checked its column
+    if tok.kind == "eof":
         raise unexpected(tok, "tactic")
     if tok.is_sym("·", "."):
         p.advance()
@@ -125,7 +176,9 @@ def _parse_single(p: Parser) -> Tactic:
             block = parse_block(p, -1)
             if p.failure is None:
                 p.expect_sym(close)
-        return Tactic("bracket" if close == "}" else "paren", tok.start, p.last_end, blocks=(block,))
+        return Tactic(
+            "bracket" if close == "}" else "paren", tok.start, p.last_end, blocks=(block,)
+        )
     if tok.kind != "ident":
         raise unexpected(tok, "tactic")
     parser = _PARSERS.get(tok.text)
@@ -257,6 +310,13 @@ def _no_args(p: Parser, tok: Token) -> Tactic:
     return Tactic(tok.text, tok.start, tok.end)
 
 
+def _intro(p: Parser, tok: Token) -> Tactic:
+    patterns: list[RPat] = []
+    while p.available() and (p.peek().kind == "ident" or p.peek().is_sym("⟨", "(")):
+        patterns.append(_rpat_atom(p))
+    return Tactic(tok.text, tok.start, p.last_end, patterns=tuple(patterns))
+
+
 def _with_names(p: Parser, tok: Token) -> Tactic:
     return Tactic(tok.text, tok.start, p.last_end, names=_names(p))
 
@@ -325,6 +385,12 @@ def _have(p: Parser, tok: Token) -> Tactic:
     return Tactic("have", tok.start, p.last_end, names=names, type=type_, terms=terms)
 
 
+def _calc(p: Parser, tok: Token) -> Tactic:
+    p.i -= 1  # the term parser reads `calc` itself
+    term = p.term_here()
+    return Tactic("exact", tok.start, p.last_end, terms=(term,))
+
+
 def _show(p: Parser, tok: Token) -> Tactic:
     return Tactic("show", tok.start, p.last_end, type=p.term(0))
 
@@ -356,9 +422,9 @@ def _cases(p: Parser, tok: Token) -> Tactic:
     alts: list[Alt] = []
     if p.at_word("with"):
         p.advance()
-        if not p.at_sym("|"):
+        if not p.at_alternative():
             raise unexpected(p.peek(), "'|'")
-        while p.at_sym("|") and p.failure is None:
+        while p.at_alternative() and p.failure is None:
             bar = p.advance()
             ctor = p.binder_name().text
             names = _names(p)
@@ -395,7 +461,7 @@ def _with_block(p: Parser, tok: Token) -> Tactic:
 
 def _first(p: Parser, tok: Token) -> Tactic:
     blocks: list[Block] = []
-    while p.at_sym("|") and p.failure is None:
+    while p.at_alternative() and p.failure is None:
         bar = p.advance()
         blocks.append(parse_block(p, p.col(bar)))
     if not blocks:
@@ -405,10 +471,7 @@ def _first(p: Parser, tok: Token) -> Tactic:
 
 def _case(p: Parser, tok: Token) -> Tactic:
     names: tuple[str, ...] = ()
-    if tok.text == "case":
-        names = (p.binder_name().text, *_names(p))
-    else:
-        names = _names(p)
+    names = (p.binder_name().text, *_names(p)) if tok.text == "case" else _names(p)
     p.expect_sym("=>")
     block = parse_block(p, p.col(tok))
     return Tactic(tok.text, tok.start, p.last_end, names=names, blocks=(block,))
@@ -420,7 +483,8 @@ def _numeric(p: Parser, tok: Token) -> Tactic:
 
 _PARSERS: dict[str, Callable[[Parser, Token], Tactic]] = {
     **dict.fromkeys(NO_ARGS, _no_args),
-    **dict.fromkeys(("intro", "intros", "by_contra", "clear"), _with_names),
+    **dict.fromkeys(("intro", "intros", "rintro"), _intro),
+    **dict.fromkeys(("by_contra", "clear"), _with_names),
     **dict.fromkeys(("exact", "apply", "refine", "specialize"), _with_term),
     **dict.fromkeys(("use", "exists", "existsi"), _with_terms),
     **dict.fromkeys(("linarith", "nlinarith"), _arith),
@@ -428,6 +492,7 @@ _PARSERS: dict[str, Callable[[Parser, Token], Tactic]] = {
     **dict.fromkeys(("rw", "rewrite", "rwa"), _rewrite),
     **dict.fromkeys(("have", "haveI"), _have),
     "show": _show,
+    "calc": _calc,
     "obtain": _obtain,
     "rcases": _rcases,
     **dict.fromkeys(("cases", "induction"), _cases),

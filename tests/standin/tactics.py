@@ -5,12 +5,11 @@ from __future__ import annotations
 from standin import automation, destruct
 from standin.builtins import CLASSICAL
 from standin.context import ElabError
-from standin.elab import Elaborator, unfold_head
+from standin.elab import unfold_head
 from standin.expr import (
     FALSE,
     TRUE,
     Binder,
-    Const,
     Expr,
     MVar,
     Op,
@@ -25,9 +24,8 @@ from standin.goals import Goal
 from standin.pretty import show, show_goal, show_goals
 from standin.runner import Runner, TacticError, fail, on_goals, on_main
 from standin.syntax import SIdent
-from standin.tactic_syntax import Tactic
+from standin.tactic_syntax import RPat, Tactic
 from standin.unify import unify
-
 
 # ---------------------------------------------------------------- structure
 
@@ -175,20 +173,29 @@ def _sorry(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
 # ---------------------------------------------------------------- basic logic
 
 
-@on_goals("intro", "intros")
+@on_goals("intro", "intros", "rintro")
 def _intro(runner: Runner, tac: Tactic, goals: list[Goal]) -> list[Goal]:
     if not goals:
         raise fail(tac, "No goals to be solved")
-    goal = goals[0]
-    if tac.names:
-        for name in tac.names:
-            goal = _intro_one(tac, goal, name)
-    elif tac.kind == "intro":
-        goal = _intro_one(tac, goal, None)
+    current = [goals[0]]
+    if tac.patterns:
+        for pattern in tac.patterns:
+            current = [g for goal in current for g in _intro_pattern(tac, goal, pattern)]
+    elif tac.kind == "intros":
+        while _introducible(current[0].target):
+            current = [_intro_one(tac, current[0], None)]
     else:
-        while _introducible(goal.target):
-            goal = _intro_one(tac, goal, None)
-    return [goal, *goals[1:]]
+        current = [_intro_one(tac, current[0], None)]
+    return current + goals[1:]
+
+
+def _intro_pattern(tac: Tactic, goal: Goal, pattern: RPat) -> list[Goal]:
+    if pattern.kind == "name":
+        return [_intro_one(tac, goal, pattern.name)]
+    introduced = _intro_one(tac, goal, "_")
+    hyp = introduced.hyps[-1]
+    without = Goal(introduced.hyps[:-1], introduced.target, introduced.tag)
+    return destruct.destructure(without, hyp.type, pattern, lambda text: fail(tac, text))
 
 
 def _introducible(target: Expr) -> bool:
@@ -206,10 +213,16 @@ def _intro_one(tac: Tactic, goal: Goal, name: str | None) -> Goal:
             target.args[1]
         )
     if isinstance(target, Binder) and target.quant in ("∀", "∀i"):
-        new_name = name if accessible and name else target.name
-        body = subst(target.body, {target.name: Var(new_name)})
-        return goal.with_hyp(new_name, target.type, accessible).with_target(body)
-    raise fail(tac, "Tactic `introN` failed: There are no additional binders or `let` bindings in the goal to introduce\n\n" + show_goal(goal))
+        base = name if accessible and name else target.name
+        goal, actual = goal.intro_hyp(base, target.type, accessible)
+        renamed = unfold_head(goal.target)
+        assert isinstance(renamed, Binder)
+        return goal.with_target(subst(renamed.body, {renamed.name: Var(actual)}))
+    raise fail(
+        tac,
+        "Tactic `introN` failed: There are no additional binders or `let` bindings in the goal "
+        "to introduce\n\n" + show_goal(goal),
+    )
 
 
 @on_main("exact")
@@ -396,7 +409,7 @@ def _symm(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
 def _have(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
     name = tac.names[0] if tac.names else "this"
     if tac.type is not None:
-        claim = runner.prop(tac, goal)
+        claim = runner.prop(tac, goal, allow_types=True)
         if not tac.terms:
             return [goal.with_target(claim), goal.with_hyp(name, claim)]
         body = tac.terms[0]
@@ -430,7 +443,11 @@ def _specialize(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
     term = tac.terms[0]
     head = term.fn if hasattr(term, "fn") else term
     if not isinstance(head, SIdent) or goal.lookup(head.name) is None:
-        raise fail(tac, "'specialize' requires a term of the form `h x_1 .. x_n` where `h` appears in the local context")
+        raise fail(
+            tac,
+            "'specialize' requires a term of the form `h x_1 .. x_n` where `h` appears in the "
+            "local context",
+        )
     new_type = runner.infer(tac, goal)
     return [goal.replace_hyp(head.name, new_type)]
 
@@ -471,4 +488,3 @@ def _by_contra(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
         if not automation.decidable(target):
             runner.ctx.axioms |= CLASSICAL
     return [goal.with_hyp(name, assumption, bool(tac.names)).with_target(FALSE)]
-

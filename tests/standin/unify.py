@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from standin.expr import App, Binder, Expr, MVar, Op, Var, defeq, instantiate, subst, subterms, unfold
+from standin.expr import (
+    App,
+    Binder,
+    Expr,
+    MVar,
+    Op,
+    Var,
+    defeq,
+    instantiate,
+    subst,
+    subterms,
+    unfold,
+)
 
 
 def unify(a: Expr, b: Expr, assignment: dict[str, Expr]) -> bool:

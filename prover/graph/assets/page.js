@@ -254,11 +254,17 @@
   const matchedEdges = new Set();
 
   const previewCache = new Map();
+  let previewChars = 0; // how many monospace characters fit in a node
+  const meaningfulLines = (text) => text.split("\n").map((l) => l.trim()).filter((l) => l && l !== "by");
   const stateGoals = (n) => n.g || (n.t && n.t !== "no goals" ? n.t.split("\n\n") : []);
   function preview(n) {
     let lines = previewCache.get(n.id);
     if (lines) return lines;
-    const max = 33;
+    if (!previewChars) {
+      ctx.font = `11.5px ${MONO}`;
+      previewChars = Math.floor((NODE_W - 20) / ctx.measureText("M").width);
+    }
+    const max = previewChars;
     const cut = (s) => (s.length > max ? s.slice(0, max - 1) + "…" : s);
     if (n.k === "proof_state") {
       const goals = stateGoals(n);
@@ -266,7 +272,9 @@
       lines = [cut(main.trim())];
       if (goals.length > 1) lines.push(`+ ${goals.length - 1} more goal${goals.length > 2 ? "s" : ""}`);
     } else {
-      lines = n.t.split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 2).map(cut);
+      // A proof text starts with the statement; its body says more.
+      const body = n.k === "proof_text" && n.t.includes(":=") ? n.t.slice(n.t.indexOf(":=") + 2) : n.t;
+      lines = meaningfulLines(body).slice(0, 2).map(cut);
     }
     previewCache.set(n.id, lines);
     return lines;
@@ -309,6 +317,11 @@
     drawEdges();
     for (const n of drawnNodes) drawNode(n);
     if (view.s >= PILL_SCALE) for (const e of drawnEdges) drawPill(e);
+    markReady();
+  }
+
+  function markReady() {
+    if (window.leanwbGraph.readyMs === null) window.leanwbGraph.readyMs = performance.now();
     document.documentElement.dataset.ready = "1";
   }
 
@@ -355,6 +368,15 @@
 
   function traceEdge(e) {
     const c = e.child;
+    if (view.s < TEXT_SCALE) {
+      // Zoomed out, straight lines read as well as curves and rasterise much faster.
+      const cx = wx(c) + NODE_W / 2;
+      for (const p of e.parents) {
+        ctx.moveTo(wx(p) + NODE_W / 2, wy(p) + NODE_H);
+        ctx.lineTo(cx, wy(c));
+      }
+      return;
+    }
     if (e.back) {
       for (const p of e.parents) {
         ctx.moveTo(wx(p) + NODE_W, wy(p) + NODE_H / 2);
@@ -463,7 +485,7 @@
   }
 
   function pillText(e) {
-    const first = (e.a.split("\n").find((l) => l.trim()) || e.k).trim();
+    const first = meaningfulLines(e.a)[0] || e.k;
     return first.length > 24 ? first.slice(0, 23) + "…" : first;
   }
 
@@ -798,6 +820,15 @@
     return el;
   };
   const badge = (text) => h("span", { class: `badge ${text}` }, text);
+  // Lean's outcome of a step, coloured like the node states it leads to.
+  const leanBadge = (status) => {
+    const tone = /error|fail|reject|timeout|crash|stale|unknown/.test(status)
+      ? "failed"
+      : /completed|proved|ok|open_goals/.test(status)
+        ? "solved"
+        : "open";
+    return h("span", { class: `badge ${tone}` }, status);
+  };
   const kv = (rows) =>
     h(
       "table",
@@ -817,7 +848,7 @@
       h("b", {}, nodeName(n)),
       " ",
       badge(n.s),
-      h("span", { class: "sub" }, firstLine(n.t)),
+      h("span", { class: "sub" }, preview(n).join("  ")),
     );
   }
 
@@ -913,7 +944,7 @@
   function renderEdge(e) {
     const out = [];
     const who = e.pr !== undefined ? DATA.proposers[e.pr] : null;
-    out.push(h("h2", {}, h("span", { class: "chip" }, e.k), `step #${e.id}`, e.ls ? badge(e.ls) : null, pathEdges.has(e.id) ? h("span", { class: "chip path" }, "on the proof path") : null));
+    out.push(h("h2", {}, h("span", { class: "chip" }, e.k), `step #${e.id}`, e.ls ? leanBadge(e.ls) : null, pathEdges.has(e.id) ? h("span", { class: "chip path" }, "on the proof path") : null));
     out.push(h("h3", {}, "Action"), code(e.a || "(empty)"));
     out.push(h("h3", {}, e.parents.length > 1 ? `Inputs (${e.parents.length})` : "From"), e.parents.map(nodeLink));
     out.push(h("h3", {}, "Result"), e.child ? nodeLink(e.child) : h("p", { class: "empty" }, "nothing: this step produced no new state"));
@@ -1091,28 +1122,30 @@
   });
   document.getElementById("btn-summary").addEventListener("click", clearSelection);
 
-  // A small scripting interface (used by the tests and the benchmark).
+  // A small scripting interface (used by the tests and the benchmark); client coordinates.
   window.leanwbGraph = {
     select: (kind, id) => select(kind, id, { center: true }),
-    screenPoint(id) {
+    nodeRect(id) {
       const n = nodes.get(id);
       const r = canvas.getBoundingClientRect();
-      return [r.left + view.tx + (wx(n) + NODE_W / 2) * view.s, r.top + view.ty + (wy(n) + NODE_H / 2) * view.s];
+      return [r.left + view.tx + wx(n) * view.s, r.top + view.ty + wy(n) * view.s, NODE_W * view.s, NODE_H * view.s];
     },
-    pillPoint(id) {
+    stepPoint(id) {
       const e = edges.get(id);
       const r = canvas.getBoundingClientRect();
       return [r.left + view.tx + e.jx * view.s, r.top + view.ty + e.jy * view.s];
     },
     centerOn: (id) => centerOn(nodes.get(id)),
+    fit: () => fitTo([...nodes.values()]),
     visibleCount: () => visible.size,
     drawnCount: () => drawnNodes.length,
+    readyMs: null,
   };
 
   renderHeader();
   if (!nodes.size) {
     panel.replaceChildren(...renderSummary().flat(Infinity));
-    document.documentElement.dataset.ready = "1";
+    markReady();
     return;
   }
   computeVisibility();

@@ -1,0 +1,95 @@
+"""The `auto` portfolio on the stand-in REPL: stages in order, budget shares honoured."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from prover.attempt import prove
+from prover.budget import Budget, Limits
+from prover.config import load_settings
+from prover.eval.portfolio import Portfolio, Stage, remaining_limits
+from prover.graph.models import Edge
+from prover.graph.store import Store
+from prover.session import SessionOptions, open_session
+from prover.types import Theorem
+
+EASY = Theorem("easy", "", "theorem easy (x : ℕ) (h : x = 3) : x + 2 = 5")
+FALSE = Theorem("false", "", "theorem false (x : ℕ) : x + 1 = x")
+
+
+def edges_of(store: Store, attempt_id: int) -> list[tuple[str, str]]:
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            Edge.__table__.select().where(Edge.attempt_id == attempt_id).order_by(Edge.id)
+        ).all()
+    return [(row.kind, row.action) for row in rows]
+
+
+def run(theorem: Theorem, portfolio: Portfolio, limits: Limits, db: Path):
+    settings = load_settings()
+    with (
+        open_session(settings, SessionOptions(limits=limits)) as session,
+        Store(db) as store,
+    ):
+        run_id = store.begin_run("test", {}, kind="eval")
+        recorder = store.begin_attempt(run_id, theorem, portfolio.name)
+        outcome = prove(theorem, portfolio, session.context(recorder))
+        store.finish_attempt(recorder.attempt_id, outcome.verdict, outcome.spent)
+        return outcome, edges_of(store, recorder.attempt_id)
+
+
+def test_cheap_automation_closes_an_easy_goal_first(standin_env: Path) -> None:
+    outcome, edges = run(EASY, Portfolio(), Limits(wall_s=10), standin_env)
+    assert outcome.verdict.proved
+    automation = [action for kind, action in edges if kind == "automation"]
+    assert automation[-1] == outcome.claim.proof  # the first closer Lean accepted
+    assert not any(kind == "tactic" for kind, _ in edges)  # search never started
+
+
+def test_stage_shares_bound_each_stage(standin_env: Path) -> None:
+    # 20 Lean calls: automation may use 10% (2 calls) before search gets the rest.
+    outcome, edges = run(FALSE, Portfolio(), Limits(wall_s=20, lean_calls=20), standin_env)
+    assert not outcome.verdict.proved
+    assert [kind for kind, _ in edges].count("automation") == 2
+    assert any(kind == "tactic" for kind, _ in edges)  # bfs ran after automation
+    assert outcome.spent.lean_calls <= 20
+
+
+def test_remaining_budget() -> None:
+    budget = Budget(limits=Limits(wall_s=None, lean_calls=100, expansions=40))
+    budget.spent.lean_calls = 30
+    budget.spent.expansions = 10
+    left = remaining_limits(budget)
+    assert (left.lean_calls, left.expansions, left.tokens, left.wall_s) == (70, 30, None, None)
+
+
+def test_plan_passes_missing_stages_shares_forward() -> None:
+    plan = Portfolio().plan()  # sketch and repair are not registered here
+    assert [(stage.name, fraction) for stage, _, fraction in plan] == [
+        ("automation", pytest.approx(0.10)),
+        ("bfs", 1.0),
+    ]
+    three = Portfolio(
+        stages=[Stage("automation", 0.2), Stage("bfs", 0.4), Stage("nope", 0.1), Stage("mps", 0.3)]
+    ).plan()
+    assert [fraction for _, _, fraction in three] == [
+        pytest.approx(0.2),
+        pytest.approx(0.4 / 0.8),
+        1.0,
+    ]
+
+
+def test_options_reach_their_stage_and_bad_ones_are_refused() -> None:
+    plan = Portfolio(
+        stages=[{"name": "automation", "share": 0.1}, {"name": "bfs", "share": 0.9}],
+        width=3,
+        bfs={"length_alpha": 0.5},
+    ).plan()
+    search = plan[1][1]
+    assert search.config() == {"strategy": "bfs", "width": 3, "length_alpha": 0.5}
+    with pytest.raises(ValueError, match="positive shares"):
+        Portfolio(stages=[Stage("bfs", 0.0)])
+    with pytest.raises(ValueError, match="mapped to option dictionaries"):
+        Portfolio(bsf={"width": 2})
