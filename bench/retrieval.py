@@ -14,6 +14,7 @@ the kind `--kind auto` picks for that size.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -22,7 +23,17 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from retrieval.index import IndexKind, IndexParams, build_faiss, resolve_kind, search
+# `python bench/retrieval.py` puts bench/ first on sys.path, where `retrieval` would be this
+# script rather than the package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+from retrieval.index import (  # noqa: E402
+    IndexKind,
+    IndexParams,
+    build_faiss,
+    resolve_kind,
+    search,
+)
 
 DIMENSION = 384
 K = 10
@@ -84,36 +95,47 @@ def bench_encoder(count: int) -> None:
     )
 
 
+def measure(
+    kind: IndexKind, data: np.ndarray, probes: np.ndarray, visible: np.ndarray
+) -> dict[str, object]:
+    started = time.perf_counter()
+    index = build_faiss(data, kind, IndexParams())
+    build_s = time.perf_counter() - started
+    single = [timed(lambda q=q: index.search(q[None, :], K)) for q in probes]
+    filtered = [timed(lambda q=q: search(index, q[None, :], K, visible)) for q in probes]
+    return {
+        "build_s": build_s,
+        "memory_mb": faiss.serialize_index(index).nbytes / 1e6,
+        "single": percentiles(single),
+        "batch_ms": timed(lambda: index.search(probes, K)) / len(probes) * 1e3,
+        "filtered_p50": percentiles(filtered)[0],
+        "found": [set(ids.tolist()) for ids, _ in search(index, probes, K, None)],
+    }
+
+
 def bench_size(count: int, queries: int) -> None:
     data = clustered(count, seed=1)
     probes = clustered(queries, seed=2)
     default, reason = resolve_kind(IndexKind.AUTO, count)
-    params = IndexParams()
     visible = np.zeros(count, dtype=bool)
     visible[::2] = True
     print(f"\n{count:,} premises x {DIMENSION}-d ({reason})")
     print(
-        f"  {'kind':12} {'build s':>8} {'memory MB':>10} {'p50 ms':>8} {'p99 ms':>8} "
+        f"  {'kind':16} {'build s':>8} {'memory MB':>10} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'batch ms/q':>10} {'filtered p50':>12} {'recall@10':>9}"
     )
-    exact_ids: list[set[int]] = []
+    exact: list[set[int]] = []
     for kind in (IndexKind.FLAT, IndexKind.HNSW):
-        started = time.perf_counter()
-        index = build_faiss(data, kind, params)
-        build_s = time.perf_counter() - started
-        memory_mb = faiss.serialize_index(index).nbytes / 1e6
-        single = [timed(lambda q=q: index.search(q[None, :], K)) for q in probes]
-        batch_s = timed(lambda: index.search(probes, K)) / queries
-        filtered = [timed(lambda q=q: search(index, q[None, :], K, visible)) for q in probes]
-        found = [set(ids.tolist()) for ids, _ in search(index, probes, K, None)]
-        if kind is IndexKind.FLAT:
-            exact_ids = found
-        recall = np.mean([len(f & e) / K for f, e in zip(found, exact_ids, strict=True)])
-        p50, p99 = percentiles(single)
+        row = measure(kind, data, probes, visible)
+        found = row["found"]
+        assert isinstance(found, list)
+        exact = exact or found
+        recall = np.mean([len(f & e) / K for f, e in zip(found, exact, strict=True)])
+        p50, p99 = row["single"]  # type: ignore[misc]
         label = f"{kind.value}{' (default)' if kind is default else ''}"
         print(
-            f"  {label:12} {build_s:8.1f} {memory_mb:10.0f} {p50:8.2f} {p99:8.2f} "
-            f"{batch_s * 1e3:10.3f} {percentiles(filtered)[0]:12.2f} {recall:9.3f}"
+            f"  {label:16} {row['build_s']:8.1f} {row['memory_mb']:10.0f} {p50:8.2f} "
+            f"{p99:8.2f} {row['batch_ms']:10.3f} {row['filtered_p50']:12.2f} {recall:9.3f}"
         )
 
 

@@ -34,7 +34,7 @@ from prover.config import LeanSettings
 from prover.graph.store import Store
 from prover.lean.pool import LeanServer
 from prover.protocols import EdgeKind, NodeKind, NodeStatus, Recorder
-from prover.search.engine import SearchRun
+from prover.search.engine import SearchRun, TacticSearch
 from prover.strategies import make_strategy
 from prover.types import Candidate, Premise, Provenance, Theorem, Usage
 
@@ -118,6 +118,7 @@ def search_once(
         budget=Budget(Limits(wall_s=None, expansions=expansions)),
     )
     search = make_strategy(strategy, width=width)
+    assert isinstance(search, TacticSearch)
     run = SearchRun(search, THEOREM, ctx, statement_node(THEOREM, recorder))
     started = time.perf_counter()
     claim = run.run()

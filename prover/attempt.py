@@ -170,6 +170,7 @@ def prove(theorem: Theorem, strategy: Strategy, ctx: ProofContext) -> Outcome:
             lean=LeanOutcome(verdict.kind.value, 0.0, verdict.messages),
             meta={"reason": verdict.reason, "axioms": list(verdict.axioms)},
         )
+    ctx.recorder.set_status(root, NodeStatus.SOLVED if verdict.proved else NodeStatus.FAILED)
     ctx.recorder.event("attempt_end", verdict.kind.value, {"reason": verdict.reason})
     ctx.recorder.flush()
     return Outcome(verdict=verdict, claim=claim, spent=ctx.budget.finish())

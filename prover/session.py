@@ -167,7 +167,8 @@ def open_session(settings: Settings, options: SessionOptions | None = None) -> P
 def _load_retriever(index_dir: Path) -> Retriever:
     # Imported here: retrieval pulls in torch and faiss, which `prove` without an index
     # should not pay for.
-    from retrieval import RetrievalError, load_retriever
+    from retrieval.errors import RetrievalError
+    from retrieval.retriever import load_retriever
 
     try:
         return load_retriever(index_dir)

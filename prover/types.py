@@ -29,8 +29,12 @@ class Theorem:
     source: str | None = None
 
     def with_proof(self, proof: str) -> str:
-        """The declaration text with `proof` (the text after `:=`) attached."""
-        return f"{self.statement} :=\n{proof}" if "\n" in proof else f"{self.statement} := {proof}"
+        """The declaration text with `proof` (the text after `:=`) attached.
+
+        The proof starts on the `:=` line, so a `by` block keeps Lean's layout
+        (`:= by` then the tactics indented on the following lines).
+        """
+        return f"{self.statement} := {proof}"
 
     @property
     def statement_hash(self) -> str:

@@ -11,9 +11,10 @@ Kinds:
   recall; for corpora too large to keep as float32.
 * `auto` (the default) — `flat` up to `EXACT_MAX_PREMISES` premises, `hnsw` above.
 
-Search can be restricted to a boolean mask of rows (the accessibility filter): `flat`
-filters exactly inside FAISS; the approximate kinds score small visible sets exactly
-and fall back to exact scoring whenever the filtered graph search comes back short.
+Search can be restricted to a boolean mask of rows (the accessibility filter). `flat`
+filters exactly inside FAISS; HNSW scores visible sets of up to `EXACT_MAX_PREMISES` rows
+exactly (on its flat storage), searches larger ones with the filter inside the graph walk,
+and falls back to exact scoring when that walk comes back with fewer than k rows.
 """
 
 from __future__ import annotations
@@ -153,33 +154,45 @@ def _first_line(exc: Exception) -> str:
 
 
 def search(
-    index: faiss.Index, queries: np.ndarray, k: int, mask: np.ndarray | None
+    index: faiss.Index,
+    queries: np.ndarray,
+    k: int,
+    mask: np.ndarray | None,
+    exact_up_to: int = EXACT_MAX_PREMISES,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per query row, (row ids, scores) best first; only rows where `mask` is True."""
+    """Per query row, (row ids, scores) best first; only rows where `mask` is True.
+
+    An approximate index scores masks with at most `exact_up_to` visible rows exactly.
+    """
     queries = np.ascontiguousarray(queries, dtype=np.float32)
-    if mask is None:
-        k = min(k, index.ntotal)
-        if k <= 0:
-            return [_empty() for _ in queries]
-        scores, ids = index.search(queries, k)
-        return [_valid(ids[i], scores[i]) for i in range(len(queries))]
-    visible = np.flatnonzero(mask)
-    k = min(k, len(visible))
+    k = min(k, index.ntotal if mask is None else int(mask.sum()))
     if k <= 0:
         return [_empty() for _ in queries]
-    if not isinstance(index, faiss.IndexFlat) and len(visible) <= EXACT_MAX_PREMISES:
-        return _exact_subset(index, queries, k, visible)
-    bitmap = np.packbits(mask, bitorder="little")
+    if mask is None:
+        scores, ids = index.search(queries, k)
+        return [_valid(ids[i], scores[i]) for i in range(len(queries))]
+    bitmap = np.packbits(mask, bitorder="little")  # must outlive the searches below
     selector = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bitmap))
-    search_params = _filtered_params(index, selector)
-    scores, ids = index.search(queries, k, params=search_params)
+    exact = _flat_vectors(index)
+    if exact is index or int(mask.sum()) <= exact_up_to:
+        return _exact_masked(index, exact, queries, k, mask, selector)
+    scores, ids = index.search(queries, k, params=_filtered_params(index, selector))
     results = [_valid(ids[i], scores[i]) for i in range(len(queries))]
     short = [i for i, (row_ids, _) in enumerate(results) if len(row_ids) < k]
-    if short:
-        exact = _exact_subset(index, queries[short], k, visible)
-        for i, result in zip(short, exact, strict=True):
+    if short:  # the graph walk found too few visible rows: score them exactly
+        exact_results = _exact_masked(index, exact, queries[short], k, mask, selector)
+        for i, result in zip(short, exact_results, strict=True):
             results[i] = result
     return results
+
+
+def _flat_vectors(index: faiss.Index) -> faiss.IndexFlat | None:
+    """An exact index over the same rows: the index itself, or HNSW's flat storage."""
+    if isinstance(index, faiss.IndexFlat):
+        return index
+    if isinstance(index, faiss.IndexHNSW):
+        return faiss.downcast_index(index.storage)
+    return None
 
 
 def _filtered_params(index: faiss.Index, selector: faiss.IDSelector) -> faiss.SearchParameters:
@@ -195,13 +208,23 @@ def _filtered_params(index: faiss.Index, selector: faiss.IDSelector) -> faiss.Se
     return params
 
 
-def _exact_subset(
-    index: faiss.Index, queries: np.ndarray, k: int, rows: np.ndarray
+def _exact_masked(
+    index: faiss.Index,
+    exact: faiss.IndexFlat | None,
+    queries: np.ndarray,
+    k: int,
+    mask: np.ndarray,
+    selector: faiss.IDSelector,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    vectors = index.reconstruct_batch(rows.astype(np.int64))
-    scores = queries @ vectors.T
+    if exact is not None:
+        params = faiss.SearchParameters()
+        params.sel = selector
+        scores, ids = exact.search(queries, k, params=params)
+        return [_valid(ids[i], scores[i]) for i in range(len(queries))]
+    rows = np.flatnonzero(mask)  # no flat copy (IVF-PQ): score reconstructed vectors
+    all_scores = queries @ index.reconstruct_batch(rows.astype(np.int64)).T
     results = []
-    for row_scores in scores:
+    for row_scores in all_scores:
         top = np.argpartition(-row_scores, k - 1)[:k] if k < len(rows) else np.arange(len(rows))
         top = top[np.argsort(-row_scores[top], kind="stable")]
         results.append((rows[top], row_scores[top]))

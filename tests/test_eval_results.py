@@ -94,7 +94,7 @@ def test_four_racing_writers_leave_exactly_one_result_each(tmp_path: Path) -> No
     db = tmp_path / "db.sqlite"
     count = 25
     run_id = new_run(db, count)
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("fork")  # cheap to start; each opens its own Store
     wins = context.Queue()
     workers = [
         context.Process(target=race, args=(db, run_id, f"w{i}", count, wins)) for i in range(4)

@@ -89,6 +89,10 @@ def test_two_workers_run_to_the_end(standin_env: Path, tmp_path: Path) -> None:
     assert {p["worker"] for p in payload["problems"]} == {"w0", "w1"}
     assert payload["config"]["dataset"]["sha256"] == load_jsonl(path).sha256
     assert payload["config"]["lean"]["pin"].endswith("(custom REPL command)")
+    assert payload["config"]["command"] == (
+        f"leanwb eval --from-file {path} --strategy auto --budget wall=1,tactic_timeout=5 "
+        "--workers 2"
+    )
     broken = next(p for p in payload["problems"] if p["key"] == "imo_broken")
     assert broken["reason"] == "statement_error" and broken["detail"]
 
@@ -231,6 +235,7 @@ def test_shared_minif2f_rows_are_statement_errors(standin_env: Path, shared_dir:
     assert payload["overall"]["statement_errors"] == len(errors)
     assert payload["overall"]["judged"] == 3 - len(errors)
     assert payload["config"]["dataset"]["written_for"].startswith("Lean 4.9.0")
+    assert payload["config"]["dataset"]["matches_manifest"] is False  # the annotated copy
     assert payload["config"]["dataset"]["split"] == "test"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import combinations
 from pathlib import Path
 
@@ -22,7 +23,7 @@ THEOREM = Theorem("close", "import Mathlib", "theorem close (a b : ℕ) : a ≤ 
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     with Store(tmp_path / "db.sqlite") as opened:
         yield opened
 
@@ -76,13 +77,14 @@ def test_a_sketch_search_repair_proof_is_one_connected_path(store: Store) -> Non
     # parents all come before it: the path is a derivation, not a loose set.
     position = {node: i for i, node in enumerate(path.nodes)}
     produced = [graph.edges[e].child for e in path.edges]
-    assert sorted(produced) == sorted(path.nodes[1:])
+    assert sorted(n for n in produced if n is not None) == sorted(path.nodes[1:])
     for edge_id in path.edges:
         edge = graph.edges[edge_id]
         assert edge.child is not None
         assert all(position[p] < position[edge.child] for p in edge.parents)
     # The search looped back to the first hole; the path takes the hole's own edge.
     hole = next(graph.edges[e].child for e in path.edges if graph.edges[e].kind is EdgeKind.SUBGOAL)
+    assert hole is not None
     into_hole = [graph.edges[e] for e in graph.edges_into[hole]]
     assert [e.kind for e in into_hole] == [EdgeKind.SUBGOAL, EdgeKind.TACTIC]
     assert [e.id in path.edges for e in into_hole] == [True, False]

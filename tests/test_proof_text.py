@@ -39,8 +39,9 @@ def test_single_line_and_term_bodies() -> None:
 
 def test_locate_maps_lean_positions_into_the_proof() -> None:
     start = body_offset(THEOREM, PROOF)
-    assert start == Position(2, 0)  # multi-line proofs start on the line after `:=`
-    assert locate(THEOREM, PROOF, Position(4, 4)) == (2, 4)
+    assert start == Position(1, len(THEOREM.statement) + 4)  # the proof starts after ` := `
+    assert locate(THEOREM, PROOF, Position(1, start.column + 1)) == (0, 1)
+    assert locate(THEOREM, PROOF, Position(3, 4)) == (2, 4)
     assert locate(THEOREM, PROOF, Position(1, 5)) is None  # inside the statement
     inline = "by exact hp"
     offset = body_offset(THEOREM, inline)

@@ -103,6 +103,7 @@ def test_a_file_theorem_is_chosen_by_name_with_the_file_s_header(
         ([SWAP, "--strategy", "dfs"], "unknown strategy 'dfs'"),
         ([SWAP, "--generator", "gpt:x"], "unknown generator"),
         ([SWAP, "--critic", "hf:some/model"], "--critic applies to --strategy mps only"),
+        ([SWAP, "--repl-cmd", "/no/such/repl"], "cannot start the Lean REPL"),
     ],
 )
 def test_bad_input_is_one_clear_error_with_exit_code_2(
@@ -131,7 +132,8 @@ def test_runs_with_the_same_seed_in_two_processes_search_alike(
         g = graph(standin_env, attempt_id)
         key = {n.id: n.key for n in g.nodes.values()}
         return [
-            (key[e.parents[0]], e.action, key.get(e.child), e.lean_status) for e in g.edges.values()
+            (key[e.parents[0]], e.action, e.child and key[e.child], e.lean_status)
+            for e in g.edges.values()
         ]
 
     first, second = run_in_process("1"), run_in_process("2")

@@ -74,24 +74,24 @@ def test_a_multi_step_theorem_is_proved_verified_and_recorded(
 ) -> None:
     outcome, graph = attempt(lean, store, SWAP, strategy)
     assert outcome.verdict.proved, outcome.verdict
-    steps = outcome.claim.proof.strip().splitlines()[1:]
+    proof, claim_node = outcome.claim.proof, outcome.claim.node
+    assert proof is not None and claim_node is not None
+    steps = [line.strip() for line in proof.strip().splitlines()[1:]]
     assert len(steps) >= 2
     # Every Lean call of the search is an edge: opening + tactics + the gate's check.
     assert len(tactic_edges(graph)) == outcome.spent.lean_calls - 2
     assert len({e.parents[0] for e in tactic_edges(graph)}) == outcome.spent.expansions
     verify = [e for e in graph.edges.values() if e.kind is EdgeKind.VERIFY]
-    assert len(verify) == 1 and verify[0].parents == (outcome.claim.node,)
-    assert graph.nodes[outcome.claim.node].text == "no goals"
+    assert len(verify) == 1 and verify[0].parents == (claim_node,)
+    assert graph.nodes[claim_node].text == "no goals"
     # The claimed steps are a path of SOLVED nodes from the first state to `no goals`.
     node = next(e.child for e in graph.edges.values() if e.action == "start")
     for step in steps:
-        assert graph.nodes[node].status == "solved"
+        assert node is not None and graph.nodes[node].status == "solved"
         node = next(
-            e.child
-            for e in tactic_edges(graph)
-            if e.parents[0] == node and e.action == step.strip()
+            e.child for e in tactic_edges(graph) if (e.parents[0], e.action) == (node, step)
         )
-    assert node == outcome.claim.node
+    assert node == claim_node
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)

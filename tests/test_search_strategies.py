@@ -294,7 +294,7 @@ def test_budget_running_out_mid_expansion_never_marks_the_node_failed(strategy: 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_timeouts_and_crashes_mid_search_are_survived_by_replaying_states(strategy: str) -> None:
-    steps = {
+    steps: dict[tuple[Goals, str], Goals | str] = {
         **CONJUNCTION,
         (ROOT, "slow"): "timeout",
         (SPLIT, "boom"): "crash",
@@ -395,6 +395,7 @@ class FakeLanguageModel:
 
     name = "fake-lm"
     model = "fake"
+    settings: tuple[tuple[str, Any], ...] = ()
 
     def __init__(self, replies: Sequence[str | Exception]) -> None:
         self.replies = list(replies)
@@ -408,6 +409,9 @@ class FakeLanguageModel:
         self.usage.tokens_in += 10
         self.usage.tokens_out += 1
         return [Completion(reply, None, 10, 1)]
+
+    def complete_batch(self, prompts: Sequence[Any], **options: Any) -> list[list[Completion]]:
+        return [self.complete(prompt, **options) for prompt in prompts]
 
 
 def test_model_critic_reads_a_number_and_falls_back_to_the_heuristic() -> None:

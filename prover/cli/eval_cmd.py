@@ -30,6 +30,7 @@ from prover.cli.common import (
     fail,
     settings,
 )
+from prover.config import Settings
 from prover.eval.batch import (
     DatasetChoice,
     RunPlan,
@@ -40,13 +41,14 @@ from prover.eval.batch import (
     start_run,
 )
 from prover.eval.compare import compare_runs, render_compare_html, render_compare_table
-from prover.eval.datasets import DatasetError, find_manifest, load_jsonl
+from prover.eval.datasets import DatasetError, Problem, find_manifest, load_jsonl
 from prover.eval.fetch import default_cache_dir, verified_cached
 from prover.eval.progress import LiveProgress
 from prover.eval.report import ReportError, load_summary, render_csv, render_json, render_table
 from prover.eval.report_site import write_html_report
 from prover.eval.results import eval_run_ids, run_counts
 from prover.eval.runner import EvalError
+from prover.eval.solver import EvalJob
 from prover.graph.store import Store, StoreError
 from prover.session import SessionOptions
 
@@ -157,6 +159,41 @@ def choose_dataset(
     )
 
 
+def recorded_command(arguments: list[str], options: dict[str, Any]) -> str:
+    """The run's command as the options resolved it (the API key is never an option)."""
+    words = ["leanwb", "eval", *arguments]
+    for flag, value in options.items():
+        if value is None or value is False:
+            continue
+        if value is True:
+            words.append(flag)
+        elif isinstance(value, list):
+            for item in value:
+                words += [flag, str(item)]
+        else:
+            words += [flag, str(value)]
+    return shlex.join(words)
+
+
+def _resume(
+    store: Store, config: Settings, run_id: int, given: dict[str, Any]
+) -> tuple[EvalJob, list[Problem]]:
+    """The job and pending problems of `run_id`, refusing any change to what it measures."""
+    clash = [flag for flag, value in given.items() if value is not None]
+    if clash:
+        fail(
+            f"--resume takes the problems and settings recorded in run {run_id}; "
+            f"drop {', '.join(clash)}"
+        )
+    recorded_pin = store.run(run_id).config.get("lean", {}).get("pin")
+    if recorded_pin != lean_pin(config):
+        fail(
+            f"run {run_id} was made with Lean {recorded_pin}, this setup has "
+            f"{lean_pin(config)}; results would mix two Leans"
+        )
+    return resume_run(store, config, run_id, os.environ.get(API_KEY_ENV))
+
+
 def run_cmd(
     dataset: Annotated[
         str | None, typer.Argument(help="Benchmark name (minif2f, proofnet) or a label.")
@@ -171,7 +208,11 @@ def run_cmd(
     ] = False,
     strategy: Annotated[
         str | None,
-        typer.Option(help=f"One of {', '.join(STRATEGY_CHOICES)} (default auto)."),
+        typer.Option(
+            help=f"One of {', '.join(STRATEGY_CHOICES)}. Default auto: one-shot closers (10% "
+            "of the budget), then bfs (50%), sketch (25%) and repair (15%) when registered; "
+            "unused budget flows to the next stage."
+        ),
     ] = None,
     option: Annotated[
         list[str] | None,
@@ -243,19 +284,7 @@ def run_cmd(
                     "--index": index,
                     "--revised": revised or None,
                 }
-                clash = [flag for flag, value in given.items() if value is not None]
-                if clash:
-                    fail(
-                        f"--resume takes the problems and settings recorded in run {resume}; "
-                        f"drop {', '.join(clash)}"
-                    )
-                recorded_pin = store.run(resume).config.get("lean", {}).get("pin")
-                if recorded_pin != lean_pin(config):
-                    fail(
-                        f"run {resume} was made with Lean {recorded_pin}, this setup has "
-                        f"{lean_pin(config)}; results would mix two Leans"
-                    )
-                job, problems = resume_run(store, config, resume, os.environ.get(API_KEY_ENV))
+                job, problems = _resume(store, config, resume, given)
             else:
                 name = strategy or "auto"
                 if name not in STRATEGY_CHOICES:
@@ -273,7 +302,24 @@ def run_cmd(
                         seed=seed or 0,
                     ),
                 )
-                command = shlex.join(["leanwb", "eval", *sys.argv[2:]])
+                command = recorded_command(
+                    [dataset] if dataset else [],
+                    {
+                        "--from-file": from_file,
+                        "--split": split,
+                        "--revised": revised,
+                        "--strategy": name,
+                        "--set": option,
+                        "--budget": budget,
+                        "--generator": generator,
+                        "--base-url": base_url,
+                        "--index": index,
+                        "--limit": limit,
+                        "--seed": seed,
+                        "--workers": workers,
+                        "--ray": ray,
+                    },
+                )
                 try:
                     job, problems = start_run(store, config, choice, plan, command, workers)
                 except ValueError as exc:
@@ -289,7 +335,8 @@ def run_cmd(
             complete = finish_if_complete(store, job.run_id)
             summary = load_summary(store, job.run_id)
         except (EvalError, StoreError, ReportError) as exc:
-            fail(str(exc))
+            resumable = f" (finish run {run_id} later with `leanwb eval --resume {run_id}`)"
+            fail(str(exc) + (resumable if run_id else ""))
         except KeyboardInterrupt:
             resumable = f"; finish with `leanwb eval --resume {run_id}`" if run_id else ""
             fail(f"interrupted{resumable}", code=130)

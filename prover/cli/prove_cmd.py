@@ -33,6 +33,7 @@ from prover.cli.common import (
     fail,
     settings,
 )
+from prover.config import ConfigError
 from prover.generate.registry import make_language_model
 from prover.lean_text import DEFAULT_HEADER, TheoremTextError, theorem_from_text
 from prover.search.critic import ModelCritic
@@ -159,7 +160,7 @@ def prove_command(
             run_id = session.begin_run(_command_line(), config)
             with _progress_line(enabled=err_console.is_terminal) as show:
                 result = session.prove(theorem, search, run_id=run_id, on_progress=show)
-    except SessionError as exc:
+    except (SessionError, ConfigError) as exc:  # ConfigError: e.g. the REPL cannot start
         fail(str(exc))
     if json_output:
         emit_json(_summary(theorem, strategy, result, resolved.db_path))

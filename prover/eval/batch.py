@@ -62,6 +62,10 @@ class DatasetChoice:
             "revised_used": sum(p.revised for p in self.problems()),
             "limit": self.limit,
             "written_for": written_for,
+            # False for a local copy that differs from the manifest's file (e.g. an annotated one)
+            "matches_manifest": (
+                self.manifest.file.sha256 == self.loaded.sha256 if self.manifest else None
+            ),
         }
 
 

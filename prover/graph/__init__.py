@@ -1,0 +1,8 @@
+"""Provenance graphs: every step of every attempt, in SQLite, browsable as offline HTML.
+
+`store.Store` opens the database (`models`, `migrations`, `engine`); `recorder.SqlRecorder`
+is the only writer of an attempt's graph; `queries.load_graph` reads one back, `paths`
+finds the proof path and each node's cheapest derivation, `layout` lays it out,
+`export` writes the HTML, `tree` prints it in a terminal. `chromium` drives a headless
+browser for the tests and the benchmark; `synthetic` records graphs for them.
+"""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy import Connection, Engine, insert, inspect, text
 
 from prover.graph.models import Base, IdBlock
 
@@ -40,8 +40,7 @@ def migrate(engine: Engine) -> int:
                 named = ", ".join(sorted(tables)[:3])
                 raise SchemaError(f"it holds tables ({named}…) but no leanwb schema version")
             Base.metadata.create_all(conn)
-            conn.execute(IdBlock.__table__.insert(), [{"name": "nodes", "next_id": 1}])
-            conn.execute(IdBlock.__table__.insert(), [{"name": "edges", "next_id": 1}])
+            conn.execute(insert(IdBlock), [{"name": t, "next_id": 1} for t in ("nodes", "edges")])
             _stamp(conn, goal)
             return goal
         if version > goal:

@@ -51,11 +51,12 @@ class _Insert:
     """An INSERT of whole rows of one model's table, given as dictionaries."""
 
     def __init__(self, model: type[Base]) -> None:
-        table = model.__table__
-        self.columns = [column.name for column in table.columns]
-        self.json = {column.name for column in table.columns if isinstance(column.type, JSON)}
+        columns = model.__table__.columns
+        self.columns = [column.name for column in columns]
+        self.json = {column.name for column in columns if isinstance(column.type, JSON)}
         marks = ", ".join("?" * len(self.columns))
-        self.sql = f"INSERT INTO {table.name} ({', '.join(self.columns)}) VALUES ({marks})"
+        names = ", ".join(self.columns)
+        self.sql = f"INSERT INTO {model.__tablename__} ({names}) VALUES ({marks})"
 
     def params(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         return [

@@ -31,6 +31,7 @@ restarted before its next request, pinned or not.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 import weakref
@@ -87,6 +88,16 @@ _FAILURE_COUNTERS = {
 }
 
 
+def _unpin(
+    refs: dict[int, tuple[weakref.ref[ProofState], str]],
+    unpinned: deque[str],
+    ref: weakref.ref[ProofState],
+) -> None:
+    """Weak-reference callback: runs wherever the state is collected, even under the lock,
+    so it only does atomic container operations."""
+    unpinned.append(refs.pop(id(ref))[1])
+
+
 class _Slot:
     """One pooled process and what the pool knows about its current incarnation."""
 
@@ -113,7 +124,11 @@ class LeanServer:
         self._slots: list[_Slot] = []
         self._sessions: dict[str, _Slot] = {}
         self._pins: dict[str, int] = {}
-        self._unpinned: deque[str] = deque()  # filled by finalizers, drained under the lock
+        # Weak references to pinned states, by id, with their sessions; a collected state's
+        # session lands in `_unpinned`, which is drained under the lock.
+        self._pin_refs: dict[int, tuple[weakref.ref[ProofState], str]] = {}
+        self._unpinned: deque[str] = deque()
+        self._unpin = functools.partial(_unpin, self._pin_refs, self._unpinned)
         self._header_failures: dict[str, CheckResult] = {}
         self._counts = dict.fromkeys(BridgeStats.__dataclass_fields__, 0)
         self._closed = False
@@ -305,8 +320,8 @@ class LeanServer:
         """Pin `state`'s incarnation until `state` is garbage-collected."""
         with self._lock:
             self._pins[state.session] = self._pins.get(state.session, 0) + 1
-        # deque.append is atomic, so the finalizer never takes the lock (it may run inside it).
-        weakref.finalize(state, self._unpinned.append, state.session).atexit = False
+        ref = weakref.ref(state, self._unpin)
+        self._pin_refs[id(ref)] = (ref, state.session)
         return state
 
     def _drain_unpinned(self) -> None:

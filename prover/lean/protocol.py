@@ -304,11 +304,13 @@ def _sorry(data: Mapping[str, Any]) -> Sorry:
 
 
 def _messages(payload: Mapping[str, Any]) -> tuple[Message, ...]:
-    return tuple(_message(m) for m in payload.get("messages", ()))
+    raw = payload.get("messages")
+    return tuple(_message(m) for m in raw) if raw else ()
 
 
 def _sorries(payload: Mapping[str, Any]) -> tuple[Sorry, ...]:
-    return tuple(_sorry(s) for s in payload.get("sorries", ()))
+    raw = payload.get("sorries")
+    return tuple(_sorry(s) for s in raw) if raw else ()
 
 
 _PARSE_ERRORS = (MalformedReply, KeyError, TypeError, ValueError, AttributeError)

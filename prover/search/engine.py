@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 from prover.attempt import Claim, ProofContext
 from prover.generate.llm import GenerationError
@@ -61,7 +61,7 @@ class Frontier(Protocol):
 class TacticSearch(ABC):
     """Base of the step-level strategies; subclasses choose frontier and candidates."""
 
-    name: ClassVar[str]
+    name: str
 
     def __init__(self, *, width: int = 8) -> None:
         if width < 1:

@@ -12,6 +12,7 @@
   const MAX_SCALE = 3;
   const TEXT_SCALE = 0.42; // below this zoom nodes are drawn without text
   const PILL_SCALE = 0.55; // below this zoom step labels are hidden
+  const OVERVIEW_SCALE = 0.08; // below this zoom only highlighted steps are drawn
   const STATUS = {
     solved: { line: "#1b873f", fill: "#e3f4e8", solid: "#49a864" },
     failed: { line: "#c62828", fill: "#fdeceb", solid: "#e06666" },
@@ -308,6 +309,8 @@
       for (const list of [n.in, n.out]) {
         for (const e of list) {
           if (e.frame === frame || !visible.has(e.child)) continue;
+          // Zoomed far out, plain steps are a grey blur that costs most of the frame.
+          if (view.s < OVERVIEW_SCALE && !highlighted(e)) continue;
           if (!e.parents.some((p) => visible.has(p) && !collapsed.has(p))) continue;
           e.frame = frame;
           drawnEdges.push(e);
@@ -323,6 +326,15 @@
   function markReady() {
     if (window.leanwbGraph.readyMs === null) window.leanwbGraph.readyMs = performance.now();
     document.documentElement.dataset.ready = "1";
+  }
+
+  function highlighted(e) {
+    return (
+      pathEdges.has(e.id) ||
+      why.edges.has(e.id) ||
+      matchedEdges.has(e.id) ||
+      (selection.kind === "edge" && selection.id === e.id)
+    );
   }
 
   function edgeStyle(e) {
@@ -837,7 +849,7 @@
     );
   const nodeName = (n) => `${(KIND[n.k] || [n.k])[0]} #${n.id}`;
   const firstLine = (text, max = 90) => {
-    const line = (text.split("\n").find((l) => l.trim()) || "").trim();
+    const line = meaningfulLines(text)[0] || "";
     return line.length > max ? line.slice(0, max - 1) + "…" : line;
   };
 
