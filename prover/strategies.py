@@ -6,12 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from prover.attempt import Strategy
+from prover.eval.portfolio import Portfolio
 from prover.search.bfs import BestFirstSearch
 from prover.search.mps import MultiPerspectiveSearch
 
 STRATEGIES: dict[str, Callable[..., Strategy]] = {
     "bfs": BestFirstSearch,
     "mps": MultiPerspectiveSearch,
+    "auto": Portfolio,
 }
 
 

@@ -25,11 +25,12 @@ from prover.eval.results import (
     run_counts,
 )
 from prover.eval.runner import EvalError, ResultCallback, run_local
-from prover.eval.solver import EvalJob, build_strategy
+from prover.eval.solver import EvalJob
 from prover.graph.store import Store, StoreError
 from prover.lean.doctor import uses_custom_repl
 from prover.lean.setup import SetupError, pinned_toolchain
 from prover.session import SessionOptions
+from prover.strategies import make_strategy
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def start_run(
     workers: int,
 ) -> tuple[EvalJob, list[Problem]]:
     """Record a new eval run and its problems; returns its job and the problems to do."""
-    strategy = build_strategy(plan.strategy, plan.strategy_options)
+    strategy = make_strategy(plan.strategy, **plan.strategy_options)
     config_of = getattr(strategy, "config", None)
     config = {
         "dataset": dataset.describe(),

@@ -13,13 +13,14 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from prover.attempt import ProofContext, Strategy, prove, statement_node
+from prover.attempt import ProofContext, prove, statement_node
 from prover.budget import Spent
 from prover.config import ConfigError, Settings
 from prover.eval.datasets import Problem
 from prover.eval.results import ProblemOutcome, ProblemResult, commit_result, ensure_schema
 from prover.graph.store import Store
 from prover.session import SessionOptions, open_session
+from prover.strategies import make_strategy
 from prover.types import CallStatus, StartResult, Verdict, VerdictKind
 
 STATEMENT_ERROR = "statement_error"
@@ -39,16 +40,6 @@ class EvalJob:
     strategy: str
     session: SessionOptions
     strategy_options: dict[str, Any] = field(default_factory=dict)
-
-
-def build_strategy(name: str, options: dict[str, Any]) -> Strategy:
-    from prover.strategies import STRATEGIES, make_strategy
-
-    if name == "auto" and "auto" not in STRATEGIES:
-        from prover.eval.portfolio import Portfolio
-
-        return Portfolio(**options)
-    return make_strategy(name, **options)
 
 
 def classify_start(start: StartResult) -> tuple[ProblemOutcome, str, str] | None:
@@ -75,7 +66,7 @@ class ProblemSolver:
         self.store = Store(job.settings.db_path)
         ensure_schema(self.store.engine)
         self.session = open_session(job.settings, job.session)
-        self.strategy = build_strategy(job.strategy, job.strategy_options)
+        self.strategy = make_strategy(job.strategy, **job.strategy_options)
 
     def close(self) -> None:
         self.session.close()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Connection, Engine, insert, inspect, text
 
+from prover.graph.engine import writer
 from prover.graph.models import Base, IdBlock
 
 SCHEMA_VERSION = 1
@@ -32,7 +33,8 @@ def schema_version(conn: Connection) -> int:
 def migrate(engine: Engine) -> int:
     """Create or upgrade the schema; returns the version the database is now at."""
     goal = SCHEMA_VERSION
-    with engine.begin() as conn:
+    # Take the write lock up front: processes opening a new file at once then wait their turn.
+    with writer(engine).begin() as conn:
         version = schema_version(conn)
         tables = set(inspect(conn).get_table_names())
         if version == 0:

@@ -12,7 +12,7 @@
   const MAX_SCALE = 3;
   const TEXT_SCALE = 0.42; // below this zoom nodes are drawn without text
   const PILL_SCALE = 0.55; // below this zoom step labels are hidden
-  const OVERVIEW_SCALE = 0.08; // below this zoom only highlighted steps are drawn
+  const OVERVIEW_NODES = 1500; // with more nodes on screen, only highlighted steps are drawn
   const STATUS = {
     solved: { line: "#1b873f", fill: "#e3f4e8", solid: "#49a864" },
     failed: { line: "#c62828", fill: "#fdeceb", solid: "#e06666" },
@@ -305,12 +305,13 @@
       for (let j = lo; j < row.length && wx(row[j]) <= x1; j++) drawnNodes.push(row[j]);
     }
     drawnEdges = [];
+    // Zoomed far out over a big graph, plain steps are a grey blur that costs most of the frame.
+    const onlyHighlighted = drawnNodes.length > OVERVIEW_NODES;
     for (const n of drawnNodes) {
       for (const list of [n.in, n.out]) {
         for (const e of list) {
           if (e.frame === frame || !visible.has(e.child)) continue;
-          // Zoomed far out, plain steps are a grey blur that costs most of the frame.
-          if (view.s < OVERVIEW_SCALE && !highlighted(e)) continue;
+          if (onlyHighlighted && !highlighted(e)) continue;
           if (!e.parents.some((p) => visible.has(p) && !collapsed.has(p))) continue;
           e.frame = frame;
           drawnEdges.push(e);
