@@ -49,6 +49,20 @@ def find_holes(
 ) -> tuple[CheckResult, list[Hole]]:
     """Elaborate `proof` and return its holes, each recorded as a SUBGOAL of `parent`."""
     check = ctx.check(theorem.header, theorem.with_proof(proof))
+    return check, holes_of(theorem, proof, check, ctx, parent=parent, strategy=strategy)
+
+
+def holes_of(
+    theorem: Theorem,
+    proof: str,
+    check: CheckResult,
+    ctx: ProofContext,
+    *,
+    parent: int,
+    strategy: str,
+) -> list[Hole]:
+    """The holes of `proof` as reported by `check` (its elaboration, already done),
+    each recorded as a SUBGOAL of `parent`."""
     holes: list[Hole] = []
     for sorry in check.sorries:
         where = locate(theorem, proof, sorry.pos) if sorry.pos is not None else None
@@ -71,7 +85,7 @@ def find_holes(
             lean=LeanOutcome(check.status.value, check.elapsed_s * 1000, check.messages),
         )
         holes.append(Hole(where[0], where[1], sorry.goal, state, node))
-    return check, holes
+    return holes
 
 
 def recombine(proof: str, solved: Sequence[tuple[Hole, list[str]]]) -> str:

@@ -17,8 +17,8 @@ The rules, shared by every command that takes a theorem to prove as Lean text:
   When nothing precedes the declaration, the caller's default header is used.
 - An `example` is named `example_<hash>` (the gate names it afresh when it checks).
 
-`leanwb check` reads a theorem *with* its proof through `prover.verify_file`, whose
-statement is always the text before the first top-level `:=`.
+- `declaration_from_text` also returns the proof: the text after the chosen `:=`
+  (`leanwb check FILE`, `leanwb repair FILE`, and model-written whole theorems).
 """
 
 from __future__ import annotations
@@ -50,7 +50,16 @@ class _Declaration:
     name: str
     start: int  # offset of its first token (its `open … in` prefixes included)
     statement: str
+    proof: str | None  # the text after the statement's `:=`, None without one
     scoped: tuple[str, ...] = ()  # `open …` / `set_option …` lines that were `… in` prefixes
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """A theorem read from Lean text, with its proof when the text gives one."""
+
+    theorem: Theorem
+    proof: str | None
 
 
 def theorem_from_text(
@@ -61,6 +70,24 @@ def theorem_from_text(
     source: str | None = None,
 ) -> Theorem:
     """The theorem in `text` (the one called `name` when there are several)."""
+    return declaration_from_text(
+        text, name=name, default_header=default_header, source=source
+    ).theorem
+
+
+def declaration_from_text(
+    text: str,
+    *,
+    name: str | None = None,
+    default_header: str = DEFAULT_HEADER,
+    source: str | None = None,
+    last_by_default: bool = False,
+) -> Declaration:
+    """The theorem in `text` and its proof (the one called `name` when there are several).
+
+    With `last_by_default`, several theorems and no `name` select the last one (a
+    file's main theorem, after its helper lemmas) instead of asking for a name.
+    """
     try:
         tokens = tokenize(text)
     except LexError as exc:
@@ -71,15 +98,16 @@ def theorem_from_text(
         raise TheoremTextError(str(exc)) from exc
     if not declarations:
         raise TheoremTextError("no `theorem`, `lemma` or `example` starting at column 0 was found")
-    chosen = _choose(declarations, name)
+    chosen = _choose(declarations[-1:] if last_by_default and name is None else declarations, name)
     before = _TRAILING_DOC.sub("", text[: chosen.start]).strip()
     header = "\n".join(part for part in (before, *chosen.scoped) if part)
-    return Theorem(
+    theorem = Theorem(
         name=chosen.name,
         header=header or default_header,
         statement=chosen.statement,
         source=source,
     )
+    return Declaration(theorem, chosen.proof)
 
 
 def _choose(declarations: list[_Declaration], name: str | None) -> _Declaration:
@@ -123,7 +151,7 @@ def _declarations(text: str, tokens: list[Token], offsets: list[int]) -> Iterato
         )
         found = _declaration(text, tokens[first:end], offsets)
         yield _Declaration(
-            found.name, _offset(tokens[index], offsets), found.statement, tuple(scoped)
+            found.name, _offset(tokens[index], offsets), found.statement, found.proof, tuple(scoped)
         )
         index = end
 
@@ -174,10 +202,16 @@ def _declaration(text: str, tokens: list[Token], offsets: list[int]) -> _Declara
     last = tokens[-1] if cut is None else tokens[cut - 1]
     end = _offset(last, offsets) + len(last.text)
     statement = text[start:end].strip()
+    proof = None
+    if cut is not None:
+        after = tokens[cut + 1]
+        final = tokens[-1]
+        proof = text[_offset(after, offsets) + 1 : _offset(final, offsets) + len(final.text)]
+        proof = proof.strip() or None
     name = parse_declaration(statement).name
     if name is None:
         name = f"example_{hashlib.sha256(statement.encode()).hexdigest()[:8]}"
-    return _Declaration(name, start, statement)
+    return _Declaration(name, start, statement, proof)
 
 
 def _top_level_assigns(tokens: list[Token]) -> list[int]:

@@ -9,11 +9,13 @@ from prover.attempt import Strategy
 from prover.eval.portfolio import Portfolio
 from prover.search.bfs import BestFirstSearch
 from prover.search.mps import MultiPerspectiveSearch
+from prover.sketch.pipeline import SketchStrategy
 
 STRATEGIES: dict[str, Callable[..., Strategy]] = {
     "bfs": BestFirstSearch,
     "mps": MultiPerspectiveSearch,
     "auto": Portfolio,
+    "sketch": SketchStrategy,
 }
 
 

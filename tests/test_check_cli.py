@@ -121,7 +121,7 @@ def test_unknown_theorem_name_lists_the_file_s_theorems(tmp_path: Path) -> None:
     source.write_text("theorem a : True := trivial\n")
     result = runner.invoke(app, ["check", str(source), "--name", "b"])
     assert result.exit_code == 2
-    assert "no theorem named 'b' (it has: a)" in " ".join(result.stderr.split())
+    assert "no theorem named 'b' here (found: a)" in " ".join(result.stderr.split())
 
 
 def test_missing_repl_command_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:

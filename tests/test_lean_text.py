@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from prover.lean_text import TheoremTextError, theorem_from_text
+from prover.lean_text import TheoremTextError, declaration_from_text, theorem_from_text
 
 
 def test_the_statement_stops_before_the_proof_and_the_default_header_applies() -> None:
@@ -71,3 +71,46 @@ def test_open_in_prefixes_become_header_lines() -> None:
 def test_unusable_text_says_why(text: str, name: str | None, message: str) -> None:
     with pytest.raises(TheoremTextError, match=re.escape(message)):
         theorem_from_text(text, name=name)
+
+
+FILE = """\
+import Mathlib
+open Nat Real
+
+lemma helper (p : Prop) (hp : p) : p := hp
+
+@[simp]
+theorem foo (x : ℕ) (h : x = 3) : x + 2 = 5 := by
+  omega
+
+/-- The main one: binders with defaults hold `:=` too. -/
+theorem t (x : ℕ) (p q : Prop) (n : ℕ := 2) (h : x = 3) (hp : p) (hpq : p → q) :
+    x + 2 = 5 ∧ q := by
+  constructor
+  · omega
+  · exact hpq hp
+
+#print axioms t
+"""
+
+
+def test_declarations_come_with_their_proofs_and_earlier_ones_join_the_header() -> None:
+    found = declaration_from_text(FILE, last_by_default=True)
+    assert found.theorem.name == "t"
+    assert "(n : ℕ := 2)" in found.theorem.statement
+    assert found.theorem.statement.endswith(":\n    x + 2 = 5 ∧ q")
+    assert found.proof == "by\n  constructor\n  · omega\n  · exact hpq hp"
+    assert "lemma helper" in found.theorem.header and "theorem foo" in found.theorem.header
+    assert "#print" not in (found.proof or "")
+    named = declaration_from_text(FILE, name="foo")
+    assert (named.theorem.name, named.proof) == ("foo", "by\n  omega")
+    assert declaration_from_text(FILE, name="helper").proof == "hp"
+
+
+def test_several_theorems_need_a_name_unless_the_last_is_wanted() -> None:
+    with pytest.raises(TheoremTextError, match="choose one with --name"):
+        declaration_from_text(FILE)
+
+
+def test_a_statement_without_proof_has_none() -> None:
+    assert declaration_from_text("theorem t : True").proof is None

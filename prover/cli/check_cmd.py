@@ -12,9 +12,9 @@ from prover.cli.common import JsonOption, ReplCmdOption, console, emit_json, fai
 from prover.config import ConfigError
 from prover.graph.recorder import message_json
 from prover.lean.pool import LeanServer
+from prover.lean_text import TheoremTextError, declaration_from_text
 from prover.types import Theorem, Verdict, VerdictKind
 from prover.verify import verify
-from prover.verify_file import read_theorem
 from prover.verify_lexer import LexError
 from prover.verify_rules import parse_declaration
 
@@ -37,9 +37,13 @@ def _theorem_from_options(
         except (OSError, UnicodeDecodeError) as exc:
             fail(f"cannot read {file}: {exc}")
         try:
-            found = read_theorem(text, name)
-        except ValueError as exc:
+            found = declaration_from_text(
+                text, name=name, default_header="", source=str(file), last_by_default=True
+            )
+        except TheoremTextError as exc:
             fail(f"{file}: {exc}")
+        if found.proof is None:
+            fail(f"{file}: `{found.theorem.name}` has no `:=` followed by a proof")
         return found.theorem, found.proof
     if name is not None:
         fail("--name selects a theorem in FILE; with --statement the name is in the statement")

@@ -119,6 +119,21 @@ def prove_command(
         float, typer.Option("--tactic-timeout", min=0.1, help="Seconds per Lean request.")
     ] = 30.0,
     width: Annotated[int, typer.Option("--width", min=1, help="Candidates per expansion.")] = 8,
+    drafter: Annotated[
+        str | None,
+        typer.Option("--drafter", help="sketch only: the model drafting the proof (openai:…)."),
+    ] = None,
+    sketcher: Annotated[
+        str | None,
+        typer.Option("--sketcher", help="sketch only: the model writing the Lean sketch."),
+    ] = None,
+    drafts: Annotated[
+        int | None, typer.Option("--drafts", min=1, help="sketch only: draft-sketch-prove tries.")
+    ] = None,
+    prover_generator: Annotated[
+        str | None,
+        typer.Option("--prover-generator", help="sketch only: generator searching the subgoals."),
+    ] = None,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed for sampling generators (search is deterministic).")
     ] = 0,
@@ -128,7 +143,13 @@ def prove_command(
 ) -> None:
     """Search for a proof, check it with the soundness gate, and record every step."""
     theorem = _read_theorem(theorem_text, file, name, header)
-    search = _build_strategy(strategy, width, critic, base_url, api_key)
+    sketch_options = {
+        "drafter": drafter,
+        "sketcher": sketcher,
+        "drafts": drafts,
+        "prover_generator": prover_generator,
+    }
+    search = _build_strategy(strategy, width, critic, base_url, api_key, sketch_options)
     limits = Limits(
         wall_s=wall,
         lean_calls=lean_calls,
@@ -150,6 +171,7 @@ def prove_command(
         "width": width,
         "generator": generator,
         "critic": critic,
+        **sketch_options,
         "index": str(index) if index else None,
         "limits": asdict(limits),
         "seed": seed,
@@ -191,10 +213,22 @@ def _read_theorem(
 
 
 def _build_strategy(
-    name: str, width: int, critic: str, base_url: str | None, api_key: str | None
+    name: str,
+    width: int,
+    critic: str,
+    base_url: str | None,
+    api_key: str | None,
+    sketch_options: dict[str, Any],
 ) -> Strategy:
     options: dict[str, Any] = {"width": width}
+    given = {key: value for key, value in sketch_options.items() if value is not None}
     try:
+        if name == "sketch":
+            if "drafter" not in given:
+                fail("--strategy sketch needs --drafter (e.g. openai:<model> with --base-url)")
+            options.update(given, base_url=base_url, api_key=api_key)
+        elif given:
+            fail("--drafter, --sketcher, --drafts, --prover-generator need --strategy sketch")
         if critic != "heuristic":
             if name != "mps":
                 fail("--critic applies to --strategy mps only")

@@ -195,6 +195,16 @@ _FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|$)", re.DOTALL)
 _LABEL = re.compile(r"^(?:next tactic|tactic)\s*:\s*", re.IGNORECASE)
 
 
+def strip_thinking(reply: str) -> str:
+    """The reply without its reasoning: what follows the last `</think>`; with an unclosed
+    `<think>` the rest is all reasoning, so only what precedes it is kept."""
+    if "</think>" in reply:
+        return reply.rsplit("</think>", 1)[1]
+    if "<think>" in reply:
+        return reply.split("<think>", 1)[0]
+    return reply
+
+
 def extract_tactic(reply: str) -> str | None:
     """One tactic from a chat model's reply.
 
@@ -203,11 +213,7 @@ def extract_tactic(reply: str) -> str | None:
     block if there is one, drops a `Tactic:` label, a leading `by` and enclosing
     backticks, and keeps the first line with the more-indented lines that continue it.
     """
-    text = reply
-    if "</think>" in text:
-        text = text.rsplit("</think>", 1)[1]
-    elif "<think>" in text:
-        text = text.split("<think>", 1)[0]
+    text = strip_thinking(reply)
     blocks = _FENCE.findall(text)
     if blocks:
         text = blocks[-1]

@@ -224,7 +224,7 @@ class LeanServer:
         session = slot.process.incarnation
         reply = self._send(slot, {"cmd": body, "env": env}, timeout)
         result = check_result(reply, session)
-        return replace(result, elapsed_s=result.elapsed_s + header_s)
+        return replace(result, elapsed_s=result.elapsed_s + header_s) if header_s else result
 
     def _header_env(self, slot: _Slot, header: str) -> tuple[int, float] | CheckResult:
         """The header's env in the slot's live incarnation, importing it if needed.

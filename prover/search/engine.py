@@ -33,6 +33,7 @@ from prover.types import (
     Candidate,
     CheckResult,
     ProofState,
+    StartResult,
     TacticResult,
     TacticStatus,
     Theorem,
@@ -113,6 +114,9 @@ def start_failure(check: CheckResult, opened: bool) -> str:
 class SearchRun:
     """One attempt of a `TacticSearch` on one theorem: all per-attempt state lives here."""
 
+    # What the `start` edge says was done to reach the first state.
+    start_step = "open the statement in tactic mode (`:= by sorry`)"
+
     def __init__(
         self, search: TacticSearch, theorem: Theorem, ctx: ProofContext, root: int
     ) -> None:
@@ -126,9 +130,16 @@ class SearchRun:
         self.expansions = 0
         self._dead_sessions: set[str] = set()
 
+    def open_root(self) -> StartResult:
+        """The state the search starts from, and rebuilds from after a REPL restart.
+
+        `prover.search.from_state` overrides it to start from a given proof state.
+        """
+        return self.ctx.start(self.theorem)
+
     def run(self) -> Claim:
         self.recorder.event("search_start", self.search.name, self.search.config())
-        opened = self.ctx.start(self.theorem)
+        opened = self.open_root()
         state = opened.state
         if state is None or not state.goals:
             self._record_start(None, opened.check)
@@ -246,7 +257,7 @@ class SearchRun:
             default=None,
         )
         if live is None:
-            reopened = self.ctx.start(self.theorem).state
+            reopened = self.open_root().state
             if reopened is None or normalise_goals(reopened.goals) != self.tree.root.key:
                 return None
             self.tree.root.state = reopened
@@ -290,7 +301,7 @@ class SearchRun:
             "start",
             strategy=self.search.name,
             lean=lean_outcome(check.status.value, check.elapsed_s, check),
-            meta={"step": "open the statement in tactic mode (`:= by sorry`)"},
+            meta={"step": self.start_step},
         )
 
     def _claim(self) -> Claim:

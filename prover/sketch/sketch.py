@@ -20,11 +20,11 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 
 from prover.proof_text import Step, indentation, parse_steps
-from prover.search.script import BY_INDENT, TACTIC_INDENT
 from prover.verify_file import read_theorem
 
 HOLE = "sorry"
-BLOCK_INDENT = "  "  # a nested block sits this much right of the step that opens it
+BLOCK_INDENT = "  "  # top-level steps sit this far right, and a nested block this far
+# right of the step that opens it
 Path = tuple[int, ...]  # indices from the top-level steps down to a nested step
 
 _PROVE_WITH = re.compile(r"(?<![\w.'])prove_with(?![\w.'])(?:[ \t]*\[(?P<hints>[^\]]*)\])?")
@@ -125,10 +125,10 @@ class Sketch:
     steps: tuple[SketchStep, ...]
 
     def render(self) -> str:
-        """The proof body (the text after `:=`): `by` and the steps, indented."""
-        lines = [f"{BY_INDENT}by"]
+        """The proof body (the text after `:=`): `by`, then the steps one per line."""
+        lines = ["by"]
         for step in self.steps:
-            lines.extend(step.lines(TACTIC_INDENT))
+            lines.extend(step.lines(BLOCK_INDENT))
         return "\n".join(lines)
 
     @cached_property
@@ -137,11 +137,14 @@ class Sketch:
         placed: list[Placement] = []
         line = 1  # line 0 is `by`
         for index, step in enumerate(self.steps):
-            line = _place(step, (index,), len(TACTIC_INDENT), line, placed)
+            line = _place(step, (index,), len(BLOCK_INDENT), line, placed)
         return tuple(placed)
 
     def step_at(self, line: int) -> Placement | None:
-        """The innermost step covering `line` of `render()` (None for the `by` line)."""
+        """The innermost step covering `line` of `render()` (None for the `by` line);
+        a line past the end belongs to the last step."""
+        if line > 0 and self.placements:
+            line = min(line, max(placed.end for placed in self.placements))
         found = None
         for placed in self.placements:
             if placed.start <= line <= placed.end:
