@@ -66,7 +66,9 @@ def test_remaining_budget() -> None:
 
 
 def test_plan_passes_missing_stages_shares_forward() -> None:
-    plan = Portfolio().plan()  # sketch and repair are not registered here
+    plan = Portfolio(
+        stages=[Stage("automation", 0.1), Stage("bfs", 0.5), Stage("not_registered", 0.4)]
+    ).plan()
     assert [(stage.name, fraction) for stage, _, fraction in plan] == [
         ("automation", pytest.approx(0.10)),
         ("bfs", 1.0),

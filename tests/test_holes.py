@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from prover.attempt import ProofContext
-from prover.budget import Budget
 from prover.config import LeanSettings
 from prover.generate.registry import make_generator
 from prover.graph.queries import load_graph

@@ -129,7 +129,7 @@ def test_signatures_ignore_line_numbers_but_not_steps() -> None:
 
 def test_a_sketch_masked_to_nothing_is_unrepairable() -> None:
     sketch = parse_sketch("by\n  exact foo")
-    with pytest.raises(Unrepairable, match="removed every step.*sorry_closing_step"):
+    with pytest.raises(Unrepairable, match=r"removed every step.*sorry_closing_step"):
         apply(sketch, plan(sketch, [LeanError(1, 8, "Unknown identifier `foo`")]))
     with pytest.raises(Unrepairable):
         apply(SKETCH, plan(SKETCH, [LeanError(1, 4, "bad")], strict=True))

@@ -93,9 +93,7 @@ def graph_of(store: Store, ctx: ProofContext) -> Graph:
     return load_graph(store, recorder.attempt_id)
 
 
-def test_automation_tries_closers_in_order_and_records_each(
-    lean: LeanServer, store: Store
-) -> None:
+def test_automation_tries_closers_in_order_and_records_each(lean: LeanServer, store: Store) -> None:
     ctx = context(lean, store, ARITH)
     _, (hole,) = holes_in(ARITH, ARITH_SKETCH, ctx)
     calls = ctx.budget.spent.lean_calls
@@ -106,7 +104,10 @@ def test_automation_tries_closers_in_order_and_records_each(
     assert ctx.budget.spent.lean_calls == calls + 2  # simp never ran
     graph = graph_of(store, ctx)
     edges = [e for e in graph.edges.values() if e.kind is EdgeKind.AUTOMATION]
-    assert [(e.action, e.parents) for e in edges] == [("rfl", (hole.node,)), ("omega", (hole.node,))]
+    assert [(e.action, e.parents) for e in edges] == [
+        ("rfl", (hole.node,)),
+        ("omega", (hole.node,)),
+    ]
     assert edges[0].child is None and edges[0].lean_status == "lean_error"
     assert graph.nodes[edges[1].child].text == "no goals"
 
@@ -157,9 +158,7 @@ def test_search_from_a_hole_hangs_under_its_subgoal_and_pastes_back(
     assert recombine[0].parents == (sketch, hole.node)
 
 
-def test_each_hole_searches_with_its_share_of_what_is_left(
-    lean: LeanServer, store: Store
-) -> None:
+def test_each_hole_searches_with_its_share_of_what_is_left(lean: LeanServer, store: Store) -> None:
     endless = ScriptedGenerator("have hx : 1 = 1 := rfl")  # a new state every time, never done
     ctx = context(lean, store, SWAP, Limits(wall_s=60, expansions=6, tactic_timeout_s=5))
     _, (hole,) = holes_in(SWAP, SWAP_SKETCH, ctx)

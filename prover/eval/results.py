@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    inspect,
     select,
     update,
 )
@@ -223,6 +224,9 @@ def run_counts(engine: Engine, run_id: int) -> RunCounts:
 
 
 def eval_run_ids(engine: Engine) -> list[int]:
+    """The ids of the eval runs; none in a database that never held one."""
     query = select(eval_problems.c.run_id).distinct().order_by(eval_problems.c.run_id)
     with engine.connect() as conn:
+        if not inspect(conn).has_table(eval_problems.name):
+            return []
         return [int(r) for r in conn.execute(query).scalars()]

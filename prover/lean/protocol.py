@@ -56,6 +56,7 @@ from prover.types import (
 REPLY_TERMINATOR = b"\n\n"
 INFOTREE_MODES = frozenset({"full", "tactics", "original", "substantive"})
 UNKNOWN_PROOF_STATE = "unknown proof state."  # compared case-folded: pickling says "State"
+OPEN_GOALS_STATUS = "Incomplete: open goals remain"
 
 
 class InvalidRequest(ValueError):
@@ -365,8 +366,10 @@ def classify_step(
     goals: tuple[str, ...], messages: tuple[Message, ...], sorries: tuple[Sorry, ...], status: str
 ) -> TacticStatus:
     """Rules 2-9 of the module docstring, for a reply that carries a new proof state."""
-    if any(m.is_error for m in messages):
+    if messages and any(m.severity is Severity.ERROR for m in messages):
         return TacticStatus.ERROR_RECOVERED
+    if status == OPEN_GOALS_STATUS and goals and not sorries:
+        return TacticStatus.OPEN_GOALS  # the common case, settled early (rules 3-7 cannot apply)
     if status.startswith("Error"):
         return TacticStatus.KERNEL_REJECTED
     if sorries or status.startswith("Incomplete: contains sorry"):
@@ -401,7 +404,9 @@ def tactic_result(reply: Reply, session: str) -> TacticResult:
             )
         if shape is ReplyShape.COMMAND:
             raise MalformedReply("a command reply where a proof-step reply was due")
-        goals = tuple(_str(g) for g in payload["goals"])
+        goals = tuple(payload["goals"])
+        for goal in goals:
+            _str(goal)
         messages = _messages(payload)
         sorries = _sorries(payload)
         proof_status = payload.get("proofStatus")
