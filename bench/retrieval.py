@@ -77,7 +77,8 @@ def describe(vectors: np.ndarray) -> str:
     directions = int(np.searchsorted(np.cumsum(variance) / variance.sum(), 0.9)) + 1
     return (
         f"mean cosine {others.mean():.3f} (sd {others.std():.3f}), "
-        f"nearest {neighbours[:, 0].mean():.3f}, 10th {neighbours[:, 9].mean():.3f}, {directions} directions for 90% of the variance"
+        f"nearest {neighbours[:, 0].mean():.3f}, 10th {neighbours[:, 9].mean():.3f}, "
+        f"{directions} directions for 90% of the variance"
     )
 
 

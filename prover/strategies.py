@@ -10,12 +10,14 @@ from prover.eval.portfolio import Portfolio
 from prover.search.bfs import BestFirstSearch
 from prover.search.mps import MultiPerspectiveSearch
 from prover.sketch.pipeline import SketchStrategy
+from repair.pipeline import RepairStrategy
 
 STRATEGIES: dict[str, Callable[..., Strategy]] = {
     "bfs": BestFirstSearch,
     "mps": MultiPerspectiveSearch,
     "auto": Portfolio,
     "sketch": SketchStrategy,
+    "repair": RepairStrategy,
 }
 
 

@@ -91,6 +91,16 @@ class SubgoalProver:
         return found.tactics
 
 
+def tactic_search(name: str, width: int = 8) -> TacticSearch:
+    """The registered tactic search `name` (bfs, mps); ValueError for anything else."""
+    from prover.strategies import make_strategy  # the registry imports the sketch strategy
+
+    built = make_strategy(name, width=width)
+    if not isinstance(built, TacticSearch):
+        raise ValueError(f"{name!r} is not a tactic search; use bfs or mps")
+    return built
+
+
 def make_hole_prover(
     *,
     theorem: Theorem,
@@ -108,15 +118,8 @@ def make_hole_prover(
     one already built, or None for automation only. `timed_out` carries the closers
     that timed out per goal over from an earlier prover. ValueError on a bad search.
     """
-    if isinstance(search, str):
-        from prover.strategies import make_strategy  # the registry imports the sketch strategy
-
-        built = make_strategy(search, width=width)
-        if not isinstance(built, TacticSearch):
-            raise ValueError(f"{search!r} is not a tactic search; use bfs or mps")
-        search = built
     return SubgoalProver(
-        search,
+        tactic_search(search, width) if isinstance(search, str) else search,
         theorem=theorem,
         strategy=strategy,
         holes=holes,

@@ -93,6 +93,7 @@ _TACTIC_PATTERNS = (
         r"|exact\?|apply\?|rfl)\b:? ?(?:failed|could not|made no progress|did not|cannot)"
     ),
     re.compile(r"^(?P<name>\w+) failed\b"),
+    re.compile(r"^not a (?P<name>\w+) goal"),
     re.compile(r"^failed to (?:synthesize|prove|simplify|find)"),
 )
 

@@ -53,7 +53,7 @@ _INTRODUCED = re.compile(
     r"|\binduction'?\b[^\n]*?\bwith|\bcase\s+\S+|\bnext)\s+(?P<names>[^:=\n]*)"
 )
 _HAVE_NAME = re.compile(rf"\b(?:have|haveI|set|by_cases|by_contra|let)\s+(?P<name>{_NAME_CHARS}+)")
-_GOAL_HYPOTHESIS = re.compile(rf"^(?P<names>{_NAME_CHARS}+(?:\s+{_NAME_CHARS}+)*)\s*:\s*(?P<type>.*)$")
+_GOAL_HYPOTHESIS = re.compile(r"^(?P<names>[\w'₀-₉✝]+(?:\s+[\w'₀-₉✝]+)*)\s*:\s*(?P<type>.*)$")
 
 
 @dataclass(frozen=True)
@@ -66,9 +66,7 @@ class Edit:
     detail: str
 
 
-def proposals(
-    theorem: Theorem, proof: str, diagnosis: Diagnosis, check: CheckResult
-) -> list[Edit]:
+def proposals(theorem: Theorem, proof: str, diagnosis: Diagnosis, check: CheckResult) -> list[Edit]:
     """The candidate edits for `diagnosis`, most promising first."""
     if diagnosis.line is None:
         return []
@@ -105,9 +103,7 @@ def _token_span(line: str, name: str, column: int | None) -> tuple[int, int] | N
     return match.span() if match else None
 
 
-def _replace_name(
-    proof: str, diagnosis: Diagnosis, new: str, rule: str, why: str
-) -> list[Edit]:
+def _replace_name(proof: str, diagnosis: Diagnosis, new: str, rule: str, why: str) -> list[Edit]:
     assert diagnosis.line is not None and diagnosis.subject is not None
     lines = _lines(proof)
     span = _token_span(lines[diagnosis.line], diagnosis.subject, diagnosis.column)
@@ -128,9 +124,7 @@ def _lean3_namespace(proof: str, diagnosis: Diagnosis) -> list[Edit]:
     return _replace_name(proof, diagnosis, new, "lean3_namespace", "Lean 4 namespace")
 
 
-def _renames(
-    theorem: Theorem, proof: str, diagnosis: Diagnosis, check: CheckResult
-) -> list[Edit]:
+def _renames(theorem: Theorem, proof: str, diagnosis: Diagnosis, check: CheckResult) -> list[Edit]:
     assert diagnosis.line is not None and diagnosis.subject is not None
     unknown = diagnosis.subject
     if "." in unknown:
@@ -171,7 +165,8 @@ def names_in_scope(
             match = _GOAL_HYPOTHESIS.match(row.strip())
             if match and "⊢" not in row:
                 for name in match.group("names").split():
-                    scope.setdefault(name.rstrip("✝"), match.group("type"))
+                    if "✝" not in name:  # inaccessible: the proof cannot name it
+                        scope.setdefault(name, match.group("type"))
     for row in _lines(proof)[:line]:
         for match in _HAVE_NAME.finditer(row):
             scope.setdefault(match.group("name"), None)

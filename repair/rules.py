@@ -24,9 +24,9 @@ _OPEN = {"(": ")", "[": "]", "⟨": "⟩", "⦃": "⦄"}
 _CLOSE = frozenset(_OPEN.values())
 _WORD = r"[A-Za-z_][\w'.!?₀-₉]*"
 # Where a tactic starts: after a line's indentation and block openers, or after `by`,
-# `;`, `<;>` or `=>` anywhere on it.
-_TACTIC_PREFIX = re.compile(r"^\s*(?:(?:·|\.|by|<;>|;|=>)\s+)*")
-_INNER_START = re.compile(r"(?:(?<![\w.'])by|<;>|;|=>)\s+")
+# `;`, `<;>`, `=>` or `{` anywhere on it.
+_TACTIC_PREFIX = re.compile(r"^\s*(?:(?:·|\.|by|<;>|;|=>|\{)\s+)*")
+_INNER_START = re.compile(r"(?:(?<![\w.'])by|<;>|;|=>|\{)\s+")
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,32 @@ def changed_lines(before: str, after: str) -> tuple[int, ...]:
     return tuple(sorted(touched))
 
 
+def line_map(before: str, after: str) -> dict[int, int]:
+    """Where each line of `before` went in `after` (lines a rewrite deleted are absent;
+    a block of lines replaced by a block maps line by line, as far as both go)."""
+    old, new = before.splitlines(), after.splitlines()
+    mapping: dict[int, int] = {}
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("equal", "replace"):
+            mapping.update((i1 + k, j1 + k) for k in range(min(i2 - i1, j2 - j1)))
+    return mapping
+
+
 # --- text helpers -----------------------------------------------------------------
+
+
+def top_level_assign(text: str) -> int | None:
+    """Offset of the first `:=` outside brackets in `text` (None if there is none)."""
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "([{⟨":
+            depth += 1
+        elif char in ")]}⟩":
+            depth -= 1
+        elif depth == 0 and text.startswith(":=", index):
+            return index
+    return None
 
 
 def _code_and_comment(line: str) -> tuple[str, str]:

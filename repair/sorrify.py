@@ -14,7 +14,8 @@ errors before `unsolved goals` (which is often their consequence), the action is
 - Any other error in a bullet or `case` step: it becomes `· sorry` / `case … => sorry`;
   in the last step of its block: it becomes `sorry`; in an earlier step: remove it
   (the goal goes on to the next step).
-- A term-mode proof, a timeout, or rounds run out: the whole proof becomes `by sorry`.
+- A term-mode proof, a timeout Lean could not place, or rounds run out: the whole
+  proof becomes `by sorry`.
 
 An error before the proof that is not `unsolved goals` means the statement itself does
 not elaborate: `StatementError`. Each action is a SORRIFY edge in the graph, and each
@@ -32,6 +33,7 @@ from prover.proof_text import Step, indentation, parse_steps, walk
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind
 from prover.types import CheckResult, Theorem
 from repair.diagnose import Diagnosis, ErrorClass, diagnose, errors
+from repair.rules import top_level_assign
 
 SORRY = "sorry"
 WHOLE = "by\n  sorry"
@@ -39,9 +41,8 @@ MAX_ROUNDS = 75
 
 _TACTIC_PROOF = re.compile(r"^\s*by(?![\w.'])")
 _BULLET = re.compile(r"^\s*(?:·|\.)\s+")
-_CASE = re.compile(r"^\s*(?:case\s[^=]*|next(?:\s[^=]*)?)=>\s*")
+_CASE = re.compile(r"^\s*(?:case\s[^=]*|next(?:\s[^=]*)?|\|[^=]*)=>\s*")
 _INLINE_BY = re.compile(r"(?<![\w.'])by\s+(?=\S)")
-_BLOCK_BY = re.compile(r"(?<![\w.'])by\s*$")
 _TYPED_PROOF = re.compile(r"^\s*(?:·\s*)?(?:(?:have|haveI|show|suffices)\b[^:]*:|_|calc\b)")
 
 
@@ -93,17 +94,19 @@ class Sorrified:
     check: CheckResult
     node: int
     origins: dict[tuple[int, int], Origin] = field(default_factory=dict)
-    edits: list[SorryEdit] = field(default_factory=list)
+    edits: list[tuple[SorryEdit, Diagnosis]] = field(default_factory=list)
 
 
 def plan(proof: str, diagnosis: Diagnosis) -> SorryEdit:
     """The sorrify action for one error (see the module docstring)."""
     lines = proof.split("\n")
+    if diagnosis.kind is ErrorClass.TIMEOUT and diagnosis.line is None:
+        return whole(proof)
     if diagnosis.line is None:
         if diagnosis.kind is ErrorClass.UNSOLVED_GOALS:
             return _append_main(lines)
         raise StatementError(f"the statement does not elaborate: {diagnosis.summary()}")
-    if not _TACTIC_PROOF.match(lines[0]) or diagnosis.kind is ErrorClass.TIMEOUT:
+    if not _TACTIC_PROOF.match(lines[0]):
         return whole(proof)
     steps = parse_steps(proof)
     if diagnosis.kind is ErrorClass.UNSOLVED_GOALS:
@@ -124,8 +127,9 @@ def whole(proof: str) -> SorryEdit:
 
 def _sorry_step(lines: list[str], steps: list[Step], step: Step, diagnosis: Diagnosis) -> SorryEdit:
     head = lines[step.start]
-    removed = "\n".join(lines[step.start : step.end + 1])
-    assign = _assign_column(head)
+    prefix = _prefix(head)
+    removed = "\n".join([head[len(prefix) :], *lines[step.start + 1 : step.end + 1]])
+    assign = top_level_assign(head)
     on_head = diagnosis.line == step.start
     if assign is not None and on_head and diagnosis.column is not None:
         if diagnosis.column < assign or not _TYPED_PROOF.match(head):
@@ -136,7 +140,11 @@ def _sorry_step(lines: list[str], steps: list[Step], step: Step, diagnosis: Diag
         )
     if step.start == 0:  # `by tac` on the proof's first line
         return SorryEdit("replace", 0, step.end + 1, (f"by {SORRY}",), removed, (0, 3))
-    prefix = _prefix(head)
+    if prefix.strip() and on_head and step.children:
+        # The bullet's first tactic failed, not the bullet: the next tactic moves up.
+        first = step.children[0]
+        moved = (prefix + lines[first.start].strip(), *lines[first.start + 1 : first.end + 1])
+        return SorryEdit("remove", step.start, first.end + 1, moved, head[len(prefix) :], None)
     last = _container(steps, step)[-1] is step
     if prefix.strip() or last:
         new = prefix + SORRY
@@ -147,16 +155,16 @@ def _sorry_step(lines: list[str], steps: list[Step], step: Step, diagnosis: Diag
 
 
 def _remove(lines: list[str], step: Step) -> SorryEdit:
-    removed = "\n".join(lines[step.start : step.end + 1])
+    removed = "\n".join(lines[step.start : step.end + 1]).strip()
     return SorryEdit("remove", step.start, step.end + 1, (), removed, None)
 
 
 def _append_main(lines: list[str]) -> SorryEdit:
+    if lines[0].strip() != "by":
+        # `by tac` on the first line: lay it out as a block first.
+        new = ("by", f"  {lines[0].strip()[2:].strip()}", *lines[1:], f"  {SORRY}")
+        return SorryEdit("append", 0, len(lines), new, "", (len(new) - 1, 2))
     steps = parse_steps("\n".join(lines))
-    if lines[0].strip() != "by" and len(lines) == 1:
-        # `by tac` on one line: lay it out as a block first.
-        tactic = lines[0].strip()[2:].strip()
-        return SorryEdit("append", 0, 1, ("by", f"  {tactic}", f"  {SORRY}"), "", (2, 2))
     indent = steps[0].indent if steps else 2
     end = len(lines)
     while end > 1 and not lines[end - 1].strip():
@@ -198,19 +206,6 @@ def _prefix(head: str) -> str:
         if match:
             return head[: match.end()]
     return " " * indentation(head)
-
-
-def _assign_column(head: str) -> int | None:
-    """Column of the first `:=` outside brackets on the step's first line."""
-    depth = 0
-    for index, char in enumerate(head):
-        if char in "([{⟨":
-            depth += 1
-        elif char in ")]}⟩":
-            depth -= 1
-        elif depth == 0 and head.startswith(":=", index):
-            return index
-    return None
 
 
 def _innermost(steps: list[Step], line: int) -> Step | None:
@@ -288,7 +283,7 @@ def sorrify(
             ctx.check(theorem.header, theorem.with_proof(after)),
             child,
             origins,
-            [*state.edits, edit],
+            [*state.edits, (edit, target)],
         )
     return state
 

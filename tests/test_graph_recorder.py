@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import select
+import queue
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -248,20 +248,30 @@ def start_writer(db: Path, pause_at: int) -> subprocess.Popen[str]:
 
 
 def read_until(proc: subprocess.Popen[str], prefix: str, timeout: float = 60.0) -> str:
+    """The first line starting with `prefix`. A reader thread does the blocking reads:
+    select() on a buffered text pipe misses lines already in Python's buffer."""
     assert proc.stdout is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([proc.stdout], [], [], 0.5)
-        if ready:
-            line = proc.stdout.readline()
-            if not line:
-                break
+    found: queue.Queue[str | None] = queue.Queue()
+
+    def scan() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
             if line.startswith(prefix):
-                return line.strip()
-    proc.kill()
-    raise AssertionError(
-        f"the writer never printed {prefix!r}: {proc.stderr.read() if proc.stderr else ''}"
-    )
+                found.put(line.strip())
+                return
+        found.put(None)
+
+    threading.Thread(target=scan, daemon=True).start()
+    try:
+        line = found.get(timeout=timeout)
+    except queue.Empty:
+        line = None
+    if line is None:
+        proc.kill()
+        raise AssertionError(
+            f"the writer never printed {prefix!r}: {proc.stderr.read() if proc.stderr else ''}"
+        )
+    return line
 
 
 def kill(proc: subprocess.Popen[str]) -> None:

@@ -63,7 +63,7 @@ def test_human_output_ends_with_the_proof(standin_env: Path) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.rstrip().splitlines()
     assert lines[0].startswith("proved swap (")
-    assert lines[1] == "theorem swap (p q : Prop) (h : p ∨ q) : q ∨ p :="
+    assert lines[1] == "theorem swap (p q : Prop) (h : p ∨ q) : q ∨ p := by"
     assert lines[-1].strip().startswith("exact")
 
 

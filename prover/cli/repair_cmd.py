@@ -1,7 +1,246 @@
-"""Placeholder: this command group is being written in this session."""
+"""`leanwb repair`: turn Lean's errors on a broken proof into targeted fixes.
+
+    leanwb repair broken.lean [--theorem NAME] [--rounds N] [--json]
+    leanwb repair broken.lean --model openai:<model> --base-url URL   # conjecture correction
+
+The repaired proof (or the best partial one, with `sorry` in its remaining holes) is
+written to FILE.repaired.lean, or to `-o PATH`, or over FILE with `--in-place`; the
+rest of the file is left as it was. Every fix, sorry and re-proof is recorded in the
+attempt's graph. Exit status: 0 when the soundness gate accepted the repaired proof,
+1 when it did not (or no repair was found), 2 on bad input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.live import Live
+from rich.text import Text
+
+from prover.attempt import Progress
+from prover.budget import Limits
+from prover.cli.common import (
+    DbOption,
+    JsonOption,
+    ReplCmdOption,
+    console,
+    emit_json,
+    err_console,
+    fail,
+    settings,
+)
+from prover.cli.prove_cmd import _command_line
+from prover.config import ConfigError
+from prover.lean_text import TheoremTextError
+from prover.session import AttemptResult, SessionError, SessionOptions, open_session
+from repair.pipeline import DEFAULT_ROUNDS, RepairResult, RepairStrategy
+from repair.source import SourceProof, read_source
 
 
 def register(app: typer.Typer) -> None:
-    del app
+    app.command("repair")(repair_command)
+
+
+def repair_command(
+    file: Annotated[
+        Path,
+        typer.Argument(metavar="FILE.lean", help="The Lean file with the broken proof."),
+    ],
+    theorem_name: Annotated[
+        str | None,
+        typer.Option("--theorem", "--name", help="Which theorem of the file to repair."),
+    ] = None,
+    rounds: Annotated[
+        int, typer.Option("--rounds", min=1, help="Repair rounds (check, fix, sorrify, re-prove).")
+    ] = DEFAULT_ROUNDS,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write the result here (default FILE.repaired.lean)."),
+    ] = None,
+    in_place: Annotated[
+        bool, typer.Option("--in-place", help="Overwrite FILE with the result.")
+    ] = False,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="openai:<model> or hf:<model> for conjecture correction."),
+    ] = None,
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Server URL for an openai: model.")
+    ] = None,
+    api_key: Annotated[
+        str | None,
+        typer.Option("--api-key", help="API key for the model (default $OPENAI_API_KEY)."),
+    ] = None,
+    depth: Annotated[
+        int, typer.Option("--depth", min=1, help="Model calls per hole (correction levels).")
+    ] = 2,
+    search: Annotated[
+        str, typer.Option("--search", help="Search on holes after automation: bfs, mps or none.")
+    ] = "bfs",
+    generator: Annotated[
+        str,
+        typer.Option("--generator", "-g", help="Tactic generator for that search."),
+    ] = "heuristic",
+    width: Annotated[int, typer.Option("--width", min=1, help="Candidates per expansion.")] = 8,
+    wall: Annotated[
+        float, typer.Option("--time", min=0.1, help="Wall-clock budget in seconds.")
+    ] = 300.0,
+    expansions: Annotated[
+        int | None, typer.Option("--expansions", min=1, help="Maximum search expansions.")
+    ] = None,
+    lean_calls: Annotated[
+        int | None, typer.Option("--lean-calls", min=1, help="Maximum Lean requests.")
+    ] = None,
+    tokens: Annotated[
+        int | None, typer.Option("--tokens", min=1, help="Maximum model tokens.")
+    ] = None,
+    tactic_timeout: Annotated[
+        float, typer.Option("--tactic-timeout", min=0.1, help="Seconds per Lean request.")
+    ] = 30.0,
+    json_output: JsonOption = False,
+    db: DbOption = None,
+    repl_cmd: ReplCmdOption = None,
+) -> None:
+    """Repair a broken proof: rule fixes, tool correction, sorrify, re-prove, recombine."""
+    if output is not None and in_place:
+        fail("give either --output or --in-place, not both")
+    text = _read(file)
+    try:
+        source = read_source(text, name=theorem_name, source=str(file))
+    except TheoremTextError as exc:
+        fail(f"{file}: {exc}")
+    try:
+        strategy = RepairStrategy(
+            proof=source.proof,
+            model=model,
+            base_url=base_url,
+            api_key=api_key,
+            rounds=rounds,
+            depth=depth,
+            search=search,
+            width=width,
+        )
+    except ValueError as exc:
+        fail(str(exc))
+    limits = Limits(
+        wall_s=wall,
+        lean_calls=lean_calls,
+        tokens=tokens,
+        expansions=expansions,
+        tactic_timeout_s=tactic_timeout,
+    )
+    options = SessionOptions(generator=generator, base_url=base_url, api_key=api_key, limits=limits)
+    config = {**strategy.config(), "theorem": source.theorem.name, "file": str(file)}
+    resolved = settings(repl_cmd, db)
+    try:
+        with open_session(resolved, options) as session:
+            run_id = session.begin_run(_command_line(), config, kind="repair")
+            with _status_line(enabled=err_console.is_terminal) as show:
+                result = session.prove(source.theorem, strategy, run_id=run_id, on_progress=show)
+    except (SessionError, ConfigError) as exc:
+        fail(str(exc))
+    repair = strategy.last
+    target = output or (file if in_place else file.with_suffix(".repaired.lean"))
+    written = _write(text, source, repair, target)
+    if json_output:
+        emit_json(_summary(source, result, repair, written, resolved.db_path))
+    else:
+        _print(source, result, repair, written)
+    if not result.outcome.verdict.proved:
+        raise typer.Exit(1)
+
+
+def _read(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}")
+
+
+def _write(
+    text: str, source: SourceProof, repair: RepairResult | None, target: Path
+) -> Path | None:
+    """Write the file with the result's proof, when there is one and it differs."""
+    if repair is None or repair.proof == source.proof:
+        return None
+    try:
+        target.write_text(source.replaced(text, repair.proof), encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {target}: {exc}")
+    return target
+
+
+@contextmanager
+def _status_line(*, enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
+    """A live line on stderr (on a terminal only): the phase of the repair and the time."""
+    if not enabled:
+        yield None
+        return
+    with Live(console=err_console, transient=True) as live:
+
+        def show(progress: Progress) -> None:
+            note = f" · {progress.note}" if progress.note else ""
+            live.update(Text(f"{progress.strategy}{note} · {progress.elapsed_s:.1f}s"))
+
+        yield show
+
+
+def _summary(
+    source: SourceProof,
+    result: AttemptResult,
+    repair: RepairResult | None,
+    written: Path | None,
+    db: Path,
+) -> dict[str, Any]:
+    verdict = result.outcome.verdict
+    return {
+        "theorem": source.theorem.name,
+        "file": source.theorem.source,
+        "verdict": verdict.kind.value,
+        "reason": verdict.reason,
+        "detail": repair.detail if repair is not None and repair.detail else verdict.detail,
+        "proof": result.outcome.claim.proof if verdict.proved else None,
+        "best_proof": repair.proof if repair is not None else None,
+        "output": str(written) if written else None,
+        "rounds": repair.rounds if repair is not None else 0,
+        "changes": [c.as_dict() for c in repair.changes] if repair is not None else [],
+        "holes": (
+            [{"line": h.line, "column": h.column, "goal": h.goal} for h in repair.holes]
+            if repair is not None
+            else []
+        ),
+        "axioms": list(verdict.axioms),
+        "attempt_id": result.attempt_id,
+        "run_id": result.run_id,
+        "spent": result.outcome.spent.as_dict(),
+        "db": str(db),
+    }
+
+
+def _print(
+    source: SourceProof, result: AttemptResult, repair: RepairResult | None, written: Path | None
+) -> None:
+    verdict, spent = result.outcome.verdict, result.outcome.spent
+    cost = f"{spent.lean_calls} Lean calls, {spent.wall_s:.1f}s; attempt {result.attempt_id}"
+    where = f" -> {written}" if written else ""
+    name = source.theorem.name
+    if verdict.proved:
+        console.print(Text(f"repaired {name} ({cost}){where}", style="bold green"), soft_wrap=True)
+    else:
+        why = repair.detail if repair is not None and repair.detail else verdict.detail
+        label = f"not repaired: {verdict.reason or 'unknown'}"
+        console.print(Text(f"{label}: {why} ({cost}){where}", style="bold red"), soft_wrap=True)
+    if repair is None:
+        return
+    for change in repair.changes:
+        line = f"line {change.line}" if change.line is not None else "-"
+        error = f" [{change.error_class}]" if change.error_class else ""
+        console.print(Text(f"  {line:>8}  {change.name}{error}: {change.detail}"), soft_wrap=True)
+    for hole in repair.holes:
+        goal = " ".join(hole.goal.split())
+        console.print(Text(f"  open hole at line {hole.line}: {goal}"), soft_wrap=True)
+    console.print(Text(source.theorem.with_proof(repair.proof)), soft_wrap=True)

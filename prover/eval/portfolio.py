@@ -4,17 +4,18 @@ Stages run in order and the first proof wins:
 
 | stage      | what it does                                                    | share |
 |------------|-----------------------------------------------------------------|-------|
-| automation | one-shot closers (`by omega`, `by norm_num`, ...) via `check`   | 0.10  |
+| automation | one-shot closers (`prover.automation.CLOSERS`) as whole proofs  | 0.10  |
 | search     | best-first tactic search (`bfs`)                                | 0.50  |
-| sketch     | draft → sketch → prove subgoals (when `sketch` is registered)   | 0.25  |
+| sketch     | draft → sketch → prove subgoals (needs a `drafter` model)       | 0.25  |
 | repair     | compiler-guided repair (when `repair` is registered)            | 0.15  |
 
 A share is a fraction of the attempt's whole budget, and budget a stage leaves
 unused flows forward: stage *i* receives share_i / (shares of stages i..n) of what
 is left on every bounded axis (wall time, Lean calls, tokens, expansions), and the
 last stage that can run gets everything that remains. A stage whose strategy is not
-registered is skipped; its share flows forward to the stages after it (so with only
-automation and search available, automation gets 10% and search the rest).
+registered, or lacks an option it cannot run without (sketch without a drafter), is
+skipped; its share flows forward to the stages after it (so with no model configured,
+automation gets 10% and search the rest).
 """
 
 from __future__ import annotations
@@ -24,20 +25,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from prover.attempt import Claim, ProofContext, Strategy
+from prover.automation import CLOSERS
 from prover.budget import Budget, Limits
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
 from prover.types import Theorem
 
-CLOSERS: tuple[str, ...] = (
-    "by omega",
-    "by norm_num",
-    "by simp",
-    "by linarith",
-    "by nlinarith",
-    "by decide",
-    "by aesop",
-)
 AUTOMATION = "automation"
+# Stages that cannot do anything without these options.
+REQUIRED_OPTIONS: dict[str, str] = {"sketch": "drafter"}
 SEARCH_STAGES = ("bfs", "mps")
 
 
@@ -110,6 +105,9 @@ class Portfolio:
                 ready.append((index, stage, None))
             elif stage.name in STRATEGIES:
                 options = dict(self.stage_options.get(stage.name, {}))
+                needed = REQUIRED_OPTIONS.get(stage.name)
+                if needed is not None and options.get(needed) is None:
+                    continue
                 if self.width is not None and stage.name in SEARCH_STAGES:
                     options.setdefault("width", self.width)
                 ready.append((index, stage, make_strategy(stage.name, **options)))
@@ -152,23 +150,25 @@ class Portfolio:
         return Claim(None, reason)
 
     def _automation(self, theorem: Theorem, ctx: ProofContext, root: int) -> Claim:
-        """Try each closer as a whole proof; the first that Lean accepts cleanly wins."""
+        """Try each closer as a whole proof (`by <closer>`); the first that Lean accepts
+        cleanly wins."""
         for closer in self.closers:
             limit = ctx.budget.exhausted()
             if limit is not None:
                 return Claim(None, limit)
-            result = ctx.check(theorem.header, theorem.with_proof(closer))
+            proof = f"by {closer}"
+            result = ctx.check(theorem.header, theorem.with_proof(proof))
             node = ctx.recorder.node(
                 NodeKind.PROOF_TEXT,
-                theorem.with_proof(closer),
-                key=f"automation:{closer}",
+                theorem.with_proof(proof),
+                key=f"automation:{proof}",
                 status=NodeStatus.SOLVED if result.clean else NodeStatus.FAILED,
             )
             ctx.recorder.edge(
                 EdgeKind.AUTOMATION,
                 [root],
                 node,
-                closer,
+                proof,
                 strategy=self.name,
                 lean=LeanOutcome(
                     "clean" if result.clean else result.status.value,
@@ -177,5 +177,5 @@ class Portfolio:
                 ),
             )
             if result.clean:
-                return Claim(closer, "proved", node)
+                return Claim(proof, "proved", node)
         return Claim(None, "no closer worked")

@@ -5,10 +5,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-# The whole block is indented: `Theorem.with_proof` puts a multi-line proof on the line
-# after `:=`, where a `by` at column 0 would be read as the start of a new command.
-BY_INDENT = "  "
-TACTIC_INDENT = BY_INDENT * 2
+# `Theorem.with_proof` keeps `by` on the `:=` line; the tactics go one level in.
+TACTIC_INDENT = "  "
 
 
 def tactic_script(tactics: Sequence[str]) -> str:
@@ -20,7 +18,7 @@ def tactic_script(tactics: Sequence[str]) -> str:
     """
     if not tactics:
         raise ValueError("a tactic script needs at least one tactic")
-    lines = [f"{BY_INDENT}by"]
+    lines = ["by"]
     for tactic in tactics:
         body = textwrap.dedent(tactic).strip("\n").rstrip()
         if not body.strip():

@@ -1,0 +1,1 @@
+"""Draft → sketch → prove subgoals: the `sketch` strategy (`pipeline.SketchStrategy`)."""

@@ -41,7 +41,7 @@ from prover.sketch.masking import LeanError, Unrepairable
 from prover.sketch.models import ask
 from prover.sketch.prompts import draft_prompt, read_draft, read_sketch_code, sketch_prompt
 from prover.sketch.sketch import Sketch, SketchError, parse_sketch
-from prover.subgoals import SubgoalProver, make_hole_prover
+from prover.subgoals import SubgoalProver, make_hole_prover, tactic_search
 from prover.types import CallStatus, CheckResult, Theorem
 
 SKETCH = "sketch"
@@ -109,10 +109,8 @@ class SketchStrategy:
         """Models may be given built or as specs (`openai:<model>`, `hf:<model>`; the
         prover generator also `heuristic`), made with `base_url` and `api_key`. The
         sketcher defaults to the drafter; the prover generator to the context's."""
-        if drafts < 1 or width < 1 or max_mask_rounds < 1:
-            raise ValueError("drafts, width and max_mask_rounds must be at least 1")
-        if search not in ("bfs", "mps"):
-            raise ValueError(f"subgoal search {search!r} is not a tactic search; use bfs or mps")
+        if drafts < 1 or max_mask_rounds < 1:
+            raise ValueError("drafts and max_mask_rounds must be at least 1")
         if isinstance(drafter, str):
             drafter = make_language_model(drafter, base_url=base_url, api_key=api_key)
         if isinstance(sketcher, str):
@@ -123,8 +121,7 @@ class SketchStrategy:
         self.sketcher = sketcher or drafter
         self.drafts = drafts
         self.prover_generator = prover_generator
-        self.search = search
-        self.width = width
+        self.search = tactic_search(search, width)
         self.closers = tuple(closers)
         self.max_mask_rounds = max_mask_rounds
         self.draft_max_tokens = draft_max_tokens
@@ -139,8 +136,7 @@ class SketchStrategy:
             "sketcher": self.sketcher.name if self.sketcher else None,
             "drafts": self.drafts,
             "prover_generator": self.prover_generator.name if self.prover_generator else None,
-            "search": self.search,
-            "width": self.width,
+            "search": self.search.config(),
             "closers": list(self.closers),
             "max_mask_rounds": self.max_mask_rounds,
         }
@@ -149,7 +145,7 @@ class SketchStrategy:
         if self.drafter is None or self.sketcher is None:
             return Claim(None, f"{NO_DRAFTER}: the sketch strategy needs a drafter model")
         ctx.recorder.event("sketch_start", self.name, self.config())
-        reason = NO_DRAFTER
+        claim = Claim(None, NO_DRAFTER)
         for index in range(self.drafts):
             limit = ctx.budget.exhausted()
             if limit is not None:
@@ -161,9 +157,8 @@ class SketchStrategy:
                 ctx.budget.absorb(child)
             ctx.recorder.event("sketch_draft_end", claim.reason, {"draft": index + 1})
             if claim.proof is not None:
-                return claim
-            reason = claim.reason
-        return Claim(None, reason)
+                break
+        return claim
 
 
 class _DraftAttempt:
@@ -381,7 +376,6 @@ class _DraftAttempt:
             strategy=SKETCH,
             holes=holes,
             search=strategy.search,
-            width=strategy.width,
             closers=strategy.closers,
             generator=strategy.prover_generator,
             timed_out=previous.timed_out if previous is not None else None,

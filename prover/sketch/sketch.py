@@ -19,8 +19,8 @@ import textwrap
 from dataclasses import dataclass, replace
 from functools import cached_property
 
+from prover.lean_text import TheoremTextError, declaration_from_text
 from prover.proof_text import Step, indentation, parse_steps
-from prover.verify_file import read_theorem
 
 HOLE = "sorry"
 BLOCK_INDENT = "  "  # top-level steps sit this far right, and a nested block this far
@@ -30,8 +30,9 @@ Path = tuple[int, ...]  # indices from the top-level steps down to a nested step
 _PROVE_WITH = re.compile(r"(?<![\w.'])prove_with(?![\w.'])(?:[ \t]*\[(?P<hints>[^\]]*)\])?")
 _OPENS_BLOCK = re.compile(r"(?:(?<![\w.'])by|=>)\s*$")
 _INLINE_BY = re.compile(r"^by\s")
+_SORRY_PROOF = re.compile(r"^(?:by\s+)?sorry\s*(?:--.*)?$")
 _HAVE = re.compile(r"^have(?![\w.'])\s*")
-_DECLARATION = re.compile(r"^\s*(?:@\[[^\]]*\]\s*)?(?:theorem|lemma|example)(?![\w.'])", re.M)
+_DECLARATION = re.compile(r"^(?:@\[[^\]]*\]\s*)?(?:theorem|lemma|example)(?![\w.'])", re.M)
 _OPENING = "([{⟨⦃"
 _CLOSING = ")]}⟩⦄"
 
@@ -89,7 +90,7 @@ class SketchStep:
             return False
         if self.block:
             return have.proof == "by" and len(self.block) == 1 and self.block[0].is_sorry
-        return have.proof in (HOLE, f"by {HOLE}")
+        return bool(_SORRY_PROOF.match(have.proof))
 
     def with_sorry_proof(self) -> SketchStep:
         """This `have` with its proof replaced by `by sorry`."""
@@ -242,9 +243,12 @@ def _tactic_lines(code: str) -> list[str]:
     declared = _DECLARATION.search(code) is not None
     if declared:
         try:
-            body = read_theorem(code).proof
-        except ValueError as exc:
+            proof = declaration_from_text(code, last_by_default=True).proof
+        except TheoremTextError as exc:
             raise SketchError(f"the sketch's declaration cannot be read: {exc}") from None
+        if proof is None:
+            raise SketchError("the sketch's declaration has no proof after `:=`")
+        body = proof
     else:
         body = code.strip("\n")
     lines = body.split("\n")
@@ -274,12 +278,12 @@ def _is_comment(line: str) -> bool:
     return line.strip().startswith("--")
 
 
-def opens_block(head: str) -> bool:
+def _opens_block(head: str) -> bool:
     return bool(_OPENS_BLOCK.search(head)) or head.startswith("·")
 
 
 def _convert(step: Step, lines: list[str], hints: list[tuple[str, ...]]) -> SketchStep:
-    if step.children and opens_block(step.head):
+    if step.children and _opens_block(step.head):
         block = tuple(_convert(child, lines, hints) for child in step.children)
         return SketchStep(step.head, block, hints[step.start])
     own = textwrap.dedent("\n".join(lines[step.start : step.end + 1]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from standin.env import Decl
-from standin.expr import FALSE, INT, NAT, PROP, TRUE, TYPE, Const, Expr, Op
+from standin.expr import FALSE, INT, NAT, PROP, REAL, TRUE, TYPE, Const, Expr, Op
 
 SORT_NAMES: dict[str, Expr] = {
     "Prop": PROP,
@@ -16,6 +16,12 @@ SORT_NAMES: dict[str, Expr] = {
     "True": TRUE,
     "False": FALSE,
     "Type": TYPE,
+    "Real": REAL,
+    "ℝ": REAL,
+    "Rat": Const("Rat"),
+    "ℚ": Const("Rat"),
+    "Complex": Const("Complex"),
+    "ℂ": Const("Complex"),
     "Unit": Const("Unit"),
     "Bool": Const("Bool"),
     "String": Const("String"),
@@ -129,6 +135,7 @@ _FIELD_ALIASES = {("And", "1"): "left", ("And", "2"): "right", ("Iff", "1"): "mp
 
 @cache
 def _table() -> dict[str, Decl]:
+    # Parsed with the stand-in's own elaborator, which itself consults this table.
     from standin.context import Context
     from standin.elab import Elaborator
     from standin.env import Environment

@@ -12,12 +12,9 @@ from standin.expr import (
     NAT,
     TRUE,
     App,
-    Binder,
     Const,
     Expr,
-    Num,
     Op,
-    Var,
     eval_closed,
     free_vars,
     subst,
@@ -467,6 +464,3 @@ def _termination_error(name: str, params: list[Param]) -> str:
         f"fail to show termination for\n  {name}\nwith errors\nfailed to infer structural "
         f"recursion:\nno parameters suitable for structural recursion\n\n{detail}"
     )
-
-
-__all__ = ["App", "Binder", "CommandResult", "CommandRunner", "Num", "Op", "Var", "signature"]

@@ -47,7 +47,6 @@ class Context:
     admitted: bool = False  # an error was recovered by admitting a goal (sorryAx)
     used_sorry: bool = False  # an explicit `sorry`/`admit`
     self_used: bool = False
-    unassigned_holes: bool = False
 
     def log(self, severity: str, text: str, start: int | None, end: int | None) -> None:
         if self.tactic_mode:

@@ -6,12 +6,15 @@ from standin.builtins import BUILTINS, SORT_NAMES, dotted_builtin
 from standin.context import Context, ElabError
 from standin.env import Decl
 from standin.expr import (
+    ARITH,
     CONNECTIVES,
     FALSE,
     INT,
     NAT,
     NUMERIC_TYPES,
+    OPAQUE_NUMERIC_TYPES,
     PROP,
+    RELATIONS,
     TYPE,
     App,
     Binder,
@@ -22,9 +25,11 @@ from standin.expr import (
     Op,
     Var,
     defeq,
+    free_vars,
     fresh_mvar,
     instantiate,
     mvars,
+    retype_numerals,
     subst,
     subterms,
     unfold,
@@ -65,29 +70,64 @@ class Elaborator:
 
     # ------------------------------------------------------------ types / data terms
 
-    def to_expr(self, stx: Syn, goal: Goal, bound: frozenset[str] = frozenset()) -> Expr:
+    def to_expr(self, stx: Syn, goal: Goal, bound: Bound | None = None) -> Expr:
+        """Elaborate a type, proposition or data term; `bound` maps binder names to types."""
+        bound = bound or {}
         if isinstance(stx, SNum):
             return Num(stx.value)
         if isinstance(stx, SIdent):
             return self._ident_expr(stx, goal, bound)
         if isinstance(stx, SBin):
-            return Op(
-                stx.op, (self.to_expr(stx.lhs, goal, bound), self.to_expr(stx.rhs, goal, bound))
-            )
+            lhs, rhs = self.to_expr(stx.lhs, goal, bound), self.to_expr(stx.rhs, goal, bound)
+            return self._numeric_context(Op(stx.op, (lhs, rhs)), goal, bound)
         if isinstance(stx, SUn):
-            return Op(stx.op, (self.to_expr(stx.arg, goal, bound),))
+            return self._numeric_context(
+                Op(stx.op, (self.to_expr(stx.arg, goal, bound),)), goal, bound
+            )
         if isinstance(stx, SQuant):
             return self._quant_expr(stx, goal, bound)
         if isinstance(stx, STyped):
-            return self.to_expr(stx.term, goal, bound)
+            inner = self.to_expr(stx.term, goal, bound)
+            target = self.to_expr(stx.type, goal, bound)
+            if not isinstance(target, Const) or target == NAT:
+                return inner
+            if target not in (*NUMERIC_TYPES, *OPAQUE_NUMERIC_TYPES):
+                return inner
+            sort = self.sort_of(inner, goal, bound)
+            if sort == target:
+                return inner
+            if sort == NAT and not free_vars(inner):
+                return retype_numerals(inner, target)
+            return Op("cast", (inner, target))
         if isinstance(stx, SApp):
             fn = self.to_expr(stx.fn, goal, bound)
-            return App(fn, tuple(self.to_expr(a, goal, bound) for a in stx.args))
+            args = [self.to_expr(a, goal, bound) for a in stx.args]
+            fn_type: Expr | None = None
+            if isinstance(fn, Var):
+                hyp = goal.lookup(fn.name)
+                fn_type = bound.get(fn.name) if fn.name in bound else (hyp.type if hyp else None)
+            for i, arg in enumerate(args):
+                if not (isinstance(fn_type, Op) and fn_type.op == "→"):
+                    break
+                domain, fn_type = fn_type.args
+                if isinstance(domain, Const) and domain != NAT and self.sort_of(arg, goal) == NAT:
+                    args[i] = retype_numerals(arg, domain)
+            return App(fn, tuple(args))
         if isinstance(stx, SHole):
             return fresh_mvar(stx.name or "m")
         raise ElabError("type expected", stx.start, stx.end)
 
-    def _ident_expr(self, stx: SIdent, goal: Goal, bound: frozenset[str]) -> Expr:
+    def _numeric_context(self, e: Op, goal: Goal, bound: Bound) -> Expr:
+        """Numerals take the number type of the variables next to them (`x + 1` with x : ℝ)."""
+        if e.op not in ARITH and e.op not in RELATIONS and e.op != "neg":
+            return e
+        sorts = {self.sort_of(a, goal, bound) for a in e.args} - {None, NAT}
+        numeric = [s for s in sorts if s in (*NUMERIC_TYPES, *OPAQUE_NUMERIC_TYPES)]
+        if len(numeric) != 1 or not isinstance(numeric[0], Const):
+            return e
+        return retype_numerals(e, numeric[0])
+
+    def _ident_expr(self, stx: SIdent, goal: Goal, bound: Bound) -> Expr:
         name = stx.name
         if name in bound or goal.lookup(name) is not None:
             return Var(name)
@@ -98,12 +138,13 @@ class Elaborator:
             return Const(name)
         raise ElabError(f"Unknown identifier `{name}`", stx.start, stx.end, recoverable=True)
 
-    def _quant_expr(self, stx: SQuant, goal: Goal, bound: frozenset[str]) -> Expr:
+    def _quant_expr(self, stx: SQuant, goal: Goal, bound: Bound) -> Expr:
         types: list[Expr | None] = []
-        scope = bound
+        scope = dict(bound)
         for param in stx.params:
-            types.append(self.to_expr(param.type, goal, scope) if param.type else None)
-            scope = scope | {param.name}
+            type_ = self.to_expr(param.type, goal, scope) if param.type else None
+            types.append(type_)
+            scope[param.name] = type_
         body = self.to_expr(stx.body, goal, scope)
         for param, type_ in zip(reversed(stx.params), reversed(types), strict=True):
             quant = stx.quant if param.explicit else "∀i"
@@ -120,35 +161,45 @@ class Elaborator:
             )
         return expr
 
-    def sort_of(self, e: Expr, goal: Goal) -> Expr | None:
-        """PROP for propositions, the numeric type for ℕ/ℤ terms, None when unknown."""
+    def sort_of(self, e: Expr, goal: Goal, bound: Bound | None = None) -> Expr | None:
+        """PROP for propositions, the number type for numeric terms, None when unknown."""
+        bound = bound or {}
         if isinstance(e, Num):
-            return NAT
+            return e.type
         if isinstance(e, Var):
-            hyp = goal.lookup(e.name)
-            if hyp is None:
-                return None
-            return hyp.type if hyp.type in (*NUMERIC_TYPES, PROP) else None
+            known = (*NUMERIC_TYPES, *OPAQUE_NUMERIC_TYPES, PROP)
+            if e.name in bound:
+                type_ = bound[e.name]
+            else:
+                hyp = goal.lookup(e.name)
+                type_ = hyp.type if hyp else None
+            return type_ if type_ in known else None
         if isinstance(e, Const):
             if e.name in ("True", "False"):
                 return PROP
-            if e in (*NUMERIC_TYPES, PROP) or e.name in ("Unit", "Bool", "String"):
+            if e in (*NUMERIC_TYPES, *OPAQUE_NUMERIC_TYPES, PROP) or e.name in _DATA_TYPES:
                 return TYPE
             decl = self.ctx.env.decls.get(e.name)
             return decl.type if decl else None
         if isinstance(e, Op):
+            if e.op == "cast":
+                return e.args[1]
             if e.op == "neg":
-                return INT
+                inner = self.sort_of(e.args[0], goal, bound)
+                return inner if inner not in (NAT, None) else INT
             if e.op in ("+", "-", "*", "/", "%", "^"):
-                sorts = {self.sort_of(a, goal) for a in e.args} - {None}
+                operands = e.args[: 1 if e.op == "^" else 2]
+                sorts = {self.sort_of(a, goal, bound) for a in operands} - {None}
                 return next(iter(sorts - {NAT}), NAT) if sorts else NAT
             return PROP
         if isinstance(e, Binder):
             return PROP
         if isinstance(e, App) and isinstance(e.fn, Var):
+            fn_type = bound.get(e.fn.name) if e.fn.name in bound else None
             hyp = goal.lookup(e.fn.name)
-            if hyp and isinstance(hyp.type, Op) and hyp.type.op == "→":
-                return hyp.type.args[-1]
+            fn_type = fn_type or (hyp.type if hyp else None)
+            if isinstance(fn_type, Op) and fn_type.op == "→":
+                return fn_type.args[-1]
         return None
 
     # ------------------------------------------------------------ proofs
@@ -159,7 +210,7 @@ class Elaborator:
             self.ctx.record_sorry((goal.with_target(expected),), stx.start, stx.end)
             return
         if isinstance(stx, SBy):
-            from standin.runner import run_term_block
+            from standin.runner import run_term_block  # tactics elaborate terms: a cycle
 
             run_term_block(self, stx, goal.with_target(expected).with_tag(""))
             return
@@ -442,10 +493,7 @@ class Elaborator:
                     if not exc.text.startswith("type mismatch\n"):
                         raise
                     raise self._arg_mismatch(stx, arg, self.infer(arg, goal), domain) from exc
-        result = instantiate(current, assignment)
-        if mvars(result) and expected is None:
-            self.ctx.unassigned_holes = True
-        return result
+        return instantiate(current, assignment)
 
     def _arg_mismatch(self, app: Syn, arg: Syn, actual: Expr, expected: Expr) -> ElabError:
         return ElabError(
@@ -458,6 +506,8 @@ class Elaborator:
         )
 
 
+Bound = dict[str, Expr | None]
+_DATA_TYPES = ("Unit", "Bool", "String")
 _CALC_RELATIONS = frozenset({"=", "<", "≤", ">", "≥", "↔", "→"})
 
 

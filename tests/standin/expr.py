@@ -24,15 +24,21 @@ class MVar:
 
 
 @dataclass(frozen=True)
-class Num:
-    value: int
-
-
-@dataclass(frozen=True)
 class Const:
     """True, False, Prop, Type, Nat, Int, Bool, or a declared constant."""
 
     name: str
+
+
+NAT = Const("Nat")
+
+
+@dataclass(frozen=True)
+class Num:
+    """A numeral; `type` is the number type it was elaborated at (ℕ unless context says so)."""
+
+    value: int
+    type: Const = NAT
 
 
 @dataclass(frozen=True)
@@ -62,18 +68,43 @@ Expr = Var | MVar | Num | Const | Op | Binder | App
 TRUE = Const("True")
 FALSE = Const("False")
 PROP = Const("Prop")
-NAT = Const("Nat")
 INT = Const("Int")
 TYPE = Const("Type")
+REAL = Const("Real")
 NUMERIC_TYPES = (NAT, INT)
+# Number types the stand-in can name but not reason about: facts over them are left alone.
+OPAQUE_NUMERIC_TYPES = (REAL, Const("Rat"), Const("Complex"))
 
 
-def op(name: str, *args: Expr) -> Op:
-    return Op(name, args)
+def opaque_numeric(e: Expr, var_types: Mapping[str, Expr]) -> bool:
+    """Whether `e` mentions a variable or a cast of a number type without decision procedure."""
+    for s in subterms(e):
+        if isinstance(s, Var) and var_types.get(s.name) in OPAQUE_NUMERIC_TYPES:
+            return True
+        if isinstance(s, Op) and s.op == "cast" and s.args[1] in OPAQUE_NUMERIC_TYPES:
+            return True
+        if isinstance(s, Num) and s.type in OPAQUE_NUMERIC_TYPES:
+            return True
+    return False
 
 
-def neg(p: Expr) -> Op:
-    return Op("¬", (p,))
+def mentions_int(e: Expr, var_types: Mapping[str, Expr]) -> bool:
+    """Whether a term is read in ℤ: an integer variable, an integer numeral, or a negation."""
+    for s in subterms(e):
+        if isinstance(s, Var) and var_types.get(s.name) == INT:
+            return True
+        if (isinstance(s, Num) and s.type == INT) or (isinstance(s, Op) and s.op == "neg"):
+            return True
+    return False
+
+
+def retype_numerals(e: Expr, type_: Const) -> Expr:
+    """Give the ℕ numerals of an arithmetic term the number type its context fixed."""
+    if isinstance(e, Num) and e.type == NAT:
+        return Num(e.value, type_)
+    if isinstance(e, Op) and (e.op in ARITH or e.op in RELATIONS or e.op == "neg"):
+        return Op(e.op, tuple(retype_numerals(a, type_) for a in e.args))
+    return e
 
 
 def children(e: Expr) -> tuple[Expr, ...]:
@@ -105,10 +136,6 @@ def free_vars(e: Expr) -> set[str]:
 
 def mvars(e: Expr) -> set[str]:
     return {s.name for s in subterms(e) if isinstance(s, MVar)}
-
-
-def is_closed(e: Expr) -> bool:
-    return not free_vars(e) and not mvars(e)
 
 
 _fresh_counter = itertools.count()
@@ -186,7 +213,7 @@ def replace(e: Expr, old: Expr, new: Expr) -> Expr:
 def eval_closed(e: Expr, integer: bool = False) -> int | None:
     """Value of a closed arithmetic term; ℕ semantics (truncated `-`, x/0 = 0) unless `integer`."""
     if isinstance(e, Num):
-        return e.value
+        return None if e.type in OPAQUE_NUMERIC_TYPES else e.value
     if not isinstance(e, Op):
         return None
     if e.op == "neg":
@@ -249,11 +276,12 @@ def unfold(e: Expr) -> Expr:
             return Op("<", (e.args[1], e.args[0]))
         if e.op == "≥":
             return Op("≤", (e.args[1], e.args[0]))
-        if e.op in ARITH:
-            value = eval_closed(e)
-            # fold only where ℕ and ℤ agree: the type of a closed term is not known here
-            if value is not None and value == eval_closed(e, integer=True):
-                return Num(value)
+        if e.op in ARITH or e.op == "neg":
+            numeral_types = {s.type for s in subterms(e) if isinstance(s, Num)}
+            if len(numeral_types) == 1 and (kind := numeral_types.pop()) in (NAT, INT):
+                value = eval_closed(e, integer=kind == INT)
+                if value is not None:
+                    return Num(value, kind)
             if e.op == "+" and e.args[1] == Num(0):
                 return e.args[0]
     non_dependent = isinstance(e, Binder) and e.quant == "∀" and e.name not in free_vars(e.body)
@@ -278,7 +306,3 @@ def alpha_key(e: Expr, bound: tuple[str, ...] = ()) -> Expr:
 
 def defeq(a: Expr, b: Expr) -> bool:
     return a == b or alpha_key(unfold(a)) == alpha_key(unfold(b))
-
-
-def is_prop_connective(e: Expr) -> bool:
-    return isinstance(e, Op) and (e.op in CONNECTIVES or e.op == "¬" or e.op in RELATIONS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from standin.expr import Expr, Var, free_vars, subst
+from standin.expr import Expr, Var, subst
 
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _DAGGER = "✝"
@@ -103,12 +103,5 @@ class Goal:
         hyps = tuple(replace(h, type=subst(h.type, mapping)) for h in self.hyps if h.name != var)
         return Goal(hyps, subst(self.target, mapping), self.tag)
 
-    @property
-    def names(self) -> set[str]:
-        return {h.name for h in self.hyps}
-
     def var_types(self) -> dict[str, Expr]:
         return {h.name: h.type for h in self.hyps}
-
-    def mentions(self, name: str) -> bool:
-        return name in free_vars(self.target) or any(name in free_vars(h.type) for h in self.hyps)

@@ -75,6 +75,7 @@ SYMBOLS = (
 _IDENT_START = re.compile(r"[^\W\d]|[ℕℤℚℝℂ]", re.UNICODE)
 _IDENT_REST = re.compile(r"[\w'!?₀-₉ₐ-ₜᵢ-ᵪ]", re.UNICODE)
 _LETTERLIKE = "ℕℤℚℝℂ"
+_DIGITS = "0123456789"
 
 
 @dataclass(frozen=True)
@@ -193,9 +194,6 @@ class Source:
     def column(self, offset: int) -> int:
         return self.position(offset)[1]
 
-    def line(self, offset: int) -> int:
-        return self.position(offset)[0]
-
 
 def tokenize(text: str) -> list[Token]:
     """Split Lean text into tokens, skipping whitespace and comments; ends with an eof token."""
@@ -220,8 +218,8 @@ def tokenize(text: str) -> list[Token]:
             i = _skip_block_comment(text, i)
             continue
         start = i
-        if ch.isdigit():
-            while i < n and text[i].isdigit():
+        if ch in _DIGITS:
+            while i < n and text[i] in _DIGITS:
                 i += 1
             tokens.append(Token("num", text[start:i], start, i, line_start))
         elif ch == '"':

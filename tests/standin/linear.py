@@ -27,7 +27,8 @@ from standin.expr import (
     Op,
     Var,
     eval_closed,
-    subterms,
+    mentions_int,
+    opaque_numeric,
 )
 
 Form = dict[object, Fraction]  # atom -> coefficient; the key `1` holds the constant
@@ -57,10 +58,7 @@ class Linearizer:
     _quotients: dict[tuple[Expr, int], object] = field(default_factory=dict)
 
     def is_int(self, e: Expr) -> bool:
-        """Whether a term is read in ℤ: it mentions an integer variable or a negation."""
-        return any(t == INT for t in _atom_types(e, self.var_types)) or any(
-            isinstance(s, Op) and s.op == "neg" for s in subterms(e)
-        )
+        return mentions_int(e, self.var_types)
 
     def form(self, e: Expr, integer: bool) -> Form:
         """Linear form of `e`, read in ℤ (`integer`) or ℕ (truncated `-`, floor `/`)."""
@@ -152,6 +150,8 @@ class Linearizer:
             both = Op("∧", (Op("→", (a, b)), Op("→", (b, a))))
             return self.dnf(both, positive)
         if prop.op in ("=", "≠", "<", "≤", ">", "≥"):
+            if opaque_numeric(prop, self.var_types):
+                return None
             return self._relation(prop, positive)
         return None
 

@@ -36,7 +36,7 @@ _INFIX = {
 }
 
 _mathlib_notation: ContextVar[bool] = ContextVar("mathlib_notation", default=False)
-_TYPE_NAMES = {"Nat": "ℕ", "Int": "ℤ"}
+_TYPE_NAMES = {"Nat": "ℕ", "Int": "ℤ", "Real": "ℝ", "Rat": "ℚ", "Complex": "ℂ"}
 
 
 @contextmanager
@@ -78,6 +78,8 @@ def _show(e: Expr, needed: int) -> str:
     if isinstance(e, Op):
         if e.op == "¬":
             return _paren("¬" + _show(e.args[0], 40), MAX, needed)
+        if e.op == "cast":
+            return _paren("↑" + _show(e.args[0], MAX), MAX, needed)
         if e.op == "neg":
             return _paren("-" + _show(e.args[0], 75), 75, needed)
         prec, left, right = _INFIX[e.op]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from standin.expr import (
     ARITH,
     FALSE,
-    INT,
     RELATIONS,
     TRUE,
     Binder,
@@ -19,7 +18,9 @@ from standin.expr import (
     fresh_mvar,
     instantiate,
     map_children,
+    mentions_int,
     mvars,
+    opaque_numeric,
     subst,
     subterms,
 )
@@ -60,7 +61,9 @@ def simplify(e: Expr, rules: list[Rule], var_types: dict[str, Expr]) -> Expr:
     return e
 
 
-def _step(e: Expr, rules: list[Rule], var_types: dict[str, Expr], integer: bool = False) -> Expr:
+def _step(e: Expr, rules: list[Rule], var_types: dict[str, Expr], domain: str = "nat") -> Expr:
+    """One bottom-up pass. `domain` is how the enclosing relation's numbers are read:
+    "nat", "int", or "opaque" (ℝ and friends: only ring identities, no evaluation)."""
     for lhs, rhs in rules:
         if lhs == rhs:
             continue
@@ -74,34 +77,43 @@ def _step(e: Expr, rules: list[Rule], var_types: dict[str, Expr], integer: bool 
             if not mvars(result):
                 return result
     if isinstance(e, Op) and e.op in RELATIONS:
-        integer = _is_int(e, var_types)
+        domain = _domain(e, var_types)
     elif not (isinstance(e, Op) and (e.op in ARITH or e.op == "neg")):
-        integer = False
-    e = map_children(e, lambda c: _step(c, rules, var_types, integer))
-    return _local(e, var_types, integer)
+        domain = "nat"
+    e = map_children(e, lambda c: _step(c, rules, var_types, domain))
+    return _local(e, var_types, domain)
+
+
+def _domain(e: Expr, var_types: dict[str, Expr]) -> str:
+    if opaque_numeric(e, var_types):
+        return "opaque"
+    return "int" if _is_int(e, var_types) else "nat"
 
 
 def _is_int(e: Expr, var_types: dict[str, Expr]) -> bool:
-    """Whether a term is read in ℤ: it mentions an integer variable or a negation."""
-    return any(var_types.get(v) == INT for v in free_vars(e)) or any(
-        isinstance(s, Op) and s.op == "neg" for s in subterms(e)
-    )
+    return mentions_int(e, var_types)
 
 
-def _local(e: Expr, var_types: dict[str, Expr], integer: bool) -> Expr:
+def _local(e: Expr, var_types: dict[str, Expr], domain: str) -> Expr:
     if isinstance(e, Binder):
         if e.body in (TRUE, FALSE) and (e.quant == "∀" or e.body == FALSE):
             return e.body
         return e
     if not isinstance(e, Op):
         return e
+    integer = domain == "int"
     if e.op in ARITH or e.op == "neg":
+        if domain == "opaque":
+            return _arith_identities(e)
         value = eval_closed(e, integer)
         if value is not None and (value >= 0 or integer):
             return Num(value)
         return _arith_identities(e)
     args = e.args
     if e.op in RELATIONS:
+        if _domain(e, var_types) == "opaque":
+            same = defeq(*e.args) if len(e.args) == 2 else False
+            return TRUE if same and e.op in ("=", "≤", "≥") else e
         result = _relation(e, _is_int(e, var_types))
         if isinstance(result, Op) and result.op == "≠":  # simp normal form: `¬a = b`
             return Op("¬", (Op("=", result.args),))

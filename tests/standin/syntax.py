@@ -266,11 +266,6 @@ class Parser:
             raise unexpected(self.peek(), f"'{text}'")
         return self.advance()
 
-    def expect_word(self, text: str) -> Token:
-        if not self.at_word(text):
-            raise unexpected(self.peek(), f"'{text}'")
-        return self.advance()
-
     def expect_ident(self) -> Token:
         tok = self.peek()
         if not self.available() or tok.kind != "ident" or tok.text in _NOT_ATOMS:
@@ -360,7 +355,7 @@ class Parser:
         return SCalc(calc_tok.start, self.last_end, tuple(steps))
 
     def by_block(self) -> SBy:
-        from standin.tactic_syntax import parse_block
+        from standin.tactic_syntax import parse_block  # tactics contain terms: a cycle
 
         by_tok = self.advance()
         block = parse_block(self, self.stop_col)

@@ -142,16 +142,6 @@ def _repeat(runner: Runner, tac: Tactic, goals: list[Goal]) -> list[Goal]:
     return goals
 
 
-@on_goals("focus_block")
-def _focus_block(runner: Runner, tac: Tactic, goals: list[Goal]) -> list[Goal]:
-    if not goals:
-        raise fail(tac, "No goals to be solved")
-    left = runner.run_block(tac.blocks[0], goals[:1])
-    if left:
-        raise fail(tac, "unsolved goals\n" + show_goals(left))
-    return goals[1:]
-
-
 @on_goals("skip")
 def _skip(runner: Runner, tac: Tactic, goals: list[Goal]) -> list[Goal]:
     return goals
