@@ -18,8 +18,8 @@ from prover.types import (
     CheckResult,
     Message,
     Premise,
-    Provenance,
     ProofState,
+    Provenance,
     StartResult,
     TacticResult,
     Theorem,
@@ -55,9 +55,7 @@ class Generator(Protocol):
 
 
 class Retriever(Protocol):
-    def search(
-        self, query: str, k: int, accessible_from: str | None = None
-    ) -> list[Premise]: ...
+    def search(self, query: str, k: int, accessible_from: str | None = None) -> list[Premise]: ...
 
 
 class NodeKind(StrEnum):

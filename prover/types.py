@@ -149,7 +149,7 @@ class TacticStatus(StrEnum):
     OPEN_GOALS = "open_goals"  # progress: a new state with goals left, no error logged
     COMPLETED = "completed"  # proofStatus "Completed" and no error message: the proof is done
     LEAN_ERROR = "lean_error"  # top-level {"message": "Lean error: ..."}: no new state
-    ERROR_RECOVERED = "error_recovered"  # new state but Lean logged an error (goals [] is NOT solved)
+    ERROR_RECOVERED = "error_recovered"  # new state, but Lean logged an error: [] is NOT solved
     KERNEL_REJECTED = "kernel_rejected"  # proofStatus "Error: ...": the kernel refused the term
     CONTAINS_SORRY = "contains_sorry"  # proofStatus "Incomplete: contains sorry"
     CONTAINS_METAVARIABLES = "contains_metavariables"  # "Incomplete: contains metavariable(s)"
