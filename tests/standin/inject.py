@@ -41,5 +41,11 @@ def _slow(runner: Runner, tac: Tactic, goals: list[Goal]) -> list[Goal]:
 @on_goals("standin_alloc")
 def _alloc(runner: Runner, tac: Tactic, goals: list[Goal]) -> list[Goal]:
     # Filled with a non-zero byte so the pages are really committed (resident).
-    _HOARD.append(bytearray(b"\x01") * (int(float(tac.arg)) * 1024 * 1024))
+    try:
+        _HOARD.append(bytearray(b"\x01") * (int(float(tac.arg)) * 1024 * 1024))
+    except MemoryError:
+        # Lean cannot recover from a failed allocation: it reports and dies.
+        sys.stderr.write("INTERNAL PANIC: out of memory\n")
+        sys.stderr.flush()
+        os._exit(134)
     return goals
