@@ -112,11 +112,17 @@ class ProofContext:
 
 @dataclass(frozen=True)
 class Claim:
-    """What a strategy hands back: a proof body (text after `:=`) or why it has none."""
+    """What a strategy hands back: a proof body (text after `:=`) or why it has none.
+
+    A strategy that fails close to a proof (a sketch with unproved holes, an assembled
+    proof Lean refused) leaves that text in `near_miss`, with its graph node in `node`,
+    so a later stage (repair) can start from it.
+    """
 
     proof: str | None
     reason: str
     node: int | None = None
+    near_miss: str | None = None
 
 
 class Strategy(Protocol):

@@ -103,16 +103,27 @@ class Budget:
             return "expansions"
         return None
 
+    def remaining(self) -> Limits:
+        """What is left on every bounded axis."""
+        lim, sp = self.limits, self.spent
+
+        def left(limit: float | int | None, used: float | int) -> Any:
+            return None if limit is None else max(0, limit - used)
+
+        return replace(
+            lim,
+            wall_s=self.remaining_wall(),
+            lean_calls=left(lim.lean_calls, sp.lean_calls),
+            tokens=left(lim.tokens, sp.tokens_in + sp.tokens_out),
+            expansions=left(lim.expansions, sp.expansions),
+        )
+
     def child(self, fraction: float) -> Budget:
-        """A sub-budget with `fraction` of the limits, starting now, accounted separately.
+        """A sub-budget with `fraction` of what is left, starting now, accounted separately.
 
         The caller merges the child's `spent` back with `absorb` when it is done.
         """
-        limits = self.limits.share(fraction)
-        left = self.remaining_wall()
-        if left is not None and limits.wall_s is not None:
-            limits = replace(limits, wall_s=min(limits.wall_s, left))
-        return Budget(limits=limits)
+        return Budget(limits=self.remaining().share(fraction))
 
     def absorb(self, child: Budget) -> None:
         wall = self.spent.wall_s

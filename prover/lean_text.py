@@ -6,12 +6,12 @@ The rules, shared by every command that takes a theorem to prove as Lean text:
 - A declaration starts at a `theorem`, `lemma` or `example` (after attributes,
   modifiers and `open … in` / `set_option … in` prefixes) whose first token is at
   column 0, and runs to the next token at column 0.
-- Its statement is the text before the proof's `:=`, where only a `:=` at bracket
-  depth 0 counts (so `(n : ℕ := 3)` never does): the last such `:=` followed by
-  nothing but `sorry` or `by sorry` (so a top-level `let x := v` in the statement is
-  kept), else the first such `:=` (a proof given after it is ignored), else, with no
-  `:=` at all, the whole declaration. It ends with its last token, so a trailing
-  comment is left out.
+- Its statement is the text before the proof's `:=`: the first `:=` at bracket depth 0
+  (so `(n : ℕ := 3)` never counts) that does not bind a `let` of the statement; with no
+  such `:=`, the whole declaration. It ends with its last token, so a trailing comment
+  is left out. (A `have h : P := by sorry` inside the proof never counts: it comes after.)
+- A declaration ends before the next token at column 0, except an `end` closing a
+  Lean 3 `begin` (kept, so such a proof can be repaired).
 - Its header is all the text before it: the imports, `open`s and options, and any
   earlier declaration it may use; a doc comment attached to the theorem is left out.
   When nothing precedes the declaration, the caller's default header is used.
@@ -50,16 +50,24 @@ class _Declaration:
     name: str
     start: int  # offset of its first token (its `open … in` prefixes included)
     statement: str
-    proof: str | None  # the text after the statement's `:=`, None without one
+    proof_span: tuple[int, int] | None  # offsets of the proof after `:=`, None without one
     scoped: tuple[str, ...] = ()  # `open …` / `set_option …` lines that were `… in` prefixes
 
 
 @dataclass(frozen=True)
 class Declaration:
-    """A theorem read from Lean text, with its proof when the text gives one."""
+    """A theorem read from Lean text, with its proof and where the proof lies in the text."""
 
     theorem: Theorem
     proof: str | None
+    proof_span: tuple[int, int] | None = None
+
+    def with_proof_replaced(self, text: str, proof: str) -> str:
+        """`text` (the text this was read from) with the proof replaced by `proof`."""
+        if self.proof_span is None:
+            raise ValueError(f"`{self.theorem.name}` has no proof to replace")
+        start, end = self.proof_span
+        return text[:start] + proof + text[end:]
 
 
 def theorem_from_text(
@@ -107,7 +115,8 @@ def declaration_from_text(
         statement=chosen.statement,
         source=source,
     )
-    return Declaration(theorem, chosen.proof)
+    span = chosen.proof_span
+    return Declaration(theorem, text[span[0] : span[1]] if span else None, span)
 
 
 def _choose(declarations: list[_Declaration], name: str | None) -> _Declaration:
@@ -146,14 +155,31 @@ def _declarations(text: str, tokens: list[Token], offsets: list[int]) -> Iterato
         if keyword >= len(tokens) or tokens[keyword].text not in PROVABLE_KEYWORDS:
             index += 1
             continue
-        end = next(
-            (j for j in range(keyword + 1, len(tokens)) if tokens[j].column == 0), len(tokens)
-        )
+        end = _declaration_end(tokens, keyword + 1)
         found = _declaration(text, tokens[first:end], offsets)
         yield _Declaration(
-            found.name, _offset(tokens[index], offsets), found.statement, found.proof, tuple(scoped)
+            found.name,
+            _offset(tokens[index], offsets),
+            found.statement,
+            found.proof_span,
+            tuple(scoped),
         )
         index = end
+
+
+def _declaration_end(tokens: list[Token], index: int) -> int:
+    """The index of the first token at column 0 from `index` on, skipping an `end` that
+    closes a Lean 3 `begin`."""
+    opened = 0
+    for j in range(index, len(tokens)):
+        if tokens[j].text == "begin":
+            opened += 1
+        if tokens[j].column == 0:
+            if tokens[j].text == "end" and opened:
+                opened -= 1
+                continue
+            return j
+    return len(tokens)
 
 
 def _scoped_prefixes(
@@ -193,42 +219,36 @@ def _skip_prefix(tokens: list[Token], index: int) -> int:
 
 def _declaration(text: str, tokens: list[Token], offsets: list[int]) -> _Declaration:
     start = _offset(tokens[0], offsets)
-    assigns = _top_level_assigns(tokens)
-    cut = next(
-        (i for i in reversed(assigns) if _is_sorry([t.text for t in tokens[i + 2 :]])),
-        assigns[0] if assigns else None,
-    )
+    cut = _proof_assign(tokens)
     # The statement ends with its last token, so a trailing comment is left out.
     last = tokens[-1] if cut is None else tokens[cut - 1]
     end = _offset(last, offsets) + len(last.text)
     statement = text[start:end].strip()
-    proof = None
-    if cut is not None:
-        after = tokens[cut + 1]
+    span = None
+    if cut is not None and cut + 2 < len(tokens):
         final = tokens[-1]
-        proof = text[_offset(after, offsets) + 1 : _offset(final, offsets) + len(final.text)]
-        proof = proof.strip() or None
+        span = (_offset(tokens[cut + 2], offsets), _offset(final, offsets) + len(final.text))
     name = parse_declaration(statement).name
     if name is None:
         name = f"example_{hashlib.sha256(statement.encode()).hexdigest()[:8]}"
-    return _Declaration(name, start, statement, proof)
+    return _Declaration(name, start, statement, span)
 
 
-def _top_level_assigns(tokens: list[Token]) -> list[int]:
-    """Indices of the `:` of every `:=` outside brackets."""
-    found: list[int] = []
-    depth = 0
+def _proof_assign(tokens: list[Token]) -> int | None:
+    """Index of the `:` of the `:=` that starts the proof: the first one outside
+    brackets that does not bind a `let` of the statement."""
+    depth, pending_let = 0, False
     for i, token in enumerate(tokens):
         if token.kind is TokenKind.ATTRIBUTE or token.text in _OPENING:
             depth += 1
         elif token.text in _CLOSING:
             depth = max(0, depth - 1)
+        elif depth == 0 and token.text == "let":
+            pending_let = True
         elif depth == 0 and token.text == ":" and i + 1 < len(tokens):
             after = tokens[i + 1]
             if after.text == "=" and after.line == token.line and after.column == token.column + 1:
-                found.append(i)
-    return found
-
-
-def _is_sorry(rest: list[str]) -> bool:
-    return rest in (["sorry"], ["by", "sorry"])
+                if not pending_let:
+                    return i
+                pending_let = False
+    return None

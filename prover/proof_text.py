@@ -127,9 +127,11 @@ def sorry_spans(proof: str) -> list[tuple[int, int]]:
 def fill_sorry(proof: str, line: int, column: int, tactics: list[str]) -> str:
     """Replace the `sorry` at (line, column) with a tactic script proving its goal.
 
-    A single-line script goes inline (`by sorry` -> `by omega`; a term `sorry`
-    becomes `(by omega)`); several tactics become one parenthesised sequence, and
-    multi-line tactics are laid out on their own lines indented under the hole.
+    One single-line tactic goes inline (`by sorry` -> `by omega`; a term `sorry`
+    becomes `(by omega)`). Several tactics, or multi-line ones, are laid out on their
+    own lines indented under the hole, so bullets and `case` blocks keep their
+    meaning; only when text follows the hole on its line are several single-line
+    tactics joined into one parenthesised sequence.
     """
     lines = proof.splitlines()
     text = lines[line]
@@ -140,7 +142,8 @@ def fill_sorry(proof: str, line: int, column: int, tactics: list[str]) -> str:
     in_tactic_block = not in_term_lambda and (
         bool(re.search(r"(\bby|[·;]|=>)\s*$", before)) or not before.strip()
     )
-    if all("\n" not in t for t in tactics):
+    single_lines = all("\n" not in t for t in tactics)
+    if single_lines and (len(tactics) == 1 or after.strip()):
         script = tactics[0] if len(tactics) == 1 else "(" + "; ".join(tactics) + ")"
         replacement = script if in_tactic_block else f"(by {script})"
         lines[line] = before + replacement + after

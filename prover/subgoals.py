@@ -24,8 +24,6 @@ from dataclasses import replace
 
 from prover.attempt import ProofContext
 from prover.automation import CLOSERS, close_by_automation
-from prover.budget import Budget
-from prover.eval.portfolio import remaining_limits
 from prover.holes import Hole
 from prover.protocols import Generator
 from prover.search.engine import TacticSearch
@@ -78,7 +76,7 @@ class SubgoalProver:
             return None
         if self.search is None or ctx.budget.exhausted() is not None:
             return None
-        child = Budget(limits=remaining_limits(ctx.budget).share(share))
+        child = ctx.budget.child(share)
         search_ctx = ctx.with_budget(child)
         if self.generator is not None:
             search_ctx = replace(search_ctx, generator=self.generator)

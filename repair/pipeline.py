@@ -29,8 +29,6 @@ from typing import Any
 
 from prover.attempt import Claim, ProofContext
 from prover.automation import CLOSERS
-from prover.budget import Budget
-from prover.eval.portfolio import remaining_limits
 from prover.generate.llm import GenerationError, LanguageModel
 from prover.generate.registry import make_language_model
 from prover.holes import Hole, fill_holes, holes_of
@@ -460,7 +458,7 @@ class _HoleProver:
     def __call__(self, hole: Hole, ctx: ProofContext) -> list[str] | None:
         if hole.goal in self.run.failed_goals:
             return None
-        child = Budget(limits=remaining_limits(ctx.budget).share(SEARCH_SHARE))
+        child = ctx.budget.child(SEARCH_SHARE)
         script = self.search(hole, ctx.with_budget(child))
         ctx.budget.absorb(child)
         prover = "automation or search"

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from prover.attempt import prove
+from prover.attempt import Claim, prove
 from prover.budget import Budget, Limits
 from prover.config import load_settings
-from prover.eval.portfolio import Portfolio, Stage, remaining_limits
+from prover.eval.portfolio import Portfolio, Stage
 from prover.graph.models import Edge
 from prover.graph.store import Store
 from prover.session import SessionOptions, open_session
+from prover.strategies import STRATEGIES
 from prover.types import Theorem
 
 EASY = Theorem("easy", "", "theorem easy (x : ℕ) (h : x = 3) : x + 2 = 5")
@@ -61,7 +62,7 @@ def test_remaining_budget() -> None:
     budget = Budget(limits=Limits(wall_s=None, lean_calls=100, expansions=40))
     budget.spent.lean_calls = 30
     budget.spent.expansions = 10
-    left = remaining_limits(budget)
+    left = budget.remaining()
     assert (left.lean_calls, left.expansions, left.tokens, left.wall_s) == (70, 30, None, None)
 
 
@@ -95,3 +96,37 @@ def test_options_reach_their_stage_and_bad_ones_are_refused() -> None:
         Portfolio(stages=[Stage("bfs", 0.0)])
     with pytest.raises(ValueError, match="mapped to option dictionaries"):
         Portfolio(bsf={"width": 2})
+
+
+class _NearMiss:
+    """A stage that fails one identifier short of a proof, as a sketch might."""
+
+    name = "near_miss"
+
+    def attempt(self, theorem: Theorem, ctx: object, root: int) -> Claim:
+        return Claim(
+            None, "holes_remain", near_miss="by\n  constructor\n  · omega\n  · exact hpq hq"
+        )
+
+
+def test_repair_stage_starts_from_the_near_miss_of_an_earlier_stage(
+    standin_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(STRATEGIES, "near_miss", _NearMiss)
+    theorem = Theorem(
+        "t", "", "theorem t (x : ℕ) (p q : Prop) (h : x = 3) (hp : p) (hpq : p → q) : x + 2 = 5 ∧ q"
+    )
+    portfolio = Portfolio(stages=[Stage("near_miss", 0.5), Stage("repair", 0.5)])
+    outcome, edges = run(theorem, portfolio, Limits(wall_s=60), standin_env)
+    assert outcome.verdict.proved, outcome
+    assert "exact hpq hp" in (outcome.verdict.proof or "")
+    fixes = [action for kind, action in edges if kind == "repair_fix"]
+    assert fixes and all("hq" in action or "hp" in action for action in fixes[-1:]), edges
+
+
+def test_repair_stage_is_skipped_without_a_near_miss_or_model(standin_env: Path) -> None:
+    portfolio = Portfolio(stages=[Stage("automation", 0.5), Stage("repair", 0.5)])
+    outcome, edges = run(FALSE, portfolio, Limits(wall_s=20), standin_env)
+    assert not outcome.verdict.proved
+    assert not any(kind == "repair_fix" for kind, _ in edges)
+    assert outcome.claim.reason == "no closer worked"

@@ -52,7 +52,14 @@ def test_locate_maps_lean_positions_into_the_proof() -> None:
 def test_fill_sorry_inline_sequence_and_block() -> None:
     ((line, column),) = sorry_spans(PROOF)
     assert "by omega\n" in fill_sorry(PROOF, line, column, ["omega"])
-    assert "by (subst h; norm_num)" in fill_sorry(PROOF, line, column, ["subst h", "norm_num"])
+    steps = fill_sorry(PROOF, line, column, ["subst h", "norm_num"])
+    assert steps.splitlines()[2:5] == [
+        "  · have h2 : x = 3 := by",
+        "      subst h",
+        "      norm_num",
+    ]
+    inline = fill_sorry("by\n  exact (sorry)", 1, 9, ["subst h", "norm_num"])
+    assert inline == "by\n  exact ((by (subst h; norm_num)))"
     block = fill_sorry(PROOF, line, column, ["cases h with\n| inl a => exact a"])
     assert block.splitlines()[2:5] == [
         "  · have h2 : x = 3 := by",

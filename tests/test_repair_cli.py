@@ -104,7 +104,7 @@ def test_an_irreparable_proof_writes_the_best_partial_one_and_lists_its_holes(
     human = runner.invoke(app, ["repair", str(source), "--search", "none", "--in-place"])
     assert human.exit_code == 1
     assert human.stdout.startswith("not repaired: holes_remain: 1 hole(s) remain")
-    assert "open hole at line 3: case left" in human.stdout
+    assert "open hole at proof line 3: case left" in human.stdout
     assert source.read_text(encoding="utf-8") == IRREPARABLE.replace("linarith", "sorry")
 
 

@@ -38,6 +38,7 @@ from retrieval.retriever import Channel, Retriever, fuse
 from retrieval.store import INDEX_FILE, Hit, PremiseIndex
 
 DIM = 64
+QUICK = IndexParams(hnsw_ef_construction=40)  # a faster HNSW build for small test indexes
 
 
 class TokenEncoder:
@@ -137,8 +138,8 @@ def test_auto_kind_is_exact_up_to_the_threshold() -> None:
 def test_hnsw_agrees_with_exact_search() -> None:
     data = clustered(4000, 32, seed=0)
     queries = clustered(50, 32, seed=1)
-    flat = build_faiss(data, IndexKind.FLAT, IndexParams())
-    hnsw = build_faiss(data, IndexKind.HNSW, IndexParams())
+    flat = build_faiss(data, IndexKind.FLAT, QUICK)
+    hnsw = build_faiss(data, IndexKind.HNSW, QUICK)
     exact = search(flat, queries, 10, None)
     approx = search(hnsw, queries, 10, None)
     overlap = np.mean([len(set(a[0]) & set(e[0])) / 10 for a, e in zip(approx, exact, strict=True)])
@@ -160,7 +161,7 @@ def test_masked_search_stays_within_the_mask(
     queries = clustered(5, 32, seed=3)
     mask = np.zeros(len(data), dtype=bool)
     mask[::keep_every] = True
-    index = build_faiss(data, kind, IndexParams())
+    index = build_faiss(data, kind, QUICK)
     allowed = np.flatnonzero(mask)
     # Only HNSW's filtered graph walk (a wide mask, exact_up_to=0) may be approximate.
     approximate = kind is IndexKind.HNSW and exact_up_to == 0 and keep_every == 3
@@ -186,7 +187,9 @@ def test_ivfpq_needs_enough_training_points_and_then_searches() -> None:
 
 def test_saved_index_is_memory_mapped_and_answers_the_same(tmp_path: Path) -> None:
     data = clustered(2000, 32, seed=6)
-    index = build_faiss(data, IndexKind.HNSW, IndexParams(hnsw_ef_search=64))
+    index = build_faiss(
+        data, IndexKind.HNSW, IndexParams(hnsw_ef_construction=40, hnsw_ef_search=64)
+    )
     write_faiss(index, tmp_path / "i.faiss")
     loaded = read_faiss(tmp_path / "i.faiss", IndexParams(hnsw_ef_search=64))
     assert loaded.hnsw.efSearch == 64

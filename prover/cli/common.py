@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -46,3 +47,25 @@ def settings(repl_cmd: str | None = None, db: Path | None = None) -> Settings:
 def emit_json(payload: Any) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
     sys.stdout.flush()
+
+
+SECRET_OPTIONS = ("--api-key",)
+
+
+def command_line() -> str:
+    """argv as run, with secrets blanked, for the run's record."""
+    argv = ["leanwb", *sys.argv[1:]]
+    shown: list[str] = []
+    hide_next = False
+    for arg in argv:
+        if hide_next:
+            shown.append("***")
+            hide_next = False
+        elif arg in SECRET_OPTIONS:
+            shown.append(arg)
+            hide_next = True
+        elif arg.startswith(tuple(f"{opt}=" for opt in SECRET_OPTIONS)):
+            shown.append(arg.split("=", 1)[0] + "=***")
+        else:
+            shown.append(arg)
+    return shlex.join(shown)

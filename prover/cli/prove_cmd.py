@@ -9,8 +9,6 @@ the gate rejected it), 2 on bad input.
 
 from __future__ import annotations
 
-import shlex
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -27,6 +25,7 @@ from prover.cli.common import (
     DbOption,
     JsonOption,
     ReplCmdOption,
+    command_line,
     console,
     emit_json,
     err_console,
@@ -41,7 +40,6 @@ from prover.session import AttemptResult, SessionError, SessionOptions, open_ses
 from prover.strategies import STRATEGIES, make_strategy
 from prover.types import Theorem, VerdictKind
 
-_SECRET_OPTIONS = ("--api-key",)
 _STOP_TEXT = {
     "search_exhausted": "every reachable state was expanded without closing the goal",
     "wall_time": "the time budget (--time) ran out",
@@ -179,7 +177,7 @@ def prove_command(
     resolved = settings(repl_cmd, db)
     try:
         with open_session(resolved, options) as session:
-            run_id = session.begin_run(_command_line(), config)
+            run_id = session.begin_run(command_line(), config)
             with _progress_line(enabled=err_console.is_terminal) as show:
                 result = session.prove(theorem, search, run_id=run_id, on_progress=show)
     except (SessionError, ConfigError) as exc:  # ConfigError: e.g. the REPL cannot start
@@ -237,25 +235,6 @@ def _build_strategy(
         return make_strategy(name, **options)
     except ValueError as exc:
         fail(str(exc))
-
-
-def _command_line() -> str:
-    """argv as run, with secrets blanked, for the run's record."""
-    argv = ["leanwb", *sys.argv[1:]]
-    shown: list[str] = []
-    hide_next = False
-    for arg in argv:
-        if hide_next:
-            shown.append("***")
-            hide_next = False
-        elif arg in _SECRET_OPTIONS:
-            shown.append(arg)
-            hide_next = True
-        elif arg.startswith(tuple(f"{opt}=" for opt in _SECRET_OPTIONS)):
-            shown.append(arg.split("=", 1)[0] + "=***")
-        else:
-            shown.append(arg)
-    return shlex.join(shown)
 
 
 @contextmanager

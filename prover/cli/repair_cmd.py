@@ -27,18 +27,18 @@ from prover.cli.common import (
     DbOption,
     JsonOption,
     ReplCmdOption,
+    command_line,
     console,
     emit_json,
     err_console,
     fail,
     settings,
 )
-from prover.cli.prove_cmd import _command_line
 from prover.config import ConfigError
-from prover.lean_text import TheoremTextError
+from prover.lean_text import Declaration, TheoremTextError
 from prover.session import AttemptResult, SessionError, SessionOptions, open_session
 from repair.pipeline import DEFAULT_ROUNDS, RepairResult, RepairStrategy
-from repair.source import SourceProof, read_source
+from repair.source import read_source
 
 
 def register(app: typer.Typer) -> None:
@@ -138,7 +138,7 @@ def repair_command(
     resolved = settings(repl_cmd, db)
     try:
         with open_session(resolved, options) as session:
-            run_id = session.begin_run(_command_line(), config, kind="repair")
+            run_id = session.begin_run(command_line(), config, kind="repair")
             with _status_line(enabled=err_console.is_terminal) as show:
                 result = session.prove(source.theorem, strategy, run_id=run_id, on_progress=show)
     except (SessionError, ConfigError) as exc:
@@ -162,13 +162,13 @@ def _read(file: Path) -> str:
 
 
 def _write(
-    text: str, source: SourceProof, repair: RepairResult | None, target: Path
+    text: str, source: Declaration, repair: RepairResult | None, target: Path
 ) -> Path | None:
     """Write the file with the result's proof, when there is one and it differs."""
     if repair is None or repair.proof == source.proof:
         return None
     try:
-        target.write_text(source.replaced(text, repair.proof), encoding="utf-8")
+        target.write_text(source.with_proof_replaced(text, repair.proof), encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {target}: {exc}")
     return target
@@ -190,7 +190,7 @@ def _status_line(*, enabled: bool) -> Iterator[Callable[[Progress], None] | None
 
 
 def _summary(
-    source: SourceProof,
+    source: Declaration,
     result: AttemptResult,
     repair: RepairResult | None,
     written: Path | None,
@@ -222,7 +222,7 @@ def _summary(
 
 
 def _print(
-    source: SourceProof, result: AttemptResult, repair: RepairResult | None, written: Path | None
+    source: Declaration, result: AttemptResult, repair: RepairResult | None, written: Path | None
 ) -> None:
     verdict, spent = result.outcome.verdict, result.outcome.spent
     cost = f"{spent.lean_calls} Lean calls, {spent.wall_s:.1f}s; attempt {result.attempt_id}"
@@ -236,11 +236,12 @@ def _print(
         console.print(Text(f"{label}: {why} ({cost}){where}", style="bold red"), soft_wrap=True)
     if repair is None:
         return
+    # Lines count from the proof's first line (its `by`), as the proof was at that step.
     for change in repair.changes:
-        line = f"line {change.line}" if change.line is not None else "-"
+        line = f"proof line {change.line}" if change.line is not None else ""
         error = f" [{change.error_class}]" if change.error_class else ""
-        console.print(Text(f"  {line:>8}  {change.name}{error}: {change.detail}"), soft_wrap=True)
+        console.print(Text(f"  {line:>14}  {change.name}{error}: {change.detail}"), soft_wrap=True)
     for hole in repair.holes:
         goal = " ".join(hole.goal.split())
-        console.print(Text(f"  open hole at line {hole.line}: {goal}"), soft_wrap=True)
+        console.print(Text(f"  open hole at proof line {hole.line}: {goal}"), soft_wrap=True)
     console.print(Text(source.theorem.with_proof(repair.proof)), soft_wrap=True)

@@ -7,13 +7,14 @@ Stages run in order and the first proof wins:
 | automation | one-shot closers (`prover.automation.CLOSERS`) as whole proofs  | 0.10  |
 | search     | best-first tactic search (`bfs`)                                | 0.50  |
 | sketch     | draft → sketch → prove subgoals (needs a `drafter` model)       | 0.25  |
-| repair     | compiler-guided repair (when `repair` is registered)            | 0.15  |
+| repair     | repairs the best near-miss of the stages before (or a model's proof) | 0.15 |
 
 A share is a fraction of the attempt's whole budget, and budget a stage leaves
 unused flows forward: stage *i* receives share_i / (shares of stages i..n) of what
 is left on every bounded axis (wall time, Lean calls, tokens, expansions), and the
 last stage that can run gets everything that remains. A stage whose strategy is not
-registered, or lacks an option it cannot run without (sketch without a drafter), is
+registered, or lacks what it cannot run without (sketch without a drafter; repair
+without a near-miss from an earlier stage and without a model to write a proof), is
 skipped; its share flows forward to the stages after it (so with no model configured,
 automation gets 10% and search the rest).
 """
@@ -21,16 +22,16 @@ automation gets 10% and search the rest).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from prover.attempt import Claim, ProofContext, Strategy
 from prover.automation import CLOSERS
-from prover.budget import Budget, Limits
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
 from prover.types import Theorem
 
 AUTOMATION = "automation"
+REPAIR = "repair"
 # Stages that cannot do anything without these options.
 REQUIRED_OPTIONS: dict[str, str] = {"sketch": "drafter"}
 SEARCH_STAGES = ("bfs", "mps")
@@ -48,22 +49,6 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
     Stage("sketch", 0.25),
     Stage("repair", 0.15),
 )
-
-
-def remaining_limits(budget: Budget) -> Limits:
-    """What is left of `budget` on every bounded axis."""
-    lim, sp = budget.limits, budget.spent
-
-    def left(limit: float | int | None, used: float | int) -> float | int | None:
-        return None if limit is None else max(0, limit - used)
-
-    return replace(
-        lim,
-        wall_s=budget.remaining_wall(),
-        lean_calls=left(lim.lean_calls, sp.lean_calls),
-        tokens=left(lim.tokens, sp.tokens_in + sp.tokens_out),
-        expansions=left(lim.expansions, sp.expansions),
-    )
 
 
 class Portfolio:
@@ -129,13 +114,23 @@ class Portfolio:
 
     def attempt(self, theorem: Theorem, ctx: ProofContext, root: int) -> Claim:
         """Run the stages in order; an unproved claim carries the last stage's reason,
-        or the name of the exhausted limit (as a search would)."""
+        or the name of the exhausted limit (as a search would). The repair stage starts
+        from the latest near-miss an earlier stage left."""
+        from prover.strategies import make_strategy  # the registry imports us
+
         reason = "no stage available"
+        near_miss: str | None = None
         for stage, strategy, fraction in self.plan():
             limit = ctx.budget.exhausted()
             if limit is not None:
                 return Claim(None, limit)
-            child = Budget(limits=remaining_limits(ctx.budget).share(fraction))
+            if stage.name == REPAIR:
+                options = self.stage_options.get(REPAIR, {})
+                if near_miss is None and options.get("model") is None:
+                    ctx.recorder.event("portfolio_stage_skipped", REPAIR, {"why": "no near-miss"})
+                    continue
+                strategy = make_strategy(REPAIR, **{**options, "proof": near_miss})
+            child = ctx.budget.child(fraction)
             ctx.recorder.event("portfolio_stage", stage.name, {"fraction_of_remaining": fraction})
             stage_ctx = ctx.with_budget(child)
             if strategy is None:
@@ -145,6 +140,7 @@ class Portfolio:
             ctx.budget.absorb(child)
             if claim.proof is not None:
                 return claim
+            near_miss = claim.near_miss or near_miss
             reason = claim.reason
             ctx.recorder.event("portfolio_stage_end", stage.name, {"reason": reason})
         return Claim(None, reason)

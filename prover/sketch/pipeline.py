@@ -24,13 +24,11 @@ Model calls and Lean calls are charged to the budget as they happen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from prover.attempt import Claim, ProofContext
 from prover.automation import CLOSERS
-from prover.budget import Budget
-from prover.eval.portfolio import remaining_limits
 from prover.generate.llm import GenerationError, LanguageModel
 from prover.generate.registry import make_generator, make_language_model
 from prover.holes import Hole, fill_holes, find_holes, holes_of
@@ -66,11 +64,12 @@ PROVED = "proved"
 
 
 class _Stop(Exception):
-    """Ends one draft's attempt with a reason."""
+    """Ends one draft's attempt with a reason, and the near-miss proof if it got one."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, near_miss: tuple[str, int] | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.near_miss = near_miss
 
 
 @dataclass(frozen=True)
@@ -146,11 +145,12 @@ class SketchStrategy:
             return Claim(None, f"{NO_DRAFTER}: the sketch strategy needs a drafter model")
         ctx.recorder.event("sketch_start", self.name, self.config())
         claim = Claim(None, NO_DRAFTER)
+        near_miss: Claim | None = None
         for index in range(self.drafts):
             limit = ctx.budget.exhausted()
             if limit is not None:
                 return Claim(None, limit)
-            child = Budget(limits=remaining_limits(ctx.budget).share(1 / (self.drafts - index)))
+            child = ctx.budget.child(1 / (self.drafts - index))
             try:
                 claim = _DraftAttempt(self, theorem, ctx.with_budget(child), root, index).run()
             finally:
@@ -158,6 +158,9 @@ class SketchStrategy:
             ctx.recorder.event("sketch_draft_end", claim.reason, {"draft": index + 1})
             if claim.proof is not None:
                 break
+            near_miss = claim if claim.near_miss is not None else near_miss
+        if claim.proof is None and near_miss is not None:
+            return replace(claim, node=near_miss.node, near_miss=near_miss.near_miss)
         return claim
 
 
@@ -181,7 +184,10 @@ class _DraftAttempt:
             elaborated = self._mask(sketch, sketch_node)
             return self._prove(elaborated)
         except _Stop as stop:
-            return Claim(None, stop.reason)
+            if stop.near_miss is None:
+                return Claim(None, stop.reason)
+            text, node = stop.near_miss
+            return Claim(None, stop.reason, node, near_miss=text)
         except GenerationError as exc:
             return Claim(None, f"{GENERATOR_FAILED}: {_first_line(str(exc))}")
 
@@ -365,7 +371,8 @@ class _DraftAttempt:
             self._check_budget()
             raise _Stop(
                 f"{SUBGOALS_UNPROVED}: {len(remaining)} of {len(holes)} subgoal(s) unproved"
-                f" ({_goals(remaining)})"
+                f" ({_goals(remaining)})",
+                near_miss=(proof, node),
             )
         return self._claim(proof, node)
 
@@ -387,7 +394,7 @@ class _DraftAttempt:
         if not check.clean:
             self.recorder.set_status(node, NodeStatus.FAILED)
             problem = check.errors[0].text if check.errors else check.error or "it has holes"
-            raise _Stop(f"{RECOMBINED_ERROR}: {_first_line(problem)}")
+            raise _Stop(f"{RECOMBINED_ERROR}: {_first_line(problem)}", near_miss=(proof, node))
         return Claim(proof, PROVED, node)
 
 
