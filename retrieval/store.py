@@ -79,7 +79,8 @@ class PremiseIndex:
             raise ModelMismatchError(
                 f"The query vectors come from {model} (fingerprint {fingerprint[:12]}) but the "
                 f"index {self.directory} was built with {self.manifest.model} (fingerprint "
-                f"{self.manifest.model_fingerprint[:12]}); load the index's own model."
+                f"{self.manifest.model_fingerprint[:12]}), other weights or settings; load the "
+                "model the index was built with, or rebuild the index."
             )
 
     def dense(

@@ -22,21 +22,21 @@ open Lean Meta
 namespace WorkbenchTools.DumpCorpus
 
 /-- `s` is `pre` followed by one or more digits (`match_1`, `proof_2`, `eq_3`). -/
-def numbered (s pre : String) : Bool :=
+def hasNumberSuffix (s pre : String) : Bool :=
   let rest := s.drop pre.length
   s.startsWith pre && !rest.isEmpty && rest.all Char.isDigit
 
 /-- Names the compiler or elaborator made up: nobody cites them as premises. -/
-def isGenerated : Name → Bool
+def isMadeUpName : Name → Bool
   | .str parent s =>
-    s.startsWith "_" || numbered s "match_" || numbered s "proof_" || numbered s "eq_"
-      || s == "eq_def" || s == "inj" || s == "injEq" || s == "sizeOf_spec"
-      || isGenerated parent
+    s.startsWith "_" || hasNumberSuffix s "match_" || hasNumberSuffix s "proof_"
+      || hasNumberSuffix s "eq_" || ["eq_def", "inj", "injEq", "sizeOf_spec"].contains s
+      || isMadeUpName parent
   | .num _ _ => true
   | .anonymous => false
 
 /-- The kind recorded for a declaration, or `none` to leave it out. -/
-def kindOf (env : Environment) (name : Name) : ConstantInfo → Option String
+def corpusKind (env : Environment) (name : Name) : ConstantInfo → Option String
   | .thmInfo _ => some "theorem"
   | .axiomInfo _ => some "axiom"
   | .opaqueInfo _ => some "opaque"
@@ -49,36 +49,36 @@ def kindOf (env : Environment) (name : Name) : ConstantInfo → Option String
   | .recInfo _ => none
   | .quotInfo _ => none
 
-def skipped (env : Environment) (name : Name) (info : ConstantInfo) : Bool :=
-  info.isUnsafe || isGenerated name || isAuxRecursor env name || isNoConfusion env name
+def leftOut (env : Environment) (name : Name) (info : ConstantInfo) : Bool :=
+  info.isUnsafe || isMadeUpName name || isAuxRecursor env name || isNoConfusion env name
     || isMatcherCore env name
 
-def positionJson (p : Position) : Json :=
+def positionToJson (p : Position) : Json :=
   Json.arr #[toJson p.line, toJson p.column]
 
-def moduleRecord (name : Name) (data : ModuleData) : Json :=
+def moduleLine (name : Name) (data : ModuleData) : Json :=
   Json.mkObj [
     ("record", Json.str "module"),
     ("module", Json.str name.toString),
     ("imports", Json.arr (data.imports.map fun i => Json.str i.module.toString))]
 
 /-- The pretty-printed type on one line; the raw term if the delaborator fails. -/
-def prettyType (type : Expr) : MetaM String := do
+def prettyTypeLine (type : Expr) : MetaM String := do
   try
     return (← ppExpr type).pretty 100000
   catch _ =>
     return toString type
 
-def declRecord (name : Name) (info : ConstantInfo) (kind : String) (module : Name) :
+def declarationLine (name : Name) (info : ConstantInfo) (kind : String) (module : Name) :
     MetaM Json := do
-  let type ← prettyType info.type
+  let type ← prettyTypeLine info.type
   let doc ← findDocString? (← getEnv) name
   let ranges ← findDeclarationRanges? name
   let startJson := match ranges with
-    | some r => positionJson r.range.pos
+    | some r => positionToJson r.range.pos
     | none => Json.null
   let endJson := match ranges with
-    | some r => positionJson r.range.endPos
+    | some r => positionToJson r.range.endPos
     | none => Json.null
   return Json.mkObj [
     ("record", Json.str "decl"),
@@ -91,21 +91,21 @@ def declRecord (name : Name) (info : ConstantInfo) (kind : String) (module : Nam
     ("end", endJson)]
 
 /-- Writes the module records, then one record per kept declaration; returns their count. -/
-def dump (out : IO.FS.Handle) : CoreM Nat := do
+def dumpDeclarations (out : IO.FS.Handle) : CoreM Nat := do
   let env ← getEnv
   let header := env.header
   for name in header.moduleNames, data in header.moduleData do
-    out.putStrLn (moduleRecord name data).compress
+    out.putStrLn (moduleLine name data).compress
   let mut count := 0
   for (name, info) in env.constants.map₁.toList do
-    if skipped env name info then
+    if leftOut env name info then
       continue
-    let some kind := kindOf env name info
+    let some kind := corpusKind env name info
       | continue
     let some idx := env.getModuleIdxFor? name
       | continue
     let module := header.moduleNames[idx.toNat]!
-    let record ← MetaM.run' (declRecord name info kind module)
+    let record ← MetaM.run' (declarationLine name info kind module)
     out.putStrLn record.compress
     count := count + 1
     if count % 20000 == 0 then
@@ -128,9 +128,10 @@ unsafe def main (args : List String) : IO UInt32 := do
     enableInitializersExecution
     let imports := roots.toArray.map fun root => ({ module := root } : Import)
     let env ← importModules imports {} (trustLevel := 1024) (loadExts := true)
-    let ctx : Core.Context := { fileName := "<dump_corpus>", fileMap := default, maxHeartbeats := 0 }
+    let ctx : Core.Context :=
+      { fileName := "<dump_corpus>", fileMap := default, maxHeartbeats := 0 }
     let count ← IO.FS.withFile output .write fun out => do
-      let (count, _) ← (dump out).toIO ctx { env }
+      let (count, _) ← (dumpDeclarations out).toIO ctx { env }
       pure count
     IO.eprintln s!"dump_corpus: wrote {count} declarations to {output}"
     return 0

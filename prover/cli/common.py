@@ -11,6 +11,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 
+from prover.budget import Limits
 from prover.config import ConfigError, Settings, load_settings
 
 console = Console()
@@ -29,6 +30,43 @@ ReplCmdOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+# Budget and model options shared by the commands that search (`prove`, `repair`).
+WallOption = Annotated[float, typer.Option("--time", min=0.1, help="Wall-clock budget in seconds.")]
+ExpansionsOption = Annotated[
+    int | None, typer.Option("--expansions", min=1, help="Maximum search expansions.")
+]
+LeanCallsOption = Annotated[
+    int | None, typer.Option("--lean-calls", min=1, help="Maximum Lean requests.")
+]
+TokensOption = Annotated[int | None, typer.Option("--tokens", min=1, help="Maximum model tokens.")]
+TacticTimeoutOption = Annotated[
+    float, typer.Option("--tactic-timeout", min=0.1, help="Seconds per Lean request.")
+]
+WidthOption = Annotated[int, typer.Option("--width", min=1, help="Candidates per expansion.")]
+BaseUrlOption = Annotated[
+    str | None, typer.Option("--base-url", help="Server URL for openai: models.")
+]
+ApiKeyOption = Annotated[
+    str | None,
+    typer.Option("--api-key", help="API key for openai: models (default $OPENAI_API_KEY)."),
+]
+
+
+def limits(
+    wall: float,
+    expansions: int | None,
+    lean_calls: int | None,
+    tokens: int | None,
+    tactic_timeout: float,
+) -> Limits:
+    return Limits(
+        wall_s=wall,
+        lean_calls=lean_calls,
+        tokens=tokens,
+        expansions=expansions,
+        tactic_timeout_s=tactic_timeout,
+    )
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -20,16 +20,24 @@ from rich.live import Live
 from rich.text import Text
 
 from prover.attempt import Progress, Strategy
-from prover.budget import Limits
 from prover.cli.common import (
+    ApiKeyOption,
+    BaseUrlOption,
     DbOption,
+    ExpansionsOption,
     JsonOption,
+    LeanCallsOption,
     ReplCmdOption,
+    TacticTimeoutOption,
+    TokensOption,
+    WallOption,
+    WidthOption,
     command_line,
     console,
     emit_json,
     err_console,
     fail,
+    limits,
     settings,
 )
 from prover.config import ConfigError
@@ -83,13 +91,8 @@ def prove_command(
         str,
         typer.Option("--generator", "-g", help="heuristic, hf:<model> or openai:<model>."),
     ] = "heuristic",
-    base_url: Annotated[
-        str | None, typer.Option("--base-url", help="Server URL for API generators.")
-    ] = None,
-    api_key: Annotated[
-        str | None,
-        typer.Option("--api-key", help="API key for API generators (default $OPENAI_API_KEY)."),
-    ] = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
     critic: Annotated[
         str,
         typer.Option(
@@ -101,22 +104,12 @@ def prove_command(
         Path | None,
         typer.Option("--index", help="Premise index directory: retrieve premises per state."),
     ] = None,
-    wall: Annotated[
-        float, typer.Option("--time", min=0.1, help="Wall-clock budget in seconds.")
-    ] = 300.0,
-    expansions: Annotated[
-        int | None, typer.Option("--expansions", min=1, help="Maximum node expansions.")
-    ] = None,
-    lean_calls: Annotated[
-        int | None, typer.Option("--lean-calls", min=1, help="Maximum Lean requests.")
-    ] = None,
-    tokens: Annotated[
-        int | None, typer.Option("--tokens", min=1, help="Maximum generator tokens.")
-    ] = None,
-    tactic_timeout: Annotated[
-        float, typer.Option("--tactic-timeout", min=0.1, help="Seconds per Lean request.")
-    ] = 30.0,
-    width: Annotated[int, typer.Option("--width", min=1, help="Candidates per expansion.")] = 8,
+    wall: WallOption = 300.0,
+    expansions: ExpansionsOption = None,
+    lean_calls: LeanCallsOption = None,
+    tokens: TokensOption = None,
+    tactic_timeout: TacticTimeoutOption = 30.0,
+    width: WidthOption = 8,
     drafter: Annotated[
         str | None,
         typer.Option("--drafter", help="sketch only: the model drafting the proof (openai:…)."),
@@ -148,19 +141,13 @@ def prove_command(
         "prover_generator": prover_generator,
     }
     search = _build_strategy(strategy, width, critic, base_url, api_key, sketch_options)
-    limits = Limits(
-        wall_s=wall,
-        lean_calls=lean_calls,
-        tokens=tokens,
-        expansions=expansions,
-        tactic_timeout_s=tactic_timeout,
-    )
+    budget = limits(wall, expansions, lean_calls, tokens, tactic_timeout)
     options = SessionOptions(
         generator=generator,
         base_url=base_url,
         api_key=api_key,
         index_dir=index,
-        limits=limits,
+        limits=budget,
         seed=seed,
     )
     config = {
@@ -171,7 +158,7 @@ def prove_command(
         "critic": critic,
         **sketch_options,
         "index": str(index) if index else None,
-        "limits": asdict(limits),
+        "limits": asdict(budget),
         "seed": seed,
     }
     resolved = settings(repl_cmd, db)

@@ -22,16 +22,24 @@ from rich.live import Live
 from rich.text import Text
 
 from prover.attempt import Progress
-from prover.budget import Limits
 from prover.cli.common import (
+    ApiKeyOption,
+    BaseUrlOption,
     DbOption,
+    ExpansionsOption,
     JsonOption,
+    LeanCallsOption,
     ReplCmdOption,
+    TacticTimeoutOption,
+    TokensOption,
+    WallOption,
+    WidthOption,
     command_line,
     console,
     emit_json,
     err_console,
     fail,
+    limits,
     settings,
 )
 from prover.config import ConfigError
@@ -68,13 +76,8 @@ def repair_command(
         str | None,
         typer.Option("--model", help="openai:<model> or hf:<model> for conjecture correction."),
     ] = None,
-    base_url: Annotated[
-        str | None, typer.Option("--base-url", help="Server URL for an openai: model.")
-    ] = None,
-    api_key: Annotated[
-        str | None,
-        typer.Option("--api-key", help="API key for the model (default $OPENAI_API_KEY)."),
-    ] = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
     depth: Annotated[
         int, typer.Option("--depth", min=1, help="Model calls per hole (correction levels).")
     ] = 2,
@@ -85,22 +88,12 @@ def repair_command(
         str,
         typer.Option("--generator", "-g", help="Tactic generator for that search."),
     ] = "heuristic",
-    width: Annotated[int, typer.Option("--width", min=1, help="Candidates per expansion.")] = 8,
-    wall: Annotated[
-        float, typer.Option("--time", min=0.1, help="Wall-clock budget in seconds.")
-    ] = 300.0,
-    expansions: Annotated[
-        int | None, typer.Option("--expansions", min=1, help="Maximum search expansions.")
-    ] = None,
-    lean_calls: Annotated[
-        int | None, typer.Option("--lean-calls", min=1, help="Maximum Lean requests.")
-    ] = None,
-    tokens: Annotated[
-        int | None, typer.Option("--tokens", min=1, help="Maximum model tokens.")
-    ] = None,
-    tactic_timeout: Annotated[
-        float, typer.Option("--tactic-timeout", min=0.1, help="Seconds per Lean request.")
-    ] = 30.0,
+    width: WidthOption = 8,
+    wall: WallOption = 300.0,
+    expansions: ExpansionsOption = None,
+    lean_calls: LeanCallsOption = None,
+    tokens: TokensOption = None,
+    tactic_timeout: TacticTimeoutOption = 30.0,
     json_output: JsonOption = False,
     db: DbOption = None,
     repl_cmd: ReplCmdOption = None,
@@ -126,14 +119,8 @@ def repair_command(
         )
     except ValueError as exc:
         fail(str(exc))
-    limits = Limits(
-        wall_s=wall,
-        lean_calls=lean_calls,
-        tokens=tokens,
-        expansions=expansions,
-        tactic_timeout_s=tactic_timeout,
-    )
-    options = SessionOptions(generator=generator, base_url=base_url, api_key=api_key, limits=limits)
+    budget = limits(wall, expansions, lean_calls, tokens, tactic_timeout)
+    options = SessionOptions(generator=generator, base_url=base_url, api_key=api_key, limits=budget)
     config = {**strategy.config(), "theorem": source.theorem.name, "file": str(file)}
     resolved = settings(repl_cmd, db)
     try:
