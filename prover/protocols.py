@@ -57,6 +57,10 @@ class Generator(Protocol):
 class Retriever(Protocol):
     def search(self, query: str, k: int, accessible_from: str | None = None) -> list[Premise]: ...
 
+    def for_header(self, header: str) -> Retriever:
+        """This retriever limited to the premises `header` makes accessible (where known)."""
+        ...
+
 
 class NodeKind(StrEnum):
     STATEMENT = "statement"  # the theorem as asked: every graph's root

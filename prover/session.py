@@ -86,15 +86,23 @@ class ProverSession:
         return self._store
 
     def context(
-        self, recorder: Recorder, on_progress: Callable[[Progress], None] | None = None
+        self,
+        recorder: Recorder,
+        on_progress: Callable[[Progress], None] | None = None,
+        *,
+        theorem: Theorem | None = None,
     ) -> ProofContext:
-        """A context with a fresh budget for one attempt recorded by `recorder`."""
+        """A context with a fresh budget for one attempt recorded by `recorder`; with
+        `theorem`, retrieval sees only the premises its header makes accessible."""
+        retriever = self.retriever
+        if retriever is not None and theorem is not None:
+            retriever = retriever.for_header(theorem.header)
         return ProofContext(
             lean=self.lean,
             generator=self.generator,
             recorder=recorder,
             budget=Budget(self.options.limits),
-            retriever=self.retriever,
+            retriever=retriever,
             seed=self.options.seed,
             on_progress=on_progress,
             allow_native_decide=self.options.allow_native_decide,
@@ -114,7 +122,7 @@ class ProverSession:
         on_progress: Callable[[Progress], None] | None = None,
     ) -> AttemptResult:
         recorder = self.store.begin_attempt(run_id, theorem, strategy.name)
-        ctx = self.context(recorder, on_progress)
+        ctx = self.context(recorder, on_progress, theorem=theorem)
         try:
             outcome = prove(theorem, strategy, ctx)
         except BaseException:

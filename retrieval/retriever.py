@@ -26,6 +26,7 @@ import numpy as np
 
 from prover.types import Premise
 from retrieval.encoder import Backend, Encoder, load_encoder
+from retrieval.errors import UnknownModuleError
 from retrieval.store import Hit, PremiseIndex
 
 RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
@@ -90,6 +91,15 @@ class Retriever:
     def scoped(self, accessible_from: str | None) -> Retriever:
         """The same retriever with a default `accessible_from` (e.g. a theorem's header)."""
         return replace(self, scope=accessible_from)
+
+    def for_header(self, header: str) -> Retriever:
+        """Scoped to what `header` imports when the corpus knows those modules; unscoped
+        when it knows none of them (a corpus that is not the header's library)."""
+        try:
+            self.index.access.mask(header)
+        except UnknownModuleError:
+            return self
+        return self.scoped(header)
 
     def with_channel(self, channel: Channel) -> Retriever:
         return replace(self, channel=channel)

@@ -317,6 +317,18 @@ def test_accessibility_with_the_real_model(index_dir: Path) -> None:
     assert scoped.search(query, 1)[0].name == "Real.sin_sq_add_cos_sq"
 
 
+def test_a_theorem_s_header_scopes_retrieval_where_the_corpus_knows_its_imports(
+    index_dir: Path,
+) -> None:
+    retriever = load_retriever(index_dir)
+    query = "x : ℝ\n⊢ Real.sin x ^ 2 + Real.cos x ^ 2 = 1"
+    limited = retriever.for_header("import Mathlib.Data.List.Basic").search(query, 10)
+    assert {p.module for p in limited} <= {LIST, INIT}
+    # A header naming nothing the corpus holds leaves every premise visible.
+    unscoped = retriever.for_header("import SomethingElse").search(query, 1)
+    assert unscoped[0].name == "Real.sin_sq_add_cos_sq"
+
+
 # The commands, end to end ---------------------------------------------------------------
 
 

@@ -76,7 +76,7 @@ class ProblemSolver:
         """Prove `problem` and commit its final result; None if it already had one."""
         theorem = problem.theorem
         recorder = self.store.begin_attempt(self.job.run_id, theorem, self.strategy.name)
-        ctx = self.session.context(recorder)
+        ctx = self.session.context(recorder, theorem=theorem)
         recorder.event("eval_problem", problem.key, {"worker": self.worker, "pid": os.getpid()})
         outcome, verdict, spent = self._prove(problem, ctx)
         self.store.finish_attempt(recorder.attempt_id, verdict, spent)
