@@ -114,6 +114,9 @@ class ProofContext:
 class Claim:
     """What a strategy hands back: a proof body (text after `:=`) or why it has none.
 
+    `reason` is a short code, optionally followed by `: ` and details for a person
+    (`subgoals_unproved: 1 of 2 subgoal(s) unproved (…)`).
+
     A strategy that fails close to a proof (a sketch with unproved holes, an assembled
     proof Lean refused) leaves that text in `near_miss`, with its graph node in `node`,
     so a later stage (repair) can start from it.
@@ -152,7 +155,9 @@ def prove(theorem: Theorem, strategy: Strategy, ctx: ProofContext) -> Outcome:
     ctx.recorder.event("attempt_start", f"{strategy.name} on {theorem.name}")
     claim = strategy.attempt(theorem, ctx, root)
     if claim.proof is None:
-        verdict = Verdict(VerdictKind.FAILED, reason=claim.reason, detail=claim.reason)
+        # Reasons read `code: detail`; the verdict keeps the code, so failures group by it.
+        code = claim.reason.partition(": ")[0]
+        verdict = Verdict(VerdictKind.FAILED, reason=code, detail=claim.reason)
     else:
         verdict = verify(
             theorem,

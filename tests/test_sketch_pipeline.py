@@ -172,8 +172,9 @@ def test_an_unrepairable_sketch_fails_with_the_reason(
     script(server, UNREPAIRABLE)
     outcome, graph = attempt(lean, store, ARITH, sketcher(server))
     assert not outcome.verdict.proved
-    assert outcome.verdict.reason.startswith("sketch_unrepairable: masking removed every step")
-    assert "foo_bar" in outcome.verdict.reason
+    assert outcome.verdict.reason == "sketch_unrepairable"
+    assert outcome.verdict.detail.startswith("sketch_unrepairable: masking removed every step")
+    assert "foo_bar" in outcome.verdict.detail
     (mask,) = edges(graph, EdgeKind.MASK)
     assert mask.child is None and "unrepairable" in mask.meta
     assert not edges(graph, EdgeKind.VERIFY) and not edges(graph, EdgeKind.SUBGOAL)
@@ -184,7 +185,8 @@ def test_a_reply_with_nothing_but_sorry_is_no_sketch(
 ) -> None:
     script(server, "```lean4\nby\n  sorry\n```")
     outcome, graph = attempt(lean, store, ARITH, sketcher(server))
-    assert outcome.verdict.reason == "no_sketch: the sketch has no step besides `sorry`"
+    assert outcome.verdict.reason == "no_sketch"
+    assert outcome.verdict.detail == "no_sketch: the sketch has no step besides `sorry`"
     (sketch_edge,) = edges(graph, EdgeKind.SKETCH)
     assert sketch_edge.child is None and outcome.spent.lean_calls == 0
 
@@ -222,7 +224,7 @@ def test_a_failing_model_ends_the_attempt_with_its_error(
     server.fail(503, times=1)
     drafter = make_language_model("openai:drafter", base_url=server.base_url, max_retries=0)
     outcome, _ = attempt(lean, store, ARITH, SketchStrategy(drafter=drafter))
-    assert outcome.verdict.reason.startswith("generator_error:")
+    assert outcome.verdict.detail.startswith("generator_error:")
     assert outcome.spent.lean_calls == 0
 
 
@@ -238,7 +240,7 @@ def test_a_statement_that_does_not_elaborate_is_named(
     script(server, "```lean4\nby\n  have h : x = 4 := by sorry\n  exact h\n```")
     bad = theorem_from_text("theorem bad (x : ℝ) (h : Real.sqrt x = 2) : x = 4 := by sorry")
     outcome, _ = attempt(lean, store, bad, sketcher(server))
-    assert outcome.verdict.reason.startswith("statement_error:")
+    assert outcome.verdict.detail.startswith("statement_error:")
 
 
 def test_holes_lost_to_a_restart_are_elaborated_again_and_retried(
