@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from prover.attempt import ProofContext
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
-from prover.search.tree import NO_GOALS, normalise_goals
-from prover.types import ProofState, Provenance, TacticResult, TacticStatus
+from prover.search.tree import normalise_goals
+from prover.types import NO_GOALS, ProofState, Provenance, TacticResult, TacticStatus
 
 CLOSERS: tuple[str, ...] = (
     "rfl",

@@ -124,6 +124,9 @@ def is_sorry_warning(message: Message) -> bool:
     return message.severity is Severity.WARNING and "declaration uses" in text and "sorry" in text
 
 
+NO_GOALS = "no goals"  # how a solved state reads, in Lean and in the graph
+
+
 @dataclass(frozen=True)
 class ProofState:
     """A tactic-mode proof state living in one REPL process.
@@ -140,7 +143,7 @@ class ProofState:
     @property
     def text(self) -> str:
         """Pretty-printed goals, one block per goal, as a model or a person reads them."""
-        return "\n\n".join(self.goals) if self.goals else "no goals"
+        return "\n\n".join(self.goals) if self.goals else NO_GOALS
 
 
 class TacticStatus(StrEnum):

@@ -23,13 +23,16 @@ comments and string literals:
   proof must be indented. This refuses the rare honest proof written flush left.
 
 Each rule has a reason code; when a text breaks several, the most specific one
-is reported (the order of `Reason`).
+is reported (the order of `Reason`): a named cheat such as `sorry` wins over the
+layout rules, which only say that the text is not one proof. Positions in the
+details are lines and columns of the proof text.
 """
 
 from __future__ import annotations
 
 import hashlib
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -45,9 +48,9 @@ class Reason(IntEnum):
     RUNS_CODE = 3
     DECLARES_AXIOM = 4
     NATIVE_DECIDE = 5
-    STATEMENT_MISMATCH = 6
-    CONTAINS_ADMIT = 7
-    CONTAINS_SORRY = 8
+    CONTAINS_ADMIT = 6
+    CONTAINS_SORRY = 7
+    STATEMENT_MISMATCH = 8
 
     @property
     def code(self) -> str:
@@ -267,71 +270,73 @@ def _set_option_violation(tokens: list[Token], index: int) -> Violation | None:
     if in_index >= len(tokens) or tokens[in_index].text != "in":
         return Violation(
             Reason.STATEMENT_MISMATCH,
-            f"`set_option {option.text}` without `in` (line {tokens[index].line}) is a "
+            f"`set_option {option.text}` without `in` (line {tokens[index].line} of the proof) is a "
             "new command, not part of the proof",
         )
     return None
 
 
-def _token_violation(
+def _token_violations(
     tokens: list[Token], index: int, theorem_parts: tuple[str, ...], allow_native: bool
-) -> Violation | None:
+) -> Iterator[Violation]:
+    """Every rule the token at `index` breaks."""
     token = tokens[index]
-    where = f"line {token.line}, column {token.column}"
+    where = f"line {token.line}, column {token.column} of the proof"
     if token.kind is TokenKind.COMMAND:
-        return Violation(Reason.RUNS_CODE, f"`{token.text}` command at {where}")
+        yield Violation(Reason.RUNS_CODE, f"`{token.text}` command at {where}")
     if token.kind is TokenKind.ATTRIBUTE:
-        return Violation(Reason.RUNS_CODE, f"attribute `@[…]` at {where}")
+        yield Violation(Reason.RUNS_CODE, f"attribute `@[…]` at {where}")
     if token.kind is not TokenKind.IDENT:
-        return None
+        return
     text, parts = token.text, token.parts
-    if text == "set_option":
-        return _set_option_violation(tokens, index)
+    if text == "set_option" and (violation := _set_option_violation(tokens, index)):
+        yield violation
     if UNSAFE_PARTS.intersection(parts) or any(p.startswith("unsafe") for p in parts):
-        return Violation(Reason.UNSAFE_CODE, f"`{text}` at {where}")
+        yield Violation(Reason.UNSAFE_CODE, f"`{text}` at {where}")
     if text in RUNS_CODE_KEYWORDS:
-        return Violation(
+        yield Violation(
             Reason.RUNS_CODE, f"`{text}` at {where} runs code or changes the environment"
         )
     if text == "axiom":
-        return Violation(Reason.DECLARES_AXIOM, f"`axiom` at {where}")
+        yield Violation(Reason.DECLARES_AXIOM, f"`axiom` at {where}")
     if not allow_native and NATIVE_PARTS.intersection(parts):
-        return Violation(
+        yield Violation(
             Reason.NATIVE_DECIDE,
             f"`{text}` at {where} trusts compiled code (allow it explicitly to accept)",
         )
     if text in COMMAND_KEYWORDS:
         following = _next_code_token(tokens, index)
         if following is not None and theorem_parts and following.parts[-1:] == theorem_parts[-1:]:
-            return Violation(
+            yield Violation(
                 Reason.STATEMENT_MISMATCH,
                 f"`{text} {following.text}` at {where} redeclares the theorem",
             )
-        return Violation(
-            Reason.STATEMENT_MISMATCH, f"`{text}` at {where} starts a new command inside the proof"
-        )
+        else:
+            yield Violation(
+                Reason.STATEMENT_MISMATCH,
+                f"`{text}` at {where} starts a new command inside the proof",
+            )
     if text == "open" and not _open_has_in(tokens, index):
-        return Violation(
+        yield Violation(
             Reason.STATEMENT_MISMATCH, f"`open` without `in` at {where} is a new command"
         )
     starts_line = index == 0 or tokens[index - 1].line != token.line
     if token.column == 0 and token.line > 1 and starts_line and text not in COLUMN_ZERO_CLAUSES:
-        return Violation(
+        yield Violation(
             Reason.STATEMENT_MISMATCH,
-            f"line {token.line} starts at column 0 with `{text}`, where Lean may begin a new "
-            "command; indent the proof",
+            f"line {token.line} of the proof starts at column 0 with `{text}`, where Lean may "
+            "begin a new command; indent the proof",
         )
     if "admit" in parts:
-        return Violation(Reason.CONTAINS_ADMIT, f"`admit` at {where}")
+        yield Violation(Reason.CONTAINS_ADMIT, f"`admit` at {where}")
     if SORRY_PARTS.intersection(parts):
-        return Violation(Reason.CONTAINS_SORRY, f"`{text}` at {where}")
+        yield Violation(Reason.CONTAINS_SORRY, f"`{text}` at {where}")
     for part in parts:
         look = skeleton(part)
         if look in ("sorry", "sorryax") and part not in SORRY_PARTS:
-            return Violation(Reason.CONTAINS_SORRY, f"look-alike of `sorry` ({part!r}) at {where}")
+            yield Violation(Reason.CONTAINS_SORRY, f"look-alike of `sorry` ({part!r}) at {where}")
         if look == "admit" and part != "admit":
-            return Violation(Reason.CONTAINS_ADMIT, f"look-alike of `admit` ({part!r}) at {where}")
-    return None
+            yield Violation(Reason.CONTAINS_ADMIT, f"look-alike of `admit` ({part!r}) at {where}")
 
 
 def proof_violation(
@@ -345,7 +350,7 @@ def proof_violation(
     found = [
         violation
         for index in range(len(tokens))
-        if (violation := _token_violation(tokens, index, theorem_parts, allow_native_decide))
+        for violation in _token_violations(tokens, index, theorem_parts, allow_native_decide)
     ]
     return min(found, key=lambda v: v.reason) if found else None
 
@@ -360,6 +365,6 @@ def header_violation(header: str) -> Violation | None:
         option = _next_code_token(tokens, index)
         if token.text == "set_option" and option is not None and option.parts[:1] == ("debug",):
             return Violation(
-                Reason.DEBUG_OPTION, f"the header sets `{option.text}` (line {token.line})"
+                Reason.DEBUG_OPTION, f"the header sets `{option.text}` (line {token.line} of the header)"
             )
     return None

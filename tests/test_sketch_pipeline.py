@@ -135,10 +135,12 @@ def test_a_sketch_with_broken_lines_is_masked_proved_and_one_graph(
     assert path[:4] == [NodeKind.STATEMENT, NodeKind.DRAFT, NodeKind.SKETCH, NodeKind.SKETCH]
     subgoals = [n for n in graph.nodes.values() if n.kind is NodeKind.SUBGOAL]
     assert len(subgoals) == 2 and path.count(NodeKind.SUBGOAL) == 2
-    for subgoal in subgoals:  # each subgoal's proof hangs under it
+    highlighted = set(proof_path(graph).edges)
+    for subgoal in subgoals:  # each subgoal's proof hangs under it, on the proof path
         closing = [e for e in edges(graph, EdgeKind.AUTOMATION) if e.parents == (subgoal.id,)]
         assert graph.nodes[closing[-1].child].text == "no goals"
         assert subgoal.status == "solved"
+        assert closing[-1].id in highlighted
     (recombine,) = edges(graph, EdgeKind.RECOMBINE)
     assert recombine.parents == (mask.child, *(s.id for s in subgoals))
     assert recombine.child == outcome.claim.node

@@ -87,9 +87,20 @@ CHEATS: list[tuple[str, str, str]] = [
     ("open without in", "by\n  trivial\nopen Nat", "statement_mismatch"),
     (
         "command unknown to the gate, at column 0",
-        'by\n  trivial\ndeclare_simp_like_tactic cheat "cheat" with sorry',
+        'by\n  trivial\ndeclare_simp_like_tactic cheat "cheat" with trivial',
         "statement_mismatch",
     ),
+    # A `sorry` is named even where the layout rules also refuse the text.
+    (
+        "unknown command at column 0 installing sorry",
+        'by\n  trivial\ndeclare_simp_like_tactic cheat "cheat" with sorry',
+        "contains_sorry",
+    ),
+    ("sorry flush left after the proof", "by exact hp\nsorry", "contains_sorry"),
+    ("admit flush left after the proof", "by\n  intro h\nadmit", "contains_admit"),
+    ("look-alike sorry flush left", "by exact hp\nѕоrry", "contains_sorry"),
+    ("sorry after a new command", "by\n  trivial\nend\nexample : False := sorry", "contains_sorry"),
+    ("flush-left set_option in", "by\n  trivial\nset_option maxHeartbeats 0 in\n  simp", "statement_mismatch"),
     ("set_option without in", "by\n  trivial\nset_option maxHeartbeats 0", "statement_mismatch"),
     ("unterminated comment", "by\n  trivial\n/- hide the rest", "cannot_tokenise"),
     ("interpolated string", 'by\n  have := s!"{sorry}"\n  trivial', "cannot_tokenise"),

@@ -4,6 +4,11 @@ Workers commit every final result to the database themselves, then report it on
 a result queue so the parent can show progress. A worker whose parent has died
 (the run was killed) stops before its next problem, so a resumed run never races
 with leftovers of the old one; even if it did, `commit_result` keeps one result.
+
+Ctrl-C reaches the whole foreground process group, but only the parent acts on it:
+workers start with SIGINT ignored, and the parent stops them with SIGTERM, which a
+worker turns into an orderly exit that kills its REPLs. A problem cut short keeps no
+final result, so `--resume` redoes it.
 """
 
 from __future__ import annotations
@@ -11,7 +16,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
-from collections.abc import Callable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any
@@ -38,9 +46,14 @@ class WorkerMessage:
     text: str = ""
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds through `finally`, so the REPLs are killed
+
+
 def worker_main(
     job: EvalJob, name: str, tasks: Any, results: Any, parent_pid: int
 ) -> None:  # pragma: no cover - runs in a spawned process; exercised by the runner tests
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         solver = ProblemSolver(job, name)
     except Exception as exc:
@@ -86,8 +99,9 @@ def run_local(
         )
         for i in range(count)
     ]
-    for process in processes:
-        process.start()
+    with _sigint_ignored():
+        for process in processes:
+            process.start()
     finished = 0
     remaining = len(problems)
     graceful = False
@@ -111,6 +125,20 @@ def run_local(
         tasks.cancel_join_thread()
         results.cancel_join_thread()
     return finished
+
+
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Processes started inside inherit SIGINT ignored from their first instruction on
+    (an interpreter keeps an ignored SIGINT ignored), so Ctrl-C interrupts the parent only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers, and only it receives Ctrl-C
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _stop(processes: Sequence[BaseProcess], graceful: bool) -> None:

@@ -9,10 +9,12 @@ to such graphs, with cost(child) = 1 + the sum of its parents' costs.
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from dataclasses import dataclass
 
 from prover.graph.queries import Graph
-from prover.protocols import EdgeKind, NodeStatus
+from prover.protocols import EdgeKind, NodeKind, NodeStatus
+from prover.types import NO_GOALS
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,47 @@ def proof_target(graph: Graph, found: Derivations) -> int | None:
 
 
 def proof_path(graph: Graph, found: Derivations | None = None) -> Route:
-    """The route from the statement to the verified proof; empty when there is none."""
+    """The route from the statement to the verified proof, with the proof of every solved
+    subgoal on it (a recombination takes the subgoal, not its proof, as input); empty
+    when there is no verified proof."""
     found = found or derivations(graph)
     target = proof_target(graph, found)
-    return route_to(graph, found, target) if target is not None else Route()
+    if target is None:
+        return Route()
+    route = route_to(graph, found, target)
+    nodes, edges = list(route.nodes), list(route.edges)
+    for node in route.nodes:
+        if graph.nodes[node].kind is NodeKind.SUBGOAL:
+            for step in _subproof(graph, node):
+                edges.append(step)
+                child = graph.edges[step].child
+                if child is not None and child not in nodes:
+                    nodes.append(child)
+    return Route(nodes=tuple(nodes), edges=tuple(dict.fromkeys(edges)))
+
+
+def _subproof(graph: Graph, subgoal: int) -> list[int]:
+    """The shortest chain of edges through solved nodes from a solved subgoal to a
+    `no goals` state (its proof); empty when it has none."""
+    if graph.nodes[subgoal].status != NodeStatus.SOLVED.value:
+        return []
+    came_by: dict[int, int | None] = {subgoal: None}
+    queue = deque([subgoal])
+    while queue:
+        node = queue.popleft()
+        if node != subgoal and graph.nodes[node].text == NO_GOALS:
+            chain: list[int] = []
+            while (edge_id := came_by[node]) is not None:
+                chain.append(edge_id)
+                node = graph.edges[edge_id].parents[0]
+            return chain[::-1]
+        for edge_id in graph.edges_out_of.get(node, ()):
+            child = graph.edges[edge_id].child
+            if (
+                child is not None
+                and child not in came_by
+                and graph.nodes[child].status == NodeStatus.SOLVED.value
+            ):
+                came_by[child] = edge_id
+                queue.append(child)
+    return []

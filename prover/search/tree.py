@@ -20,9 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from prover.protocols import NodeStatus
-from prover.types import ProofState
-
-NO_GOALS = "no goals"
+from prover.types import NO_GOALS, ProofState
 
 
 def normalise_goals(goals: Sequence[str]) -> str:
