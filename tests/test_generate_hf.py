@@ -13,15 +13,9 @@ from typing import Any
 
 import pytest
 import torch
+from tiny_models import build_byt5, train
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import (
-    ByT5Tokenizer,
-    GPT2Config,
-    GPT2LMHeadModel,
-    PreTrainedTokenizerFast,
-    T5Config,
-    T5ForConditionalGeneration,
-)
+from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
 from prover.generate.hf import HFModel
 from prover.generate.llm import render_chatml
@@ -37,48 +31,10 @@ STATES = list(LESSONS)
 EOS = "<|endoftext|>"
 
 
-def _train(model: torch.nn.Module, batch: dict[str, torch.Tensor], steps: int, lr: float) -> None:
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny matrices: extra threads only contend on a busy CI box
-    try:
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-        model.train()
-        for _ in range(steps):
-            loss = model(**batch).loss
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    finally:
-        torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def byt5_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A one-layer T5 over ByT5's byte vocabulary that answers LESSONS (ReProver-style)."""
-    torch.manual_seed(0)
-    tokenizer = ByT5Tokenizer(extra_ids=0)
-    config = T5Config(
-        vocab_size=len(tokenizer),
-        d_model=32,
-        d_ff=64,
-        d_kv=16,
-        num_layers=1,
-        num_decoder_layers=1,
-        num_heads=2,
-        decoder_start_token_id=0,
-        pad_token_id=0,
-        eos_token_id=1,
-        dropout_rate=0.0,
-    )
-    model = T5ForConditionalGeneration(config)
-    inputs = tokenizer(STATES, return_tensors="pt", padding=True)
-    labels = tokenizer(list(LESSONS.values()), return_tensors="pt", padding=True).input_ids
-    labels[labels == tokenizer.pad_token_id] = -100
-    _train(model, {**inputs, "labels": labels}, steps=40, lr=2e-2)
-    path = tmp_path_factory.mktemp("models") / "tiny-byt5"
-    model.save_pretrained(path)
-    tokenizer.save_pretrained(path)
-    return path
+    return build_byt5(tmp_path_factory.mktemp("models") / "tiny-byt5", LESSONS)
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +70,7 @@ def causal_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     batch = tokenizer([t + EOS for t in texts], return_tensors="pt", padding=True)
     labels = batch.input_ids.clone()
     labels[batch.attention_mask == 0] = -100
-    _train(model, {**batch, "labels": labels}, steps=60, lr=3e-2)
+    train(model, {**batch, "labels": labels}, steps=60, lr=3e-2)
     path = tmp_path_factory.mktemp("models") / "tiny-bfs-prover"  # the name selects the format
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
