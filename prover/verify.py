@@ -13,7 +13,15 @@ A proof is accepted only if
 
 The axioms message is matched by its position (the line of our own command) and
 by the declaration's name, so a message printed by the proof (e.g. Mathlib's
-`trace`) cannot stand in for it; no message there means rejection.
+`trace`) cannot stand in for it; no message there means rejection. Whenever that
+answer came back, the verdict carries its axioms, whatever the verdict.
+
+The verdict's messages are about the user's text alone: their positions refer to
+`theorem.with_proof(proof)` (or to the header, for `header_error`), whatever the
+gate changed to check it. The gate's own command is not the user's: its answers
+are left out (the axioms are in `axioms`), and a parse error at its `#print`
+token, which only means the user's text was unterminated, is reported at the end
+of that text as Lean reports an unexpected end of input.
 
 Verdicts: `proved`; `rejected` (with a reason code) when the proof cheats or
 cannot be trusted; `failed` when it is simply wrong (`lean_error`), the header
@@ -24,13 +32,14 @@ A REPL that cannot be started at all raises `prover.lean.process.LeanUnavailable
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from prover.protocols import Lean
 from prover.types import (
     CallStatus,
     CheckResult,
     Message,
+    Position,
     Severity,
     Theorem,
     Verdict,
@@ -55,31 +64,83 @@ _NO_AXIOMS = re.compile(r"^'(?P<name>.+)' does not depend on any axioms$", re.DO
 
 
 @dataclass(frozen=True)
+class Renaming:
+    """The gate's naming of an unnamed declaration: on `line`, the keyword at `column`
+    (`removed` characters) was replaced by `inserted` characters."""
+
+    line: int
+    column: int
+    removed: int
+    inserted: int
+
+    def undo(self, pos: Position) -> Position:
+        """`pos` in the renamed text, as a position in the text before renaming."""
+        if pos.line != self.line or pos.column < self.column:
+            return pos
+        if pos.column < self.column + self.inserted:
+            return Position(pos.line, self.column)
+        return Position(pos.line, pos.column - self.inserted + self.removed)
+
+
+@dataclass(frozen=True)
 class CheckedText:
     """What is sent to Lean: the declaration, then our `#print axioms` on its own line."""
 
     body: str
     name: str
     axioms_line: int  # 1-based line of `#print axioms` within `body`
+    end: Position  # just after the declaration's last character, in the user's declaration
+    renaming: Renaming | None = None
+
+    def user_messages(self, messages: tuple[Message, ...]) -> tuple[Message, ...]:
+        """`messages` about the user's declaration, positioned in it (see the module docstring)."""
+        shown: list[Message] = []
+        for message in messages:
+            if message.pos.line < self.axioms_line:
+                end = message.end_pos and self._user_position(message.end_pos)
+                pos = self._user_position(message.pos)
+                shown.append(replace(message, pos=pos, end_pos=end))
+            elif message.is_error and message.pos == Position(self.axioms_line, 0):
+                text = message.text.replace(_AT_OUR_COMMAND, "unexpected end of input", 1)
+                shown.append(replace(message, pos=self.end, end_pos=None, text=text))
+        return tuple(shown)
+
+    def _user_position(self, pos: Position) -> Position:
+        """`pos` in the user's declaration; the blank line before our command counts as its end."""
+        if self.renaming:
+            pos = self.renaming.undo(pos)
+        return self.end if (pos.line, pos.column) > (self.end.line, self.end.column) else pos
+
+
+_AT_OUR_COMMAND = "unexpected token '#print'"
 
 
 def checked_text(theorem: Theorem, proof: str, head: Declaration) -> CheckedText:
     """The declaration with `proof` attached, named, followed by `#print axioms <name>`."""
     statement = theorem.statement
     name = head.name
+    renaming = None
     if name is None:
         # Give an unnamed declaration (`example`, anonymous `instance`) a name to audit.
         name = fresh_name(statement, proof)
         token = head.keyword_token
         lines = statement.split("\n")
         line = lines[token.line - 1]
-        keyword = "theorem" if head.keyword == "example" else head.keyword
+        named = f"{'theorem' if head.keyword == 'example' else head.keyword} {name}"
         end = token.column + len(token.text)
-        lines[token.line - 1] = f"{line[: token.column]}{keyword} {name}{line[end:]}"
+        lines[token.line - 1] = f"{line[: token.column]}{named}{line[end:]}"
         statement = "\n".join(lines)
+        renaming = Renaming(token.line, token.column, len(token.text), len(named))
     declaration = Theorem(theorem.name, theorem.header, statement).with_proof(proof)
     body = f"{declaration}\n\n#print axioms {name}"
-    return CheckedText(body=body, name=name, axioms_line=declaration.count("\n") + 3)
+    user_lines = theorem.with_proof(proof).split("\n")
+    return CheckedText(
+        body=body,
+        name=name,
+        axioms_line=declaration.count("\n") + 3,
+        end=Position(len(user_lines), len(user_lines[-1])),
+        renaming=renaming,
+    )
 
 
 def parse_axioms(text: str) -> tuple[str, tuple[str, ...]] | None:
@@ -184,22 +245,23 @@ def verify(
 
     text = checked_text(theorem, proof, head)
     result = lean.check(theorem.header, text.body, timeout)
-    messages = result.messages
     if result.status is not CallStatus.OK:
         detail = _FAILED_STATUS_DETAIL.get(result.status, result.status.value)
         if result.error:
             detail = f"{detail}: {result.error}"
-        return _verdict(VerdictKind.FAILED, result.status.value, detail, proof, messages)
+        return _verdict(VerdictKind.FAILED, result.status.value, detail, proof, result.messages)
     if result.env is None and result.error is not None:
-        return _verdict(VerdictKind.FAILED, "header_error", result.error, proof, messages)
+        return _verdict(VerdictKind.FAILED, "header_error", result.error, proof, result.messages)
+    messages = text.user_messages(result.messages)
+    axioms = find_axioms(result, text, head.name_parts or (text.name,))
+    known = axioms or ()
     if result.errors:
-        first = result.errors[0]
-        detail = f"line {first.pos.line}: {first.text.splitlines()[0] if first.text else ''}"
-        return _verdict(VerdictKind.FAILED, "lean_error", detail, proof, messages)
-    if result.sorries or any(is_sorry_warning(m) for m in messages):
-        return _verdict(rejected, "sorry_in_lean", "Lean reports a `sorry`", proof, messages)
-    parts = head.name_parts or (text.name,)
-    axioms = find_axioms(result, text, parts)
+        return _verdict(
+            VerdictKind.FAILED, "lean_error", _error_detail(messages), proof, messages, known
+        )
+    if result.sorries or any(is_sorry_warning(m) for m in result.messages):
+        detail = "Lean reports a `sorry`"
+        return _verdict(rejected, "sorry_in_lean", detail, proof, messages, known)
     if axioms is None:
         detail = "Lean did not answer `#print axioms` for the declaration, so it cannot be audited"
         return _verdict(rejected, "axioms_unknown", detail, proof, messages)
@@ -207,3 +269,12 @@ def verify(
     if refusal is not None:
         return _verdict(rejected, refusal[0], refusal[1], proof, messages, axioms)
     return _verdict(VerdictKind.PROVED, None, "", proof, messages, axioms)
+
+
+def _error_detail(messages: tuple[Message, ...]) -> str:
+    """The first line of Lean's first error about the user's text (its position is in the
+    message)."""
+    errors = [m for m in messages if m.is_error]
+    if not errors:
+        return "Lean refused the gate's `#print axioms` command for the declaration"
+    return errors[0].text.partition("\n")[0]

@@ -270,8 +270,8 @@ def _set_option_violation(tokens: list[Token], index: int) -> Violation | None:
     if in_index >= len(tokens) or tokens[in_index].text != "in":
         return Violation(
             Reason.STATEMENT_MISMATCH,
-            f"`set_option {option.text}` without `in` (line {tokens[index].line} of the proof) is a "
-            "new command, not part of the proof",
+            f"`set_option {option.text}` without `in` (line {tokens[index].line} of the proof) "
+            "is a new command, not part of the proof",
         )
     return None
 
@@ -365,6 +365,7 @@ def header_violation(header: str) -> Violation | None:
         option = _next_code_token(tokens, index)
         if token.text == "set_option" and option is not None and option.parts[:1] == ("debug",):
             return Violation(
-                Reason.DEBUG_OPTION, f"the header sets `{option.text}` (line {token.line} of the header)"
+                Reason.DEBUG_OPTION,
+                f"the header sets `{option.text}` (line {token.line} of the header)",
             )
     return None

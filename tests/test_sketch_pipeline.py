@@ -24,9 +24,11 @@ from prover.graph.store import Store
 from prover.lean.pool import LeanServer
 from prover.lean_text import theorem_from_text
 from prover.protocols import EdgeKind, NodeKind
+from prover.sketch import pipeline
 from prover.sketch.pipeline import SketchStrategy
 from prover.sketch.prompts import DRAFT_SYSTEM, SKETCH_SYSTEM
 from prover.types import Theorem
+from repair.pipeline import RepairResult
 
 DRAFT_RULE = DRAFT_SYSTEM[:40]
 SKETCH_RULE = SKETCH_SYSTEM[:40]
@@ -299,3 +301,38 @@ def test_prove_cli_refuses_sketch_options_that_do_not_fit(
 ) -> None:
     result = CliRunner().invoke(app, ["prove", f"{STATEMENT} := by sorry", *args])
     assert result.exit_code == 2 and message in " ".join(result.output.split())
+
+
+FALSE_HOLE = "```lean4\nby\n  have h2 : b = 6 := by sorry\n  rw [h₀, h2]\n```"
+
+
+def test_a_near_miss_is_handed_to_repair_with_the_sketcher(
+    lean: LeanServer,
+    store: Store,
+    server: FakeOpenAIServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    handed: list[tuple[str, object]] = []
+
+    def fake_repair(theorem: Theorem, proof: str, ctx: object, **kwargs: object) -> RepairResult:
+        handed.append((proof, kwargs["model"]))
+        return RepairResult("by\n  rw [h₁, h₀]", kwargs["node"], True, "repaired", ())
+
+    monkeypatch.setattr(pipeline, "repair_proof", fake_repair)
+    script(server, FALSE_HOLE)
+    strategy = sketcher(server)
+    outcome, _ = attempt(lean, store, ARITH, strategy, Limits(wall_s=20, tactic_timeout_s=5))
+    ((near_miss, model),) = handed
+    assert "have h2 : b = 6 := by sorry" in near_miss and model is strategy.sketcher
+    assert outcome.verdict.proved and outcome.verdict.proof == "by\n  rw [h₁, h₀]"
+
+
+def test_without_repair_rounds_the_near_miss_is_the_failure(
+    lean: LeanServer, store: Store, server: FakeOpenAIServer
+) -> None:
+    script(server, FALSE_HOLE)
+    outcome, _ = attempt(
+        lean, store, ARITH, sketcher(server, repair_rounds=0), Limits(wall_s=20, tactic_timeout_s=5)
+    )
+    assert outcome.verdict.reason == "subgoals_unproved"
+    assert "have h2 : b = 6" in (outcome.claim.near_miss or "")

@@ -1,7 +1,12 @@
-"""`leanwb check`: send one claimed proof through the soundness gate."""
+"""`leanwb check`: send one claimed proof through the soundness gate.
+
+Lean's messages are shown at their place in what the user gave: the file, or the
+--header/--statement/--proof texts (each message says which, as `source`).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,75 +18,187 @@ from prover.config import ConfigError
 from prover.graph.recorder import message_json
 from prover.lean.pool import LeanServer
 from prover.lean_text import TheoremTextError, declaration_from_text
-from prover.types import Theorem, Verdict, VerdictKind
+from prover.proof_text import locate
+from prover.types import Message, Position, Theorem, Verdict, VerdictKind
 from prover.verify import verify
-from prover.verify_lexer import LexError
+from prover.verify_lexer import LexError, tokenize
 from prover.verify_rules import parse_declaration
 
 DEFAULT_TIMEOUT_S = 60.0
 _STYLE = {VerdictKind.PROVED: "bold green", VerdictKind.FAILED: "bold red"}
 
 
-def _theorem_from_options(
+@dataclass(frozen=True)
+class Origin:
+    """Where one piece of the checked text starts in the user's input."""
+
+    source: str  # "file", "header", "statement" or "proof", as the JSON says
+    label: str  # how the text output names it: the file's path or the option
+    line: int  # 1-based
+    column: int  # 0-based, in code points like Lean's
+
+    def place(self, line_offset: int, column: int) -> Position:
+        """The position `line_offset` lines and `column` columns into the piece."""
+        return Position(self.line + line_offset, column + (self.column if not line_offset else 0))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The theorem and proof to check, and where their texts came from."""
+
+    theorem: Theorem
+    proof: str
+    header_at: Origin
+    statement_at: Origin
+    proof_at: Origin
+
+
+def _origin_at(text: str, offset: int, source: str, label: str) -> Origin:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return Origin(source, label, text.count("\n", 0, offset) + 1, offset - line_start)
+
+
+def _stripped_origin(text: str, source: str) -> Origin:
+    """Where `text.strip()` starts in `text`, an option's value."""
+    return _origin_at(text, len(text) - len(text.lstrip()), source, f"--{source}")
+
+
+def _statement_offset(text: str, statement: str, proof_start: int) -> int:
+    """Where `statement` starts in `text`, given where its proof starts: it ends with the
+    last token before the proof's `:=`."""
+    tokens = tokenize(text)
+    line_starts = [0, *(i + 1 for i, char in enumerate(text) if char == "\n")]
+    starts = [line_starts[t.line - 1] + t.column for t in tokens]
+    last = starts.index(proof_start) - 3  # the tokens before the proof are `:` `=`
+    return starts[last] + len(tokens[last].text) - len(statement)
+
+
+def _claim_from_file(file: Path, name: str | None) -> Claim:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {file}: {exc}")
+    try:
+        found = declaration_from_text(text, name=name, default_header="", source=str(file))
+    except TheoremTextError as exc:
+        fail(f"{file}: {exc}")
+    if found.proof is None or found.proof_span is None:
+        fail(f"{file}: `{found.theorem.name}` has no `:=` followed by a proof")
+    theorem, proof_start = found.theorem, found.proof_span[0]
+    label = str(file)
+    return Claim(
+        theorem,
+        found.proof,
+        header_at=_origin_at(text, len(text) - len(text.lstrip()), "file", label),
+        statement_at=_origin_at(
+            text, _statement_offset(text, theorem.statement, proof_start), "file", label
+        ),
+        proof_at=_origin_at(text, proof_start, "file", label),
+    )
+
+
+def _holds_a_proof(statement: str) -> bool:
+    """Whether `statement` already has the proof's `:=`, found as a file's would be: with
+    `:= sorry` added, the proof read back is something other than that `sorry`."""
+    try:
+        found = declaration_from_text(f"{statement}\n  := sorry", default_header="")
+    except TheoremTextError:
+        return False  # unreadable here; the gate says why
+    return found.proof is not None and found.proof != "sorry"
+
+
+def _claim_from_options(header: str | None, statement: str, proof: str) -> Claim:
+    if not statement.strip():
+        fail("--statement is empty; give the declaration up to `:=`")
+    if not proof.strip():
+        fail("--proof is empty; give the text after `:=`")
+    try:
+        name = parse_declaration(statement).name or "example"
+    except (ValueError, LexError) as exc:
+        fail(f"--statement: {exc}")
+    if _holds_a_proof(statement.strip()):
+        fail("--statement must stop before `:=`; put the proof in --proof")
+    if proof.lstrip().startswith(":="):
+        fail("--proof is the text after `:=`; leave the `:=` out")
+    return Claim(
+        Theorem(name=name, header=header or "", statement=statement.strip()),
+        proof.strip(),
+        header_at=Origin("header", "--header", 1, 0),
+        statement_at=_stripped_origin(statement, "statement"),
+        proof_at=_stripped_origin(proof, "proof"),
+    )
+
+
+def _claim(
     file: Path | None,
     name: str | None,
     header: str | None,
     statement: str | None,
     proof: str | None,
-) -> tuple[Theorem, str]:
+) -> Claim:
     if file is not None:
         if statement is not None or proof is not None or header is not None:
             fail("give either FILE or --header/--statement/--proof, not both")
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {file}: {exc}")
-        try:
-            found = declaration_from_text(
-                text, name=name, default_header="", source=str(file), last_by_default=True
-            )
-        except TheoremTextError as exc:
-            fail(f"{file}: {exc}")
-        if found.proof is None:
-            fail(f"{file}: `{found.theorem.name}` has no `:=` followed by a proof")
-        return found.theorem, found.proof
+        return _claim_from_file(file, name)
     if name is not None:
         fail("--name selects a theorem in FILE; with --statement the name is in the statement")
     if statement is None or proof is None:
         fail("give a FILE, or both --statement (up to `:=`) and --proof (the text after `:=`)")
-    try:
-        name = parse_declaration(statement).name or "example"
-    except (ValueError, LexError) as exc:
-        fail(f"--statement: {exc}")
-    theorem = Theorem(name=name, header=header or "", statement=statement.strip())
-    return theorem, proof.strip()
+    return _claim_from_options(header, statement, proof)
 
 
-def _payload(theorem: Theorem, verdict: Verdict) -> dict[str, Any]:
+def _user_place(claim: Claim, verdict: Verdict, pos: Position) -> tuple[Origin, Position]:
+    """Where `pos` (in the checked declaration, or the header) lies in the user's input."""
+    if verdict.reason == "header_error":
+        return claim.header_at, claim.header_at.place(pos.line - 1, pos.column)
+    in_proof = locate(claim.theorem, claim.proof, pos)
+    if in_proof is None:
+        return claim.statement_at, claim.statement_at.place(pos.line - 1, pos.column)
+    return claim.proof_at, claim.proof_at.place(*in_proof)
+
+
+def _shown_messages(claim: Claim, verdict: Verdict) -> list[tuple[Origin, Message]]:
+    shown: list[tuple[Origin, Message]] = []
+    for message in verdict.messages:
+        origin, pos = _user_place(claim, verdict, message.pos)
+        end = None
+        if message.end_pos is not None:
+            end_origin, end_pos = _user_place(claim, verdict, message.end_pos)
+            end = end_pos if end_origin == origin else None
+        shown.append((origin, replace(message, pos=pos, end_pos=end)))
+    return shown
+
+
+def _payload(claim: Claim, verdict: Verdict) -> dict[str, Any]:
     return {
         "verdict": verdict.kind.value,
         "reason": verdict.reason,
         "detail": verdict.detail,
-        "theorem": theorem.name,
+        "theorem": claim.theorem.name,
         "axioms": list(verdict.axioms),
-        "messages": [message_json(m) for m in verdict.messages],
+        "messages": [
+            {"source": origin.source, **message_json(message)}
+            for origin, message in _shown_messages(claim, verdict)
+        ],
         "proof": verdict.proof,
     }
 
 
-def _print(theorem: Theorem, verdict: Verdict) -> None:
+def _print(claim: Claim, verdict: Verdict) -> None:
     line = Text()
     line.append(verdict.kind.value, style=_STYLE.get(verdict.kind, "bold yellow"))
-    line.append(f" {theorem.name}")
+    line.append(f" {claim.theorem.name}")
     if verdict.proved:
         line.append(f" (axioms: {', '.join(verdict.axioms) or 'none'})", style="dim")
     else:
         line.append(f" [{verdict.reason}] {verdict.detail}")
     console.print(line)
-    for message in verdict.messages:
+    for origin, message in _shown_messages(claim, verdict):
         if message.is_error or not verdict.proved:
-            where = f"  {message.pos.line}:{message.pos.column} {message.severity.value}: "
-            console.print(Text(where, style="dim") + Text(message.text))
+            where = f"  {origin.label}:{message.pos.line}:{message.pos.column} "
+            console.print(
+                Text(f"{where}{message.severity.value}: ", style="dim") + Text(message.text)
+            )
 
 
 def check_cmd(
@@ -89,7 +206,8 @@ def check_cmd(
         Path | None, typer.Argument(help="A .lean file holding the theorem and its proof.")
     ] = None,
     name: Annotated[
-        str | None, typer.Option("--name", help="Theorem to check in FILE (default: the last).")
+        str | None,
+        typer.Option("--name", help="Theorem to check in FILE (needed when it holds several)."),
     ] = None,
     header: Annotated[
         str | None, typer.Option("--header", help="Imports and opens before the statement.")
@@ -115,19 +233,23 @@ def check_cmd(
 
     Exit code 0 only when the verdict is `proved`; 1 for `failed` or `rejected`.
     """
-    theorem, proof_text = _theorem_from_options(file, name, header, statement, proof)
+    claim = _claim(file, name, header, statement, proof)
     lean_settings = settings(repl_cmd=repl_cmd).lean
     try:
         with LeanServer(lean_settings) as lean:
             verdict = verify(
-                theorem, proof_text, lean, allow_native_decide=allow_native_decide, timeout=timeout
+                claim.theorem,
+                claim.proof,
+                lean,
+                allow_native_decide=allow_native_decide,
+                timeout=timeout,
             )
     except ConfigError as exc:
         fail(str(exc))
     if as_json:
-        emit_json(_payload(theorem, verdict))
+        emit_json(_payload(claim, verdict))
     else:
-        _print(theorem, verdict)
+        _print(claim, verdict)
     if not verdict.proved:
         raise typer.Exit(1)
 

@@ -24,7 +24,7 @@ Model calls and Lean calls are charged to the budget as they happen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from prover.attempt import Claim, ProofContext
@@ -41,6 +41,7 @@ from prover.sketch.prompts import draft_prompt, read_draft, read_sketch_code, sk
 from prover.sketch.sketch import Sketch, SketchError, parse_sketch
 from prover.subgoals import SubgoalProver, make_hole_prover, tactic_search
 from prover.types import CallStatus, CheckResult, Theorem
+from repair.pipeline import RepairOptions, repair_proof
 
 SKETCH = "sketch"
 DRAFT_TEMPERATURE = 0.6  # DSP+'s drafting and sketching temperatures
@@ -48,6 +49,8 @@ SKETCH_TEMPERATURE = 0.7
 DRAFT_MAX_TOKENS = 8192
 SKETCH_MAX_TOKENS = 8192
 MAX_MASK_ROUNDS = 8
+REPAIR_ROUNDS = 2  # repair rounds on the best near-miss before giving up (0: no repair)
+REPAIR_SHARE = 0.25  # of the budget, kept back from the drafts for that repair
 LOST_STATE_RETRIES = 2
 
 # Why an attempt ended without a proof (the claim's reason starts with one of these).
@@ -104,6 +107,7 @@ class SketchStrategy:
         sketch_max_tokens: int = SKETCH_MAX_TOKENS,
         draft_temperature: float = DRAFT_TEMPERATURE,
         sketch_temperature: float = SKETCH_TEMPERATURE,
+        repair_rounds: int = REPAIR_ROUNDS,
     ) -> None:
         """Models may be given built or as specs (`openai:<model>`, `hf:<model>`; the
         prover generator also `heuristic`), made with `base_url` and `api_key`. The
@@ -121,6 +125,8 @@ class SketchStrategy:
         self.drafts = drafts
         self.prover_generator = prover_generator
         self.search = tactic_search(search, width)
+        self.search_name, self.width = search, width
+        self.repair_rounds = repair_rounds
         self.closers = tuple(closers)
         self.max_mask_rounds = max_mask_rounds
         self.draft_max_tokens = draft_max_tokens
@@ -138,6 +144,7 @@ class SketchStrategy:
             "search": self.search.config(),
             "closers": list(self.closers),
             "max_mask_rounds": self.max_mask_rounds,
+            "repair_rounds": self.repair_rounds,
         }
 
     def attempt(self, theorem: Theorem, ctx: ProofContext, root: int) -> Claim:
@@ -146,22 +153,56 @@ class SketchStrategy:
         ctx.recorder.event("sketch_start", self.name, self.config())
         claim = Claim(None, NO_DRAFTER)
         near_miss: Claim | None = None
+        # With repair on, the drafts leave REPAIR_SHARE of the budget for their near-miss.
+        drafts_share = 1 - REPAIR_SHARE if self.repair_rounds else 1.0
         for index in range(self.drafts):
             limit = ctx.budget.exhausted()
             if limit is not None:
                 return Claim(None, limit)
-            child = ctx.budget.child(1 / (self.drafts - index))
+            child = ctx.budget.child(drafts_share / (self.drafts - index))
             try:
                 claim = _DraftAttempt(self, theorem, ctx.with_budget(child), root, index).run()
             finally:
                 ctx.budget.absorb(child)
             ctx.recorder.event("sketch_draft_end", claim.reason, {"draft": index + 1})
             if claim.proof is not None:
-                break
+                return claim
             near_miss = claim if claim.near_miss is not None else near_miss
-        if claim.proof is None and near_miss is not None:
-            return replace(claim, node=near_miss.node, near_miss=near_miss.near_miss)
-        return claim
+        if near_miss is None:
+            return claim
+        return self._repair(theorem, ctx, near_miss)
+
+    def _repair(self, theorem: Theorem, ctx: ProofContext, near_miss: Claim) -> Claim:
+        """Hand the best near-miss (a proof with unproved holes, or one Lean refused) to
+        compiler-guided repair; the sketcher corrects what automation and search cannot."""
+        assert near_miss.near_miss is not None and near_miss.node is not None
+        if not self.repair_rounds or ctx.budget.exhausted() is not None:
+            return near_miss
+        ctx.recorder.event("sketch_repair", near_miss.reason)
+        options = RepairOptions(
+            rounds=self.repair_rounds,
+            search=self.search_name,
+            width=self.width,
+            closers=self.closers,
+        )
+        result = repair_proof(
+            theorem,
+            near_miss.near_miss,
+            ctx,
+            node=near_miss.node,
+            options=options,
+            model=self.sketcher,
+            generator=self.prover_generator,
+            strategy=SKETCH,
+        )
+        if result.repaired:
+            return Claim(result.proof, PROVED, result.node)
+        return Claim(
+            None,
+            f"{near_miss.reason}; repair: {result.reason}",
+            result.node,
+            near_miss=result.proof,
+        )
 
 
 class _DraftAttempt:
