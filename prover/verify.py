@@ -245,14 +245,14 @@ def verify(
 
     text = checked_text(theorem, proof, head)
     result = lean.check(theorem.header, text.body, timeout)
+    if result.env is None and result.error is not None and result.status is CallStatus.OK:
+        return _verdict(VerdictKind.FAILED, "header_error", result.error, proof, result.messages)
+    messages = text.user_messages(result.messages)
     if result.status is not CallStatus.OK:
         detail = _FAILED_STATUS_DETAIL.get(result.status, result.status.value)
         if result.error:
             detail = f"{detail}: {result.error}"
-        return _verdict(VerdictKind.FAILED, result.status.value, detail, proof, result.messages)
-    if result.env is None and result.error is not None:
-        return _verdict(VerdictKind.FAILED, "header_error", result.error, proof, result.messages)
-    messages = text.user_messages(result.messages)
+        return _verdict(VerdictKind.FAILED, result.status.value, detail, proof, messages)
     axioms = find_axioms(result, text, head.name_parts or (text.name,))
     known = axioms or ()
     if result.errors:

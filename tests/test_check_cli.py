@@ -81,13 +81,94 @@ def test_file_mode_checks_the_named_theorem(tmp_path: Path) -> None:
     )
     code, out = check(str(source), "--name", "t")
     assert (code, out["verdict"], out["theorem"]) == (0, "proved", "t")
-    code, out = check(str(source))
+    code, out = check(str(source), "--name", "u")
     assert (code, out["verdict"], out["theorem"], out["reason"]) == (
         1,
         "rejected",
         "u",
         "contains_sorry",
     )
+
+
+def test_several_theorems_without_name_are_not_chosen_silently(tmp_path: Path) -> None:
+    source = tmp_path / "ok.lean"
+    source.write_text("theorem a : True := trivial\n\ntheorem b : True := trivial\n")
+    result = runner.invoke(app, ["check", str(source)])
+    assert result.exit_code == 2
+    error = " ".join(result.stderr.split())
+    assert "2 theorems found (a, b); choose one with --name" in error, error
+    assert result.stdout == ""
+
+
+@pytest.mark.usefixtures("standin_env")
+def test_unterminated_file_is_reported_at_its_end_in_file_positions(tmp_path: Path) -> None:
+    line = "theorem t (p : Prop) (hp : p) : p := (by exact hp"
+    source = tmp_path / "syn.lean"
+    source.write_text(line + "\n")
+    code, out = check(str(source))
+    assert (code, out["verdict"], out["reason"]) == (1, "failed", "lean_error")
+    assert [(m["source"], m["line"], m["column"], m["text"]) for m in out["messages"]] == [
+        ("file", 1, len(line), "unexpected end of input; expected ')'")
+    ]
+    assert "#print" not in json.dumps(out)
+    result = runner.invoke(app, ["check", str(source)])
+    shown = " ".join(result.stdout.split())
+    assert f"syn.lean:1:{len(line)} error: unexpected end of input" in shown, shown
+    assert "#print" not in shown
+
+
+@pytest.mark.usefixtures("standin_env")
+def test_file_messages_carry_file_positions(tmp_path: Path) -> None:
+    source = tmp_path / "f.lean"
+    source.write_text(
+        "import Mathlib\n\n/-- doc -/\ntheorem t (p : Prop) (hp : p) : p :=\n  by\n    exact hq\n"
+    )
+    code, out = check(str(source))
+    assert (code, out["reason"]) == (1, "lean_error")
+    error = out["messages"][0]
+    assert (error["source"], error["line"], error["column"]) == ("file", 6, 10)
+    assert (error["end_line"], error["end_column"]) == (6, 12)
+
+
+@pytest.mark.usefixtures("standin_env")
+def test_header_errors_carry_file_positions(tmp_path: Path) -> None:
+    source = tmp_path / "h.lean"
+    source.write_text("\n\nimport Mathlib\nfoo bar\n\ntheorem t (p : Prop) (hp : p) : p := hp\n")
+    code, out = check(str(source))
+    assert (code, out["reason"]) == (1, "header_error")
+    error = out["messages"][0]
+    assert (error["source"], error["line"], error["column"]) == ("file", 4, 0)
+
+
+@pytest.mark.usefixtures("standin_env")
+def test_option_messages_carry_positions_in_their_option() -> None:
+    proof = "\n  by\n    constructor\n    · omega\n    · exact hp"
+    code, out = check("--statement", "\n" + STATEMENT, "--proof", proof)
+    assert (code, out["reason"]) == (1, "lean_error")
+    error = out["messages"][0]
+    assert (error["source"], error["line"], error["column"]) == ("proof", 5, 12)
+    code, out = check("--statement", "theorem s (n : ℕ) : n = nn", "--proof", "rfl")
+    assert code == 1
+    positions = [(m["source"], m["line"], m["column"]) for m in out["messages"]]
+    assert ("statement", 1, 24) in positions, out["messages"]
+    code, out = check(
+        "--header", "import Mathlib\nfoo bar", "--statement", STATEMENT, "--proof", HONEST
+    )
+    assert (code, out["reason"]) == (1, "header_error")
+    assert [(m["source"], m["line"]) for m in out["messages"]] == [("header", 2)]
+
+
+@pytest.mark.usefixtures("standin_env")
+def test_failed_verdict_reports_the_axioms_lean_printed() -> None:
+    code, out = check_statement(BROKEN)
+    assert (code, out["verdict"]) == (1, "failed")
+    assert "sorryAx" in out["axioms"]
+
+
+@pytest.mark.usefixtures("standin_env")
+def test_statement_ending_in_a_comment_keeps_its_proof() -> None:
+    code, out = check("--statement", "theorem n : 2 + 2 = 4 -- note", "--proof", "by decide")
+    assert (code, out["verdict"]) == (0, "proved"), out
 
 
 @pytest.mark.usefixtures("standin_env")
@@ -106,6 +187,17 @@ def test_text_output_states_the_verdict() -> None:
         (["--statement", STATEMENT, "--proof", "rfl", "--name", "t"], "--name selects"),
         (["/nonexistent/x.lean"], "cannot read /nonexistent/x.lean"),
         (["--statement", "1 + 1 = 2", "--proof", "rfl"], "--statement: the statement must"),
+        (
+            ["--statement", "theorem t : 1 + 1 = 2 := by decide", "--proof", "by decide"],
+            "--statement must stop before `:=`; put the proof in --proof",
+        ),
+        (
+            ["--statement", "theorem t : 1 + 1 = 2 :=", "--proof", "by decide"],
+            "--statement must stop before `:=`",
+        ),
+        (["--statement", STATEMENT, "--proof", " \n"], "--proof is empty"),
+        (["--statement", "", "--proof", "rfl"], "--statement is empty"),
+        (["--statement", STATEMENT, "--proof", ":= rfl"], "leave the `:=` out"),
     ],
 )
 def test_bad_arguments_stop_with_one_sentence(args: list[str], message: str) -> None:

@@ -83,6 +83,7 @@ def test_clean_proof_with_standard_axioms_is_proved() -> None:
 def test_proof_without_axioms_is_proved() -> None:
     verdict = verify(THEOREM, PROOF, answering("'t' does not depend on any axioms"))
     assert verdict.proved and verdict.axioms == ()
+    assert verdict.messages == (), "the gate's own command is not reported as the user's"
 
 
 @pytest.mark.parametrize(
@@ -155,14 +156,104 @@ def test_lean_error_fails() -> None:
     lean = ScriptedLean(lambda body: CheckResult(CallStatus.OK, env=1, messages=(error,)))
     verdict = verify(THEOREM, "by\n  exact hq", lean)
     assert (verdict.kind, verdict.reason) == (VerdictKind.FAILED, "lean_error")
-    assert "unknown identifier 'hq'" in verdict.detail
+    assert verdict.detail == "unknown identifier 'hq'"
     assert verdict.messages == (error,)
+    assert verdict.axioms == (), "no `#print axioms` answer came back"
+
+
+def test_failed_verdict_carries_the_axioms_lean_reported() -> None:
+    error = Message(Severity.ERROR, Position(2, 8), None, "unknown identifier 'hq'")
+    lean = answering("'t' depends on axioms: [propext, sorryAx]", error)
+    verdict = verify(THEOREM, "by\n  exact hq", lean)
+    assert (verdict.kind, verdict.reason) == (VerdictKind.FAILED, "lean_error")
+    assert verdict.axioms == ("propext", "sorryAx")
+    assert verdict.messages == (error,), "the audit's answer is in `axioms`, not in messages"
+
+
+def test_unterminated_proof_is_reported_at_its_end_not_at_the_gate_s_command() -> None:
+    proof = "(by exact hpq hp"
+    lean = ScriptedLean(
+        lambda body: CheckResult(
+            CallStatus.OK,
+            env=1,
+            messages=(
+                Message(
+                    Severity.ERROR,
+                    Position(axioms_line(body), 0),
+                    Position(axioms_line(body), 6),
+                    "unexpected token '#print'; expected ')'",
+                ),
+                Message(
+                    Severity.ERROR,
+                    Position(axioms_line(body), 14),
+                    None,
+                    "Unknown constant `t`",
+                ),
+            ),
+        )
+    )
+    verdict = verify(THEOREM, proof, lean)
+    assert (verdict.kind, verdict.reason) == (VerdictKind.FAILED, "lean_error")
+    end = Position(1, len(THEOREM.with_proof(proof)))
+    assert verdict.messages == (
+        Message(Severity.ERROR, end, None, "unexpected end of input; expected ')'"),
+    )
+    assert verdict.detail == "unexpected end of input; expected ')'"
+
+
+def test_error_only_in_the_gate_s_command_is_not_shown_as_the_user_s() -> None:
+    lean = ScriptedLean(
+        lambda body: CheckResult(
+            CallStatus.OK,
+            env=1,
+            messages=(
+                Message(Severity.ERROR, Position(axioms_line(body), 14), None, "Unknown constant"),
+            ),
+        )
+    )
+    verdict = verify(THEOREM, PROOF, lean)
+    assert (verdict.kind, verdict.reason) == (VerdictKind.FAILED, "lean_error")
+    assert verdict.messages == ()
+    assert "`#print axioms`" in verdict.detail
+
+
+def test_unnamed_declaration_messages_are_positioned_in_the_user_s_text() -> None:
+    theorem = Theorem("ex", "", "example (p : Prop) (hp : p) : p")
+    proof = "by\n  exact hq"
+
+    def reply(body: str) -> CheckResult:
+        first = body.split("\n")[0]
+        name = body.rsplit("#print axioms ", 1)[1]
+        return CheckResult(
+            CallStatus.OK,
+            env=1,
+            messages=(
+                Message(Severity.ERROR, Position(1, first.index("(hp")), None, "binder"),
+                Message(Severity.WARNING, Position(1, first.index(name) + 3), None, "name"),
+                Message(Severity.ERROR, Position(2, 8), Position(2, 10), "unknown 'hq'"),
+                info(axioms_line(body), f"'{name}' depends on axioms: [sorryAx]"),
+            ),
+        )
+
+    verdict = verify(theorem, proof, ScriptedLean(reply))
+    user = theorem.with_proof(proof).split("\n")[0]
+    assert [(m.text, m.pos, m.end_pos) for m in verdict.messages] == [
+        ("binder", Position(1, user.index("(hp")), None),
+        ("name", Position(1, 0), None),  # inside the gate's name: the user's `example`
+        ("unknown 'hq'", Position(2, 8), Position(2, 10)),
+    ]
+    assert verdict.axioms == ("sorryAx",)
 
 
 def test_sorry_reported_by_lean_is_rejected() -> None:
     warning = Message(Severity.WARNING, Position(1, 8), None, "declaration uses `sorry`")
     lean = answering("'t' depends on axioms: [sorryAx]", warning)
-    assert verify(THEOREM, PROOF, lean).reason == "sorry_in_lean"
+    verdict = verify(THEOREM, PROOF, lean)
+    assert (verdict.reason, verdict.axioms, verdict.messages) == (
+        "sorry_in_lean",
+        ("sorryAx",),
+        (warning,),
+    )
     with_hole = ScriptedLean(
         lambda body: CheckResult(CallStatus.OK, env=1, sorries=(Sorry("⊢ q", 0),))
     )

@@ -100,7 +100,11 @@ CHEATS: list[tuple[str, str, str]] = [
     ("admit flush left after the proof", "by\n  intro h\nadmit", "contains_admit"),
     ("look-alike sorry flush left", "by exact hp\nѕоrry", "contains_sorry"),
     ("sorry after a new command", "by\n  trivial\nend\nexample : False := sorry", "contains_sorry"),
-    ("flush-left set_option in", "by\n  trivial\nset_option maxHeartbeats 0 in\n  simp", "statement_mismatch"),
+    (
+        "flush-left set_option in",
+        "by\n  trivial\nset_option maxHeartbeats 0 in\n  simp",
+        "statement_mismatch",
+    ),
     ("set_option without in", "by\n  trivial\nset_option maxHeartbeats 0", "statement_mismatch"),
     ("unterminated comment", "by\n  trivial\n/- hide the rest", "cannot_tokenise"),
     ("interpolated string", 'by\n  have := s!"{sorry}"\n  trivial', "cannot_tokenise"),

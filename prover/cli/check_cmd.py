@@ -63,14 +63,19 @@ def _stripped_origin(text: str, source: str) -> Origin:
     return _origin_at(text, len(text) - len(text.lstrip()), source, f"--{source}")
 
 
-def _statement_offset(text: str, statement: str, proof_start: int) -> int:
-    """Where `statement` starts in `text`, given where its proof starts: it ends with the
-    last token before the proof's `:=`."""
+def _token_ends(text: str) -> tuple[list[int], list[int]]:
+    """The offsets where each token of `text` starts and ends."""
     tokens = tokenize(text)
     line_starts = [0, *(i + 1 for i, char in enumerate(text) if char == "\n")]
     starts = [line_starts[t.line - 1] + t.column for t in tokens]
-    last = starts.index(proof_start) - 3  # the tokens before the proof are `:` `=`
-    return starts[last] + len(tokens[last].text) - len(statement)
+    return starts, [start + len(t.text) for start, t in zip(starts, tokens, strict=True)]
+
+
+def _statement_offset(text: str, statement: str, proof_start: int) -> int:
+    """Where `statement` starts in `text`, given where its proof starts: it ends with the
+    last token before the proof's `:=`."""
+    starts, ends = _token_ends(text)
+    return ends[starts.index(proof_start) - 3] - len(statement)  # `:` `=` come between
 
 
 def _claim_from_file(file: Path, name: str | None) -> Claim:
@@ -120,8 +125,10 @@ def _claim_from_options(header: str | None, statement: str, proof: str) -> Claim
         fail("--statement must stop before `:=`; put the proof in --proof")
     if proof.lstrip().startswith(":="):
         fail("--proof is the text after `:=`; leave the `:=` out")
+    # Up to its last token, so that a trailing `-- comment` cannot swallow the `:=`.
+    text = statement.strip()[: _token_ends(statement.strip())[1][-1]]
     return Claim(
-        Theorem(name=name, header=header or "", statement=statement.strip()),
+        Theorem(name=name, header=header or "", statement=text),
         proof.strip(),
         header_at=Origin("header", "--header", 1, 0),
         statement_at=_stripped_origin(statement, "statement"),
