@@ -1,11 +1,12 @@
-"""`leanwb eval` end to end on the stand-in REPL: parallel workers, SIGKILL and resume,
-Ray local mode, statement errors, bad input."""
+"""`leanwb eval` end to end on the stand-in REPL: parallel workers, SIGKILL, Ctrl-C and
+resume, Ray local mode and unreachable clusters, statement errors, bad input."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -109,8 +110,8 @@ def test_sigkill_then_resume_finishes_each_problem_once(standin_env: Path, tmp_p
         str(path),
         "--workers",
         "2",
-        "--strategy",
-        "bfs",
+        "--set",
+        'closers=["standin_slow 0.3"]',  # every problem spends 0.3 s in the REPL first
         "--budget",
         "wall=1.5,tactic_timeout=5",
     ]
@@ -120,7 +121,7 @@ def test_sigkill_then_resume_finishes_each_problem_once(standin_env: Path, tmp_p
     try:
         deadline = time.monotonic() + 60
         while finished_results(standin_env) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+            time.sleep(0.05)
     finally:
         os.killpg(run.pid, signal.SIGKILL)  # the whole run: parent, workers and their REPLs
         run.wait()
@@ -172,9 +173,69 @@ def test_resume_refuses_new_settings_and_unknown_runs(standin_env: Path, tmp_pat
     assert code == 2 and "drop --strategy" in output
     code, output = cli("eval", "--resume", "999")
     assert code == 2 and "no run 999" in output
+    assert "--resume 999`" not in output  # no advice to resume a run that does not exist
     code, output = cli("eval", "--resume", str(run_id))
     assert code == 0, output  # nothing left to do
+    assert "1 worker(s)" in output
     assert run_counts_for(standin_env, run_id) == (2, 2)
+    code, output = cli("eval", "--resume", str(run_id), "--workers", "3")
+    assert code == 0 and "3 worker(s)" in output, output
+    assert report(run_id)["config"]["workers"] == 3  # an explicit count is recorded
+
+
+def test_ctrl_c_stops_quietly_and_resume_finishes_with_the_recorded_workers(
+    standin_env: Path, tmp_path: Path
+) -> None:
+    # Every problem spends 0.4 s in the REPL (the first closer), then search proves it.
+    problems = {
+        f"mathd_algebra_p{i}": f"theorem p{i} (x : ℕ) (h : x = {i}) : x + 2 = {i + 2} := by\n"
+        for i in range(8)
+    }
+    path = write_problems(tmp_path / "set.jsonl", problems)
+    command = [
+        sys.executable,
+        "-c",
+        "from prover.cli import main; main()",
+        "eval",
+        "--from-file",
+        str(path),
+        "--workers",
+        "2",
+        "--set",
+        'closers=["standin_slow 0.4"]',
+        "--budget",
+        "wall=5,tactic_timeout=5",
+    ]
+    run = subprocess.Popen(
+        command,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while finished_results(standin_env) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
+        _, stderr = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+    run_id = latest_run(standin_env)
+    assert run.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
+    assert f"interrupted; finish with `leanwb eval --resume {run_id}`" in stderr
+    assert 1 <= finished_results(standin_env) < len(problems), "Ctrl-C came too late to test"
+
+    code, output = cli("eval", "--resume", str(run_id))
+    assert code == 0, output
+    assert "2 worker(s)" in output  # the run's own count, not the option's default
+    payload = report(run_id)
+    assert payload["config"]["workers"] == 2
+    assert sorted(outcomes(payload)) == sorted(problems)  # one final result per problem
+    assert set(outcomes(payload).values()) == {"proved"}
 
 
 def run_counts_for(db: Path, run_id: int) -> tuple[int, int]:
@@ -205,6 +266,19 @@ def test_bad_input_is_one_sentence(
     assert code == 2
     assert message in output
     assert "Traceback" not in output
+
+
+def test_statements_written_for_another_lean_get_a_note(standin_env: Path, tmp_path: Path) -> None:
+    path = write_problems(tmp_path / "set.jsonl", {"induction_conj": PROVABLE["induction_conj"]})
+    code, output = cli("eval", "minif2f", "--from-file", str(path), "--strategy", "bfs")
+    assert code == 0, output
+    assert (
+        "note: minif2f was written for Lean 4.9.0, this setup pins 4.24.0; statements written "
+        "for another Mathlib may fail to elaborate and are reported as statement errors"
+    ) in output
+    code, output = cli("eval", "minif2f-v4.24", "--from-file", str(path), "--strategy", "bfs")
+    assert code == 0, output
+    assert "note:" not in output
 
 
 def test_shared_minif2f_rows_run_and_statement_errors_stay_out_of_the_rate(
@@ -241,6 +315,23 @@ def test_shared_minif2f_rows_run_and_statement_errors_stay_out_of_the_rate(
     assert payload["config"]["dataset"]["written_for"].startswith("Lean 4.9.0")
     assert payload["config"]["dataset"]["matches_manifest"] is False  # the annotated copy
     assert payload["config"]["dataset"]["split"] == "test"
+
+
+def test_unreachable_ray_fails_at_once_without_leaving_a_run(
+    standin_env: Path, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    path = write_problems(tmp_path / "set.jsonl", PROVABLE)
+    code, output = cli("eval", "--from-file", str(path), "--ray", f"127.0.0.1:{closed}")
+    assert code == 2
+    assert f"cannot reach Ray at 127.0.0.1:{closed}" in output
+    assert "--resume" not in output and "Traceback" not in output
+    with Store(standin_env) as store:
+        assert store.runs() == []
+    code, output = cli("eval", "--from-file", str(path), "--ray", "127.0.0.1:port")
+    assert code == 2 and "is not HOST:PORT" in output
 
 
 def test_ray_local_mode(standin_env: Path, tmp_path: Path) -> None:

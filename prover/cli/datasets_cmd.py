@@ -15,7 +15,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from prover.cli.common import JsonOption, console, emit_json, err_console, fail
+from prover.cli.common import JsonOption, console, emit_json, err_console, fail, settings
+from prover.eval.batch import pinned_lean_version
 from prover.eval.datasets import (
     DatasetError,
     find_manifest,
@@ -33,9 +34,18 @@ CacheDirOption = Annotated[
 ]
 
 
+def lean_cell(lean: str, pinned: str | None) -> str:
+    """The manifest's Lean beside the pinned one, marked where they differ."""
+    if pinned is None:
+        return f"{lean} (no pin found)"
+    return f"{lean} = pinned" if lean == pinned else f"[bold yellow]{lean} ≠ pinned {pinned}[/]"
+
+
 def list_cmd(cache_dir: CacheDirOption = None, as_json: JsonOption = False) -> None:
-    """List the benchmark manifests and whether each file is cached and verified."""
+    """List the benchmark manifests, the Lean each was written for against the pinned
+    one, and whether each file is cached and verified."""
     cache = cache_dir or default_cache_dir()
+    pinned = pinned_lean_version(settings())
     try:
         manifests = list_manifests()
     except DatasetError as exc:
@@ -45,6 +55,8 @@ def list_cmd(cache_dir: CacheDirOption = None, as_json: JsonOption = False) -> N
             "name": m.name,
             "splits": m.splits,
             "lean": m.lean_version,
+            "pinned_lean": pinned,
+            "matches_pin": m.lean_version == pinned,
             "mathlib": m.mathlib,
             "license": m.license,
             "url": m.file.url,
@@ -56,13 +68,19 @@ def list_cmd(cache_dir: CacheDirOption = None, as_json: JsonOption = False) -> N
     if as_json:
         emit_json(rows)
         return
-    table = Table(title="benchmark manifests")
-    for column in ("name", "splits", "Lean", "Mathlib", "cached"):
+    table = Table(title=f"benchmark manifests (lean_project pins Lean {pinned or '?'})")
+    table.add_column("name", no_wrap=True)
+    for column in ("splits", "statements' Lean", "cached"):
         table.add_column(column)
     for row in rows:
         splits = ", ".join(f"{k} {v}" for k, v in row["splits"].items())
-        table.add_row(row["name"], splits, row["lean"], row["mathlib"], row["cached"] or "no")
+        table.add_row(row["name"], splits, lean_cell(row["lean"], pinned), row["cached"] or "no")
     console.print(table)
+    if any(not row["matches_pin"] for row in rows):
+        console.print(
+            "≠: statements written for another Lean/Mathlib than the pinned one; those that no "
+            "longer elaborate are reported as statement errors, outside the pass rate."
+        )
 
 
 def info_cmd(

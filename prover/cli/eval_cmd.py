@@ -10,6 +10,7 @@ import json
 import os
 import shlex
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,13 +38,16 @@ from prover.eval.batch import (
     execute,
     finish_if_complete,
     lean_pin,
+    pinned_lean_version,
     resume_run,
     start_run,
+    version_note,
 )
 from prover.eval.compare import compare_runs, render_compare_html, render_compare_table
 from prover.eval.datasets import DatasetError, Problem, find_manifest, load_jsonl
 from prover.eval.fetch import default_cache_dir, verified_cached
 from prover.eval.progress import LiveProgress
+from prover.eval.ray_runner import ray_connection
 from prover.eval.report import ReportError, load_summary, render_csv, render_json, render_table
 from prover.eval.report_site import write_html_report
 from prover.eval.results import eval_run_ids, run_counts
@@ -176,9 +180,10 @@ def recorded_command(arguments: list[str], options: dict[str, Any]) -> str:
 
 
 def _resume(
-    store: Store, config: Settings, run_id: int, given: dict[str, Any]
-) -> tuple[EvalJob, list[Problem]]:
-    """The job and pending problems of `run_id`, refusing any change to what it measures."""
+    store: Store, config: Settings, run_id: int, given: dict[str, Any], workers: int | None
+) -> tuple[EvalJob, list[Problem], int]:
+    """The job, pending problems and worker count of `run_id` (the recorded count unless
+    `workers` is given), refusing any change to what it measures."""
     clash = [flag for flag, value in given.items() if value is not None]
     if clash:
         fail(
@@ -191,12 +196,12 @@ def _resume(
             f"run {run_id} was made with Lean {recorded_pin}, this setup has "
             f"{lean_pin(config)}; results would mix two Leans"
         )
-    return resume_run(store, config, run_id, os.environ.get(API_KEY_ENV))
+    return resume_run(store, config, run_id, os.environ.get(API_KEY_ENV), workers)
 
 
 def run_cmd(
     dataset: Annotated[
-        str | None, typer.Argument(help="Benchmark name (minif2f, proofnet) or a label.")
+        str | None, typer.Argument(help="Benchmark name (see `leanwb datasets list`) or a label.")
     ] = None,
     split: Annotated[str | None, typer.Option(help="valid or test (default: all rows).")] = None,
     from_file: Annotated[
@@ -241,7 +246,13 @@ def run_cmd(
         Path | None,
         typer.Option("--index", help="Premise index directory: retrieve premises per state."),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes (or Ray actors).")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Worker processes (or Ray actors); default 1, or with --resume the run's own.",
+        ),
+    ] = None,
     ray: Annotated[
         str | None,
         typer.Option("--ray", help="Run workers as Ray actors at ADDRESS ('local': start one)."),
@@ -266,8 +277,8 @@ def run_cmd(
         store = Store(config.db_path)
     except StoreError as exc:
         fail(str(exc))
-    run_id = resume
-    with store:
+    run_id: int | None = None  # set once the run exists: only then is there one to resume
+    with store, ExitStack() as connection:
         try:
             if resume is not None:
                 given = {
@@ -284,12 +295,17 @@ def run_cmd(
                     "--index": index,
                     "--revised": revised or None,
                 }
-                job, problems = _resume(store, config, resume, given)
+                job, problems, workers = _resume(store, config, resume, given, workers)
+                connection.enter_context(ray_connection(ray, workers))
             else:
                 name = strategy or "auto"
                 if name not in STRATEGY_CHOICES:
                     fail(f"--strategy must be one of {', '.join(STRATEGY_CHOICES)}")
                 choice = choose_dataset(dataset, from_file, split, revised, limit, cache_dir)
+                if choice.manifest is not None:
+                    note = version_note(choice.manifest, pinned_lean_version(config))
+                    if note:
+                        err_console.print(note, soft_wrap=True, highlight=False, markup=False)
                 plan = RunPlan(
                     strategy=name,
                     strategy_options=parse_options(option),
@@ -302,6 +318,7 @@ def run_cmd(
                         seed=seed or 0,
                     ),
                 )
+                workers = workers or 1
                 command = recorded_command(
                     [dataset] if dataset else [],
                     {
@@ -320,17 +337,19 @@ def run_cmd(
                         "--ray": ray,
                     },
                 )
+                # Connect first: a cluster that cannot be reached must not leave an empty run.
+                connection.enter_context(ray_connection(ray, workers))
                 try:
                     job, problems = start_run(store, config, choice, plan, command, workers)
                 except ValueError as exc:
                     fail(str(exc))
-                run_id = job.run_id
+            run_id = job.run_id
             counts = run_counts(store.engine, job.run_id)
             err_console.print(
                 f"run {job.run_id}: {len(problems)} problem(s) to do of {counts.total}; "
                 f"strategy {job.strategy}; {workers} worker(s)" + (f" on Ray {ray}" if ray else "")
             )
-            with LiveProgress(counts, err_console, f"run {job.run_id}") as progress:
+            with LiveProgress(counts, err_console) as progress:
                 execute(job, problems, workers, progress, ray_address=ray)
             complete = finish_if_complete(store, job.run_id)
             summary = load_summary(store, job.run_id)

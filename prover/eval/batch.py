@@ -15,12 +15,13 @@ from typing import Any
 
 from prover.budget import Limits
 from prover.config import Settings
-from prover.eval.datasets import LoadedDataset, Manifest, Problem
+from prover.eval.datasets import LoadedDataset, Manifest, Problem, toolchain_version
 from prover.eval.ray_runner import run_ray
 from prover.eval.report import EVAL_KIND
 from prover.eval.results import (
     ensure_schema,
     pending_problems,
+    record_config,
     register_problems,
     run_counts,
 )
@@ -131,6 +132,25 @@ def lean_pin(settings: Settings) -> str:
     return f"{pin} (custom REPL command)" if uses_custom_repl(settings) else pin
 
 
+def pinned_lean_version(settings: Settings) -> str | None:
+    """The Lean release the Lean project pins (`4.24.0`), None if it has no toolchain file."""
+    try:
+        return toolchain_version(pinned_toolchain(settings.lean.project_dir))
+    except SetupError:
+        return None
+
+
+def version_note(manifest: Manifest, pinned: str | None) -> str | None:
+    """One line for a run on statements written for another Lean than the pinned one."""
+    if pinned is None or manifest.lean_version == pinned:
+        return None
+    return (
+        f"note: {manifest.name} was written for Lean {manifest.lean_version}, this setup pins "
+        f"{pinned}; statements written for another Mathlib may fail to elaborate and are "
+        "reported as statement errors"
+    )
+
+
 def lean_config(settings: Settings) -> dict[str, Any]:
     return {
         "repl_cmd": list(settings.lean.repl_cmd),
@@ -175,9 +195,15 @@ def job_for(settings: Settings, run_id: int, plan: RunPlan) -> EvalJob:
 
 
 def resume_run(
-    store: Store, settings: Settings, run_id: int, api_key: str | None = None
-) -> tuple[EvalJob, list[Problem]]:
-    """The job of run `run_id` as recorded, and its problems still without a final result.
+    store: Store,
+    settings: Settings,
+    run_id: int,
+    api_key: str | None = None,
+    workers: int | None = None,
+) -> tuple[EvalJob, list[Problem], int]:
+    """The job of run `run_id` as recorded, its problems still without a final result,
+    and the worker count to finish them with: the recorded one, unless `workers` is
+    given (then the run records the new count, which its report shows).
 
     Attempts left `running` by the killed run are marked abandoned first.
     """
@@ -189,8 +215,12 @@ def resume_run(
         raise EvalError(f"run {run_id} is a `{run.kind}` run, not an eval run")
     ensure_schema(store.engine)
     store.abandon_running(run_id)
+    if workers is None:
+        workers = int(run.config.get("workers", 1))
+    elif workers != run.config.get("workers"):
+        record_config(store.engine, run_id, {**run.config, "workers": workers})
     plan = RunPlan.from_config(run.config, api_key)
-    return job_for(settings, run_id, plan), pending_problems(store.engine, run_id)
+    return job_for(settings, run_id, plan), pending_problems(store.engine, run_id), workers
 
 
 def execute(

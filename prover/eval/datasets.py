@@ -4,7 +4,9 @@ A manifest (`datasets/<name>.json` in the repository) says where a benchmark fil
 comes from (URL, revision, sha256, licence) and which Lean/Mathlib its statements
 were written for. The loader reads the row format of DeepSeek-Prover-V1.5's files
 and the project's shared copies (name, split, header, formal_statement, optional
-helper/informal fields) and yields one `Problem` per row.
+helper/informal fields), and the spellings of yangky11/miniF2F-lean4 and
+ProofNet-Verified (`formal_stmt`, `informal_stmt`, `textbook`, no split), and
+yields one `Problem` per row.
 """
 
 from __future__ import annotations
@@ -25,6 +27,16 @@ MANIFEST_DIR = PACKAGE_ROOT / "datasets"
 
 # `:=`, optionally followed by `by` and/or `sorry`: every ending the benchmark files use.
 _PROOF_ENDING = re.compile(r"\s*:=\s*(?:by\b\s*)?(?:sorry\s*)?\Z")
+# A Lean release as manifests give it: `4.9.0`, `4.24.0`, `4.9.0-rc2`.
+_LEAN_VERSION = re.compile(r"\d+\.\d+\.\d+(?:-rc\d+)?")
+# Other files' names for the row fields (yangky11/miniF2F-lean4, ProofNet-Verified).
+FIELD_ALIASES: dict[str, str] = {
+    "formal_stmt": "formal_statement",
+    "informal_stmt": "informal_statement",
+    "textbook": "book",
+}
+# The split of rows from a file that has none (ProofNet-Verified upstream).
+NO_SPLIT = "all"
 
 # miniF2F categories by name prefix; the first match wins, so the longer prefixes come first.
 MINIF2F_CATEGORIES: tuple[tuple[str, str], ...] = (
@@ -80,13 +92,25 @@ class Manifest:
                 repository=str(data["repository"]),
                 revision=str(data["revision"]),
                 license=str(data["license"]),
-                lean_version=str(data["lean_version"]),
+                lean_version=_lean_version(data["lean_version"]),
                 mathlib=str(data["mathlib"]),
                 splits={str(k): int(v) for k, v in dict(data["splits"]).items()},
                 notes=str(data.get("notes", "")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DatasetError(f"{origin} is not a valid manifest ({exc!r})") from exc
+
+
+def _lean_version(value: object) -> str:
+    text = str(value)
+    if not _LEAN_VERSION.fullmatch(text):
+        raise ValueError(f"lean_version {text!r} is not a release such as 4.24.0")
+    return text
+
+
+def toolchain_version(toolchain: str) -> str:
+    """`leanprover/lean4:v4.24.0` -> `4.24.0`, the form a manifest's `lean_version` takes."""
+    return toolchain.rpartition(":")[2].removeprefix("v")
 
 
 def list_manifests(directory: Path = MANIFEST_DIR) -> list[Manifest]:
@@ -177,6 +201,15 @@ def strip_proof_ending(formal_statement: str) -> str | None:
     return formal_statement[: match.start()].rstrip()
 
 
+def canonical_row(row: dict[str, Any]) -> dict[str, Any]:
+    """`row` with the other files' field names (`FIELD_ALIASES`) renamed to ours."""
+    canonical = dict(row)
+    for alias, name in FIELD_ALIASES.items():
+        if alias in canonical and name not in canonical:
+            canonical[name] = canonical.pop(alias)
+    return canonical
+
+
 def category_of(row: dict[str, Any]) -> str:
     """ProofNet rows carry their textbook; miniF2F rows are grouped by name prefix."""
     book = row.get("book")
@@ -214,7 +247,7 @@ def _required(row: dict[str, Any], key: str) -> str:
 
 
 def _problem(row: dict[str, Any], line: int, key: str, *, revised: bool) -> Problem:
-    split = _required(row, "split")
+    split = _optional(row, "split") or NO_SPLIT
     header = row.get("header")
     if not isinstance(header, str):
         raise DatasetError("missing field 'header' (a string, may be empty)")
@@ -273,23 +306,42 @@ def load_jsonl(
 
     Keys are `full_name` when the row has one, else `name`; a key seen again in the
     file gets `#2`, `#3`, ... (ProofNet reuses exercise names across books), so
-    keys stay the same whichever split is selected.
+    keys stay the same whichever split is selected. A row identical to an earlier one
+    (same name, split, header and statement) is an error: it would be run twice and
+    counted twice in the pass rate. Rows of a file without splits are in split `all`;
+    a file that gives a split on some rows only is an error.
     """
     seen: Counter[str] = Counter()
+    first_line: dict[tuple[str, str, str, str], int] = {}
+    split_given: dict[bool, int] = {}  # whether a row names its split -> first such line
     problems: list[Problem] = []
     renamed: list[str] = []
-    for number, row in _rows(path):
+    for number, raw in _rows(path):
+        row = canonical_row(raw)
         base = row.get("full_name") or row.get("name")
         if not isinstance(base, str) or not base:
             raise DatasetError(f"{path}:{number}: missing field 'name'")
         seen[base] += 1
         key = base if seen[base] == 1 else f"{base}#{seen[base]}"
-        if key != base:
-            renamed.append(key)
         try:
             problem = _problem(row, number, key, revised=revised)
         except DatasetError as exc:
             raise DatasetError(f"{path}:{number}: {exc}") from exc
+        identity = (base, problem.split, problem.theorem.header, problem.theorem.statement)
+        if identity in first_line:
+            raise DatasetError(
+                f"{path}:{number}: repeats line {first_line[identity]} (same name, split, "
+                "header and statement); remove one of the two"
+            )
+        first_line[identity] = number
+        split_given.setdefault(bool(row.get("split")), number)
+        if len(split_given) == 2:
+            raise DatasetError(
+                f"{path}: line {split_given[True]} names its split and line "
+                f"{split_given[False]} does not; give every row a split or none"
+            )
+        if key != base:
+            renamed.append(key)
         if not splits or problem.split in splits:
             problems.append(problem)
     if not problems:

@@ -5,12 +5,18 @@ it down afterwards; any other address joins that cluster. Every actor opens the
 run's SQLite file itself, so all of them must see it at the same path on a local
 disk: run the actors on the node that holds the database (SQLite over a network
 filesystem is not safe).
+
+Ray retries an address where nothing listens for minutes, so a cluster address is
+probed with a plain TCP connection first, and `ray_connection` connects before the
+caller records a run: a wrong address fails at once and leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import socket
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from prover.eval.datasets import Problem
@@ -19,6 +25,11 @@ from prover.eval.runner import EvalError, ResultCallback
 from prover.eval.solver import EvalJob, ProblemSolver
 
 LOCAL = "local"
+AUTO = "auto"  # Ray finds the cluster this node belongs to
+CLIENT_SCHEME = "ray://"
+GCS_PORT = 6379  # Ray's defaults when an address names no port
+CLIENT_PORT = 10001
+PROBE_S = 5.0
 
 
 class SolverActor:
@@ -34,10 +45,64 @@ class SolverActor:
         self.solver.close()
 
 
+def _first_line(exc: BaseException, default: str) -> str:
+    """Ray's messages run to many lines; a one-sentence error takes the first."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else default
+
+
+def host_and_port(address: str) -> tuple[str, int]:
+    """`HOST:PORT`, `[IPv6]:PORT`, `HOST` or `ray://HOST:PORT` -> (host, port)."""
+    client = address.startswith(CLIENT_SCHEME)
+    rest = address.removeprefix(CLIENT_SCHEME)
+    if rest.startswith("["):
+        host, _, tail = rest[1:].partition("]")
+        port_text = tail.removeprefix(":")
+    else:
+        host, _, port_text = rest.rpartition(":") if ":" in rest else (rest, "", "")
+    if not host or (port_text and not port_text.isdigit()):
+        raise EvalError(f"--ray {address!r} is not HOST:PORT, ray://HOST:PORT, auto or local")
+    return host, int(port_text) if port_text else CLIENT_PORT if client else GCS_PORT
+
+
+def probe(address: str) -> None:
+    """Fail in one sentence when nothing accepts connections at a cluster address."""
+    if address in (LOCAL, AUTO):
+        return
+    host, port = host_and_port(address)
+    try:
+        with socket.create_connection((host, port), timeout=PROBE_S):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        raise EvalError(
+            f"cannot reach Ray at {address} ({reason}); check the address and that the "
+            "cluster is up"
+        ) from exc
+
+
+@contextmanager
+def ray_connection(address: str | None, workers: int) -> Iterator[None]:
+    """Connected to Ray at `address` inside the block (nothing to do for None); an
+    instance started here is shut down on leaving it."""
+    if address is None:
+        yield
+        return
+    import ray
+
+    started = _connect(ray, address, workers)
+    try:
+        yield
+    finally:
+        if started:
+            ray.shutdown()
+
+
 def _connect(ray: Any, address: str, workers: int) -> bool:
     """Connect to Ray; True when this call started the instance (and must stop it)."""
     if ray.is_initialized():
         return False
+    probe(address)
     try:
         if address == LOCAL:
             ray.init(
@@ -49,7 +114,8 @@ def _connect(ray: Any, address: str, workers: int) -> bool:
         else:
             ray.init(address=address, log_to_driver=False, configure_logging=False)
     except Exception as exc:  # Ray raises several unrelated types for "cannot connect"
-        raise EvalError(f"cannot start or reach Ray at {address!r}: {exc}") from exc
+        reason = _first_line(exc, type(exc).__name__)
+        raise EvalError(f"cannot start or reach Ray at {address} ({reason})") from exc
     return True
 
 
@@ -64,8 +130,7 @@ def run_ray(
     import ray
     from ray.exceptions import RayActorError, RayTaskError
 
-    started = _connect(ray, address, workers)
-    try:
+    with ray_connection(address, workers):
         actor_class = ray.remote(num_cpus=1)(SolverActor)
         actors = [actor_class.remote(job, f"ray{i}") for i in range(min(workers, len(problems)))]
         queue = deque(problems)
@@ -85,7 +150,7 @@ def run_ray(
             try:
                 result = ray.get(ready[0])
             except RayActorError as exc:
-                lost.append(str(exc).strip().splitlines()[0] if str(exc).strip() else "died")
+                lost.append(_first_line(exc, "died"))
                 actors.remove(actor)
                 continue  # the actor is gone; its problem stays pending for --resume
             except RayTaskError as exc:
@@ -101,6 +166,3 @@ def run_ray(
             )
         ray.get([actor.close.remote() for actor in actors])
         return finished
-    finally:
-        if started:
-            ray.shutdown()

@@ -121,6 +121,12 @@ def register_problems(engine: Engine, run_id: int, problems: Sequence[Problem]) 
         conn.execute(eval_problems.insert(), rows)
 
 
+def record_config(engine: Engine, run_id: int, config: dict[str, Any]) -> None:
+    """Replace the run's recorded configuration (a resumed run that changed its workers)."""
+    with writer(engine).begin() as conn:
+        conn.execute(update(Run).where(Run.id == run_id).values(config=config))
+
+
 def pending_problems(engine: Engine, run_id: int) -> list[Problem]:
     query = (
         select(eval_problems.c.problem)
