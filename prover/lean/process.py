@@ -39,6 +39,7 @@ from prover.lean.protocol import (
     Reply,
     decode_reply,
     encode_request,
+    refusal,
 )
 from prover.types import CallStatus
 
@@ -48,6 +49,12 @@ PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 EXIT_WAIT_S = 2.0  # how long a process that closed stdout gets to exit before it is killed
 # Exit statuses of a SIGKILL: -9 from Popen, 137 when a parent such as `lake env` relays it.
 SIGKILL_STATUSES = frozenset({-signal.SIGKILL, 128 + signal.SIGKILL})
+# An upper bound on how fast a process tree's resident memory can grow: every new resident
+# page must be written (zeroed or copied), and 1 TiB/s is beyond the memory bandwidth of
+# any current machine. A reading `headroom` bytes under the recycle threshold therefore
+# stays conclusive for `headroom / MAX_RSS_GROWTH_PER_S` seconds, and a reply within
+# that time needs no new reading: none could be over the threshold.
+MAX_RSS_GROWTH_PER_S = 1 << 40
 OUT_OF_MEMORY = re.compile(
     r"out of memory|MemoryError|std::bad_alloc|cannot allocate memory", re.IGNORECASE
 )
@@ -89,7 +96,7 @@ class _StderrTail:
 
 
 class _TreeMemory:
-    """Resident memory of one process tree, cheap enough to read after every request.
+    """Resident memory of one process tree, cheap enough to read after any reply.
 
     The members are listed once (listing scans all of /proc): by the first reply,
     `lake env` has spawned the REPL, and the REPL spawns nothing. On Linux each
@@ -162,6 +169,7 @@ class ReplProcess:
         self._writable = select.poll()
         self._stderr: _StderrTail | None = None
         self._tree: _TreeMemory | None = None
+        self._memory_due = 0.0  # monotonic time from which a reply needs a new RSS reading
         self._interrupted = False
 
     @property
@@ -201,6 +209,7 @@ class ReplProcess:
         self._writable.register(self._stdin_fd, select.POLLOUT)
         self._stderr = _StderrTail(proc.stderr)
         self._tree = None
+        self._memory_due = 0.0
         self._interrupted = False
         self.incarnation = f"{proc.pid}-{uuid.uuid4().hex[:12]}"
         self.starts += 1
@@ -216,18 +225,33 @@ class ReplProcess:
         try:
             data = encode_request(request)
         except InvalidRequest as exc:
-            return Reply(CallStatus.PROTOCOL_ERROR, error=f"request refused: {exc}", sent=False)
+            return refusal(exc)
+        return self.send(data, timeout)
+
+    def send(self, data: bytes, timeout: float) -> Reply:
+        """`request` for bytes already encoded by `prover.lean.protocol` (valid by construction)."""
         self.ensure_started()
         started = time.monotonic()
-        reply = self._exchange(data, started + timeout, timeout)
-        reply = reply._replace(elapsed_s=time.monotonic() - started)
-        if reply.status is CallStatus.OK:
-            self.requests_served += 1
-            if self.rss_limit_bytes is not None and self.rss_bytes() > self.rss_limit_bytes:
-                self.stop()  # recycled before the next request, which gets a fresh process
-        return reply
+        outcome = self._exchange(data, started + timeout, timeout)
+        finished = time.monotonic()
+        if isinstance(outcome, Reply):
+            return outcome._replace(elapsed_s=finished - started)
+        self.requests_served += 1
+        if self.rss_limit_bytes is not None and finished >= self._memory_due:
+            self._check_memory(finished, self.rss_limit_bytes)
+        return Reply(CallStatus.OK, outcome, None, finished - started)
 
-    def _exchange(self, data: bytes, deadline: float, timeout: float) -> Reply:
+    def _check_memory(self, now: float, limit: int) -> None:
+        """Recycle the process if its tree is over `limit`; else note how long that reading
+        stays conclusive (see `MAX_RSS_GROWTH_PER_S`)."""
+        resident = self.rss_bytes()
+        if resident > limit:
+            self.stop()  # recycled before the next request, which gets a fresh process
+        elif resident:  # 0: no reading (the tree changed), so read again after the next reply
+            self._memory_due = now + (limit - resident) / MAX_RSS_GROWTH_PER_S
+
+    def _exchange(self, data: bytes, deadline: float, timeout: float) -> dict[str, Any] | Reply:
+        """The reply's payload, or the failure (elapsed time not yet set)."""
         try:
             if not self._write(data, deadline):
                 return self._kill(CallStatus.TIMEOUT, f"no reply within {timeout:g} s")
@@ -254,7 +278,11 @@ class ReplProcess:
 
     def _write(self, data: bytes, deadline: float) -> bool:
         """Write all of `data`; False if the REPL stopped reading until the deadline."""
-        view = memoryview(data)
+        try:
+            written = os.write(self._stdin_fd, data)
+        except BlockingIOError:
+            written = 0
+        view = memoryview(data)[written:]  # empty unless the pipe was full
         while view:
             try:
                 view = view[os.write(self._stdin_fd, view) :]
@@ -264,7 +292,7 @@ class ReplProcess:
                     return False
         return True
 
-    def _complete(self, buffer: bytearray, end: int) -> Reply:
+    def _complete(self, buffer: bytearray, end: int) -> dict[str, Any] | Reply:
         if buffer[0] == 0x0A:
             return self._kill(CallStatus.PROTOCOL_ERROR, "the REPL wrote an empty reply")
         if end + len(REPLY_TERMINATOR) < len(buffer):
@@ -272,10 +300,9 @@ class ReplProcess:
                 CallStatus.PROTOCOL_ERROR, "the REPL wrote more than one reply to one request"
             )
         try:
-            payload = decode_reply(bytes(buffer[: end + 1]))
+            return decode_reply(buffer)  # exactly one reply and its blank line: no copy needed
         except MalformedReply as exc:
             return self._kill(CallStatus.PROTOCOL_ERROR, str(exc))
-        return Reply(CallStatus.OK, payload)
 
     def _kill(self, status: CallStatus, error: str) -> Reply:
         """Kill the incarnation we can no longer trust and report why."""

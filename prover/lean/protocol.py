@@ -8,7 +8,9 @@ encodable as UTF-8 (a lone surrogate) raises `InvalidRequest` and is never sent.
 A valid request goes out as compact JSON with raw UTF-8 (`ensure_ascii=False`, so
 characters above U+FFFF are not split into surrogate escapes) and exactly one
 blank line after it. JSON escapes every line break inside a string, so Lean text
-never meets the REPL's line-gluing reader.
+never meets the REPL's line-gluing reader. The pool builds only two forms itself
+(`encode_tactic`, `encode_command`): those check just their own fields and write
+the same bytes as `encode_request`, without matching the other forms.
 
 Replies (§3) are read up to the first empty line, decoded as strict UTF-8 and
 parsed as one JSON object; three shapes exist, told apart by their keys: `env`
@@ -39,6 +41,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from enum import StrEnum
+from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
 from prover.types import (
@@ -221,18 +224,44 @@ def ensure_encodable(text: str, what: str) -> None:
 def encode_request(request: Mapping[str, Any]) -> bytes:
     """The bytes to write for `request`: validated, compact UTF-8 JSON, one blank line."""
     request_kind(request)
-    text = _ENCODER.encode(request if type(request) is dict else dict(request))
+    return _framed(_ENCODER.encode(request if type(request) is dict else dict(request)))
+
+
+# The two forms the pool sends on every request, spelt out: `_ENCODER.encode` builds a
+# new C encoder per call, and `encode_basestring` is the string escaper it would use.
+def encode_tactic(tactic: str, proof_state: int) -> bytes:
+    """`encode_request({"tactic": tactic, "proofState": proof_state})`, checking only those."""
+    _text("tactic", tactic)
+    _nat("proofState", proof_state)
+    return _framed(f'{{"tactic":{encode_basestring(tactic)},"proofState":{proof_state}}}')
+
+
+def encode_command(cmd: str, env: int | None = None) -> bytes:
+    """`encode_request({"cmd": cmd, "env": env})` (no `env` key when None), checking only those."""
+    _text("cmd", cmd)
+    if env is None:
+        return _framed(f'{{"cmd":{encode_basestring(cmd)}}}')
+    _nat("env", env)
+    return _framed(f'{{"cmd":{encode_basestring(cmd)},"env":{env}}}')
+
+
+def _framed(text: str) -> bytes:
     try:
         return text.encode("utf-8") + REPLY_TERMINATOR
     except UnicodeEncodeError as exc:
         raise _unencodable(text, exc, "request") from None
 
 
+def refusal(exc: InvalidRequest) -> Reply:
+    """The reply to a request refused locally: never written, the process untouched."""
+    return Reply(CallStatus.PROTOCOL_ERROR, error=f"request refused: {exc}", sent=False)
+
+
 # ----------------------------------------------------------------------------- replies
 
 
-def decode_reply(raw: bytes) -> dict[str, Any]:
-    """One framed reply (its lines, without the blank line) as a JSON object."""
+def decode_reply(raw: bytes | bytearray) -> dict[str, Any]:
+    """One framed reply (its lines, with or without the blank line) as a JSON object."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
