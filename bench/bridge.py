@@ -4,7 +4,11 @@
 
 1. Per-request latency of `LeanServer.run_tactic` / `LeanServer.check` against a
    raw pipe to a second stand-in process: the same requests, interleaved one by one
-   (alternating which goes first), medians and their ratio.
+   (alternating which goes first), medians and their ratio. Both stand-ins run on
+   one CPU and this client on another (where there are two): left to the scheduler,
+   one stand-in may share the client's CPU (a direct hand-over) while the other is
+   woken across CPUs, a difference larger than the overhead measured, which made
+   the ratio swing between runs (0.74x to 1.38x for the same code).
 2. Requests per second of `check` with a pool of 1 and of 2 (one thread per process).
 """
 
@@ -12,12 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +65,17 @@ class RawPipe:
         self.proc.wait()
 
 
+@contextmanager
+def placed(cpu: int) -> Iterator[None]:
+    """Run this thread, and the processes it starts meanwhile, on `cpu` alone."""
+    previous = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {cpu})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, previous)
+
+
 def settings(pool_size: int) -> LeanSettings:
     return LeanSettings(repl_cmd=STANDIN, project_dir=REPO / "lean_project", pool_size=pool_size)
 
@@ -89,9 +106,13 @@ def report(label: str, bridge_s: list[float], raw_s: list[float]) -> None:
 
 
 def overhead(n: int) -> None:
-    raw = RawPipe()
-    with LeanServer(settings(1)) as server:
-        started = server.start(THEOREM)
+    cpus = sorted(os.sched_getaffinity(0))
+    client, standins = cpus[0], cpus[-1]
+    print(f"client on CPU {client}, both stand-ins on CPU {standins}")
+    with placed(client), LeanServer(settings(1)) as server:
+        with placed(standins):
+            raw = RawPipe()
+            started = server.start(THEOREM)
         state = started.state
         assert state is not None, started.check
         raw.call({"cmd": HEADER})

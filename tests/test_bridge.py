@@ -21,10 +21,13 @@ from typing import Any
 
 import psutil
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from prover.config import LeanSettings
 from prover.lean import InvalidRequest, LeanServer, LeanUnavailableError, ReplProcess
-from prover.lean.protocol import encode_request, request_kind
+from prover.lean import process as process_module
+from prover.lean.protocol import encode_command, encode_request, encode_tactic, request_kind
 from prover.types import CallStatus, ProofState, TacticStatus, Theorem
 
 HEADER = "import Mathlib"
@@ -123,6 +126,31 @@ def test_requests_are_compact_utf8_with_one_blank_line() -> None:
 def test_invalid_requests_are_refused(bad: dict[str, Any], reason: str) -> None:
     with pytest.raises(InvalidRequest, match=reason):
         encode_request(bad)
+
+
+def encoded(encode: Callable[[], bytes]) -> bytes | str:
+    """The bytes, or the refusal's message."""
+    try:
+        return encode()
+    except InvalidRequest as exc:
+        return str(exc)
+
+
+ANY_ID = st.one_of(st.integers(), st.booleans(), st.text(max_size=3), st.none())
+
+
+@given(text=st.text(), proof_state=ANY_ID)
+def test_the_pools_tactic_request_is_the_general_encoding(text: str, proof_state: Any) -> None:
+    request = {"tactic": text, "proofState": proof_state}
+    assert encoded(lambda: encode_tactic(text, proof_state)) == encoded(
+        lambda: encode_request(request)
+    )
+
+
+@given(text=st.text(), env=ANY_ID)
+def test_the_pools_command_request_is_the_general_encoding(text: str, env: Any) -> None:
+    request = {"cmd": text} if env is None else {"cmd": text, "env": env}
+    assert encoded(lambda: encode_command(text, env)) == encoded(lambda: encode_request(request))
 
 
 def test_every_upstream_form_is_accepted() -> None:
@@ -265,6 +293,7 @@ def test_headers_are_imported_once_per_process(make_server: MakeServer, standin_
     assert sorted(header_imports(standin_log)) == sorted([HEADER, OTHER_HEADER])
     assert server.stats.header_imports == 2 and server.stats.restarts == 0
     assert len([r for r in sent(standin_log) if r.get("env") == 0]) == 10
+    assert server.stats.requests == len(sent(standin_log)) == 12
 
 
 def test_least_recently_used_process_is_evicted(make_server: MakeServer, standin_log: Path) -> None:
@@ -414,6 +443,7 @@ def test_lone_surrogates_are_refused_before_anything_is_sent(
     assert bad.status is TacticStatus.PROTOCOL_ERROR and "lone surrogate" in (bad.error or "")
     assert server.run_tactic(state, "constructor").status is TacticStatus.OPEN_GOALS
     assert server.stats.restarts == 0 and len(sent(standin_log)) == 3
+    assert server.stats.requests == 3 and server.stats.protocol_errors == 2
 
 
 def test_unknown_and_foreign_proof_states(make_server: MakeServer) -> None:
@@ -446,6 +476,32 @@ def test_resident_memory_over_the_threshold_recycles(make_server: MakeServer) ->
     assert server.run_tactic(state, "constructor").status is TacticStatus.STALE_STATE
     prove(server, started(server))
     assert server.stats.restarts == 1 and server.stats.memory_kills == 0
+
+
+@pytest.mark.parametrize(("growth_per_s", "readings"), [(1.0, 1), (1e30, 4)])
+def test_a_memory_reading_is_skipped_only_while_growth_cannot_reach_the_threshold(
+    growth_per_s: float,
+    readings: int,
+    standin_argv: tuple[str, ...],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    taken: list[int] = []
+    read = ReplProcess.rss_bytes
+
+    def counted(self: ReplProcess) -> int:
+        taken.append(read(self))
+        return taken[-1]
+
+    monkeypatch.setattr(ReplProcess, "rss_bytes", counted)
+    monkeypatch.setattr(process_module, "MAX_RSS_GROWTH_PER_S", growth_per_s)
+    process = ReplProcess(standin_argv, rss_limit_mb=1024)
+    try:
+        for request in ({"cmd": HEADER}, *[{"cmd": BODY, "env": 0}] * 3):
+            assert process.request(request, timeout=10).status is CallStatus.OK
+        assert len(taken) == readings and all(0 < rss < 1 << 30 for rss in taken)
+        assert process.starts == 1
+    finally:
+        process.stop()
 
 
 def test_sigkill_we_did_not_send_is_reported_as_memory(make_server: MakeServer) -> None:

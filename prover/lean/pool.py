@@ -26,7 +26,8 @@ they exist (states callers build themselves route fine but pin nothing):
 a pinned process is evicted for another header only when no unpinned one is idle,
 and is not recycled for its request count. Memory is never deferred: a process
 whose resident tree passes `RSS_RECYCLE_FRACTION` of `memory_mb` after a reply is
-restarted before its next request, pinned or not.
+restarted before its next request, pinned or not (the tree is read again once it
+could have grown that far: see `prover.lean.process.MAX_RSS_GROWTH_PER_S`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -45,7 +47,10 @@ from prover.lean.protocol import (
     InvalidRequest,
     Reply,
     check_result,
+    encode_command,
+    encode_tactic,
     ensure_encodable,
+    refusal,
     split_goals,
     tactic_result,
 )
@@ -108,8 +113,10 @@ class _Slot:
         self.header_session: str | None = None  # the incarnation `header_env` belongs to
         self.session: str | None = None  # the incarnation registered in `LeanServer._sessions`
         self.busy = True
-        self.reset = False  # reassigned to another header: restart before the next request
+        self.reset = False  # reassigned or worn out: restart before the next request
         self.last_used = time.monotonic()
+        # Answered requests not yet in the stats: added by the release, under its lock.
+        self.unrecorded_requests = 0
 
 
 class LeanServer:
@@ -172,7 +179,9 @@ class LeanServer:
         last = max(holes, key=lambda s: (s.pos.line, s.pos.column) if s.pos else (0, 0))
         assert last.proof_state is not None
         state = ProofState(split_goals(last.goal), id=last.proof_state, session=check.session)
-        return StartResult(self._pin(state), check)
+        with self._lock:
+            self._pin(state)
+        return StartResult(state, check)
 
     def run_tactic(
         self, state: ProofState, tactic: str, timeout: float | None = None
@@ -182,16 +191,15 @@ class LeanServer:
         if slot is None:
             return self._stale(state)
         self._acquire_slot(slot)
+        new_state = None
         try:
-            process = slot.process
-            if process.incarnation != state.session or slot.reset:
+            if slot.process.incarnation != state.session or slot.reset:
                 return self._stale(state)
-            request = {"tactic": tactic, "proofState": state.id}
-            result = tactic_result(self._send(slot, request, timeout), state.session)
+            reply = self._send(slot, timeout, encode_tactic, tactic, state.id)
+            result = tactic_result(reply, state.session)
+            new_state = result.state
         finally:
-            self._release(slot)
-        if result.state is not None:
-            self._pin(result.state)
+            self._release(slot, pin=new_state)
         return result
 
     def close(self) -> None:
@@ -222,7 +230,7 @@ class LeanServer:
             return header_env
         env, header_s = header_env
         session = slot.process.incarnation
-        reply = self._send(slot, {"cmd": body, "env": env}, timeout)
+        reply = self._send(slot, timeout, encode_command, body, env)
         result = check_result(reply, session)
         return replace(result, elapsed_s=result.elapsed_s + header_s) if header_s else result
 
@@ -236,7 +244,7 @@ class LeanServer:
         if slot.header_session == process.incarnation and slot.header_env is not None:
             return slot.header_env, 0.0
         session = process.incarnation
-        reply = self._send(slot, {"cmd": header}, self.settings.header_timeout_s)
+        reply = self._send(slot, self.settings.header_timeout_s, encode_command, header)
         with self._lock:
             self._bump(header_imports=1)
         result = check_result(reply, session)
@@ -256,19 +264,11 @@ class LeanServer:
         return failure
 
     def _prepare(self, slot: _Slot) -> None:
-        """Make sure the slot's process runs: restarted if reassigned or worn out, and a fresh
-        incarnation registered so its proof states can be routed back to it."""
+        """Make sure the slot's process runs: restarted if reassigned or worn out (`reset`, set
+        when it was leased), and a fresh incarnation registered so its proof states can be
+        routed back to it."""
         process = slot.process
-        limit = self.settings.max_requests_per_process
-        with self._lock:
-            self._drain_unpinned()
-            worn_out = (
-                process.running
-                and limit is not None
-                and process.requests_served >= limit
-                and not self._pinned(slot)
-            )
-        if slot.reset or worn_out:
+        if slot.reset:
             process.stop()
             slot.reset = False
         if not process.ensure_started():
@@ -284,16 +284,25 @@ class LeanServer:
             if process.starts > 1:
                 self._bump(restarts=1)
 
-    def _send(self, slot: _Slot, request: dict[str, Any], timeout: float | None) -> Reply:
-        reply = slot.process.request(
-            request, self.settings.request_timeout_s if timeout is None else timeout
-        )
-        counter = _FAILURE_COUNTERS.get(reply.status)
-        with self._lock:
+    def _send(
+        self, slot: _Slot, timeout: float | None, encode: Callable[..., bytes], *fields: Any
+    ) -> Reply:
+        """Encode one request of the pool's own forms and send it on the leased `slot`."""
+        try:
+            data = encode(*fields)
+        except InvalidRequest as exc:
+            reply = refusal(exc)
+        else:
+            reply = slot.process.send(
+                data, self.settings.request_timeout_s if timeout is None else timeout
+            )
+        if reply.status is CallStatus.OK:
+            slot.unrecorded_requests += 1
+            return reply
+        with self._lock:  # failures are rare: counted at once
             if reply.sent:
                 self._counts["requests"] += 1
-            if counter is not None:
-                self._counts[counter] += 1
+            self._counts[_FAILURE_COUNTERS[reply.status]] += 1
         return reply
 
     def _bump(self, **counts: int) -> None:
@@ -316,13 +325,12 @@ class LeanServer:
 
     # ------------------------------------------------------------------ pins
 
-    def _pin(self, state: ProofState) -> ProofState:
-        """Pin `state`'s incarnation until `state` is garbage-collected."""
-        with self._lock:
-            self._pins[state.session] = self._pins.get(state.session, 0) + 1
+    def _pin(self, state: ProofState) -> None:
+        """Pin `state`'s incarnation until `state` is garbage-collected; the caller holds the
+        lock."""
+        self._pins[state.session] = self._pins.get(state.session, 0) + 1
         ref = weakref.ref(state, self._unpin)
         self._pin_refs[id(ref)] = (ref, state.session)
-        return state
 
     def _drain_unpinned(self) -> None:
         while self._unpinned:
@@ -347,8 +355,10 @@ class LeanServer:
                 idle = [s for s in self._slots if not s.busy]
                 same = [s for s in idle if s.header == header]
                 if same:
-                    slot = max(same, key=lambda s: s.last_used)
+                    slot = same[0] if len(same) == 1 else max(same, key=lambda s: s.last_used)
                     slot.busy = True
+                    if self._worn_out(slot):
+                        slot.reset = True
                     return slot
                 if len(self._slots) < self.settings.pool_size:
                     slot = _Slot(self._new_process(), header)
@@ -361,6 +371,16 @@ class LeanServer:
                     self._bump(evictions=1)
                     return slot
                 self._wait()
+
+    def _worn_out(self, slot: _Slot) -> bool:
+        """Whether `slot` has served its share of requests and no state pins it; the caller
+        holds the lock."""
+        limit = self.settings.max_requests_per_process
+        process = slot.process
+        if limit is None or not process.running or process.requests_served < limit:
+            return False
+        self._drain_unpinned()
+        return not self._pinned(slot)
 
     def _acquire_slot(self, slot: _Slot) -> None:
         with self._lock:
@@ -380,10 +400,16 @@ class LeanServer:
         finally:
             self._waiters -= 1
 
-    def _release(self, slot: _Slot) -> None:
+    def _release(self, slot: _Slot, pin: ProofState | None = None) -> None:
+        """Return `slot` to the pool, recording its answered requests and pinning `pin`."""
         with self._lock:
             slot.busy = False
             slot.last_used = time.monotonic()
+            self._counts["requests"] += slot.unrecorded_requests
+            slot.unrecorded_requests = 0
+            if pin is not None:
+                self._pin(pin)
+            self._drain_unpinned()  # keeps the queue short when only tactics run
             closed = self._closed
             if self._waiters:
                 self._cond.notify_all()
