@@ -101,23 +101,9 @@ class Token:
         return f"unexpected token '{self.text}'"
 
 
-# Words the tokenizer reports as identifiers but Lean treats as keywords.
-KEYWORDS = frozenset(
+# Words that start a command at the top level.
+COMMAND_WORDS = frozenset(
     [
-        "by",
-        "fun",
-        "have",
-        "show",
-        "from",
-        "at",
-        "with",
-        "in",
-        "then",
-        "else",
-        "if",
-        "let",
-        "do",
-        "sorry",
         "theorem",
         "lemma",
         "example",
@@ -151,6 +137,25 @@ KEYWORDS = frozenset(
         "elab",
         "run_cmd",
         "attribute",
+    ]
+)
+# Words the tokenizer reports as identifiers but Lean treats as keywords.
+KEYWORDS = COMMAND_WORDS | frozenset(
+    [
+        "by",
+        "fun",
+        "have",
+        "show",
+        "from",
+        "at",
+        "with",
+        "in",
+        "then",
+        "else",
+        "if",
+        "let",
+        "do",
+        "sorry",
         "deriving",
         "where",
         "calc",

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from standin.lexer import Source, Token
+from standin.lexer import COMMAND_WORDS, Source, Token
 
 if TYPE_CHECKING:
     from standin.tactic_syntax import Block
@@ -490,45 +490,6 @@ class Parser:
             self.expect_sym(close)
         explicit = open_tok.text == "("
         return [SParam(n.start, n.end, n.text, type_, explicit) for n in names]
-
-
-COMMAND_WORDS = frozenset(
-    [
-        "theorem",
-        "lemma",
-        "example",
-        "def",
-        "axiom",
-        "import",
-        "open",
-        "set_option",
-        "namespace",
-        "section",
-        "end",
-        "variable",
-        "universe",
-        "instance",
-        "structure",
-        "inductive",
-        "class",
-        "abbrev",
-        "noncomputable",
-        "private",
-        "protected",
-        "macro",
-        "macro_rules",
-        "syntax",
-        "notation",
-        "infix",
-        "infixl",
-        "infixr",
-        "prefix",
-        "postfix",
-        "elab",
-        "run_cmd",
-        "attribute",
-    ]
-)
 
 
 def _is_command_word(word: str) -> bool:
