@@ -125,14 +125,23 @@ def proof_path(graph: Graph, found: Derivations | None = None) -> Route:
     if target is None:
         return Route()
     route = route_to(graph, found, target)
-    nodes, edges = list(route.nodes), list(route.edges)
+    subproofs = {
+        node: _subproof(graph, node)
+        for node in route.nodes
+        if graph.nodes[node].kind is NodeKind.SUBGOAL
+    }
+    # Each subgoal's proof follows the subgoal, so parents still come before children.
+    nodes: list[int] = []
     for node in route.nodes:
-        if graph.nodes[node].kind is NodeKind.SUBGOAL:
-            for step in _subproof(graph, node):
-                edges.append(step)
-                child = graph.edges[step].child
-                if child is not None and child not in nodes:
-                    nodes.append(child)
+        nodes.append(node)
+        for step in subproofs.get(node, ()):
+            child = graph.edges[step].child
+            if child is not None and child not in nodes and child not in route.nodes:
+                nodes.append(child)
+    edges: list[int] = []
+    for edge_id in route.edges:
+        edges.append(edge_id)
+        edges.extend(subproofs.get(graph.edges[edge_id].child or -1, ()))
     return Route(nodes=tuple(nodes), edges=tuple(dict.fromkeys(edges)))
 
 
