@@ -159,6 +159,7 @@ def prove(theorem: Theorem, strategy: Strategy, ctx: ProofContext) -> Outcome:
         code = claim.reason.partition(": ")[0]
         verdict = Verdict(VerdictKind.FAILED, reason=code, detail=claim.reason)
     else:
+        lean_before = ctx.budget.spent.lean_s
         verdict = verify(
             theorem,
             claim.proof,
@@ -178,7 +179,9 @@ def prove(theorem: Theorem, strategy: Strategy, ctx: ProofContext) -> Outcome:
             checked,
             "soundness gate",
             strategy=strategy.name,
-            lean=LeanOutcome(verdict.kind.value, 0.0, verdict.messages),
+            lean=LeanOutcome(
+                verdict.kind.value, (ctx.budget.spent.lean_s - lean_before) * 1000, verdict.messages
+            ),
             meta={"reason": verdict.reason, "axioms": list(verdict.axioms)},
         )
     ctx.recorder.set_status(root, NodeStatus.SOLVED if verdict.proved else NodeStatus.FAILED)
