@@ -50,6 +50,7 @@ class _Declaration:
     name: str
     start: int  # offset of its first token (its `open … in` prefixes included)
     statement: str
+    statement_start: int  # offset of the statement's first token
     proof_span: tuple[int, int] | None  # offsets of the proof after `:=`, None without one
     scoped: tuple[str, ...] = ()  # `open …` / `set_option …` lines that were `… in` prefixes
 
@@ -61,6 +62,7 @@ class Declaration:
     theorem: Theorem
     proof: str | None
     proof_span: tuple[int, int] | None = None
+    statement_start: int = 0  # where `theorem.statement` starts in the text
 
     def with_proof_replaced(self, text: str, proof: str) -> str:
         """`text` (the text this was read from) with the proof replaced by `proof`."""
@@ -116,7 +118,8 @@ def declaration_from_text(
         source=source,
     )
     span = chosen.proof_span
-    return Declaration(theorem, text[span[0] : span[1]] if span else None, span)
+    proof = text[span[0] : span[1]] if span else None
+    return Declaration(theorem, proof, span, chosen.statement_start)
 
 
 def _choose(declarations: list[_Declaration], name: str | None) -> _Declaration:
@@ -161,6 +164,7 @@ def _declarations(text: str, tokens: list[Token], offsets: list[int]) -> Iterato
             found.name,
             _offset(tokens[index], offsets),
             found.statement,
+            found.statement_start,
             found.proof_span,
             tuple(scoped),
         )
@@ -231,7 +235,7 @@ def _declaration(text: str, tokens: list[Token], offsets: list[int]) -> _Declara
     name = parse_declaration(statement).name
     if name is None:
         name = f"example_{hashlib.sha256(statement.encode()).hexdigest()[:8]}"
-    return _Declaration(name, start, statement, span)
+    return _Declaration(name, start, statement, start, span)
 
 
 def _proof_assign(tokens: list[Token]) -> int | None:

@@ -71,13 +71,6 @@ def _token_ends(text: str) -> tuple[list[int], list[int]]:
     return starts, [start + len(t.text) for start, t in zip(starts, tokens, strict=True)]
 
 
-def _statement_offset(text: str, statement: str, proof_start: int) -> int:
-    """Where `statement` starts in `text`, given where its proof starts: it ends with the
-    last token before the proof's `:=`."""
-    starts, ends = _token_ends(text)
-    return ends[starts.index(proof_start) - 3] - len(statement)  # `:` `=` come between
-
-
 def _claim_from_file(file: Path, name: str | None) -> Claim:
     try:
         text = file.read_text(encoding="utf-8")
@@ -95,9 +88,7 @@ def _claim_from_file(file: Path, name: str | None) -> Claim:
         theorem,
         found.proof,
         header_at=_origin_at(text, len(text) - len(text.lstrip()), "file", label),
-        statement_at=_origin_at(
-            text, _statement_offset(text, theorem.statement, proof_start), "file", label
-        ),
+        statement_at=_origin_at(text, found.statement_start, "file", label),
         proof_at=_origin_at(text, proof_start, "file", label),
     )
 
