@@ -5,14 +5,21 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.live import Live
+from rich.text import Text
 
+from prover.attempt import Progress, Strategy
 from prover.budget import Limits
 from prover.config import ConfigError, Settings, load_settings
+from prover.session import AttemptResult, SessionError, SessionOptions, open_session
+from prover.types import Theorem
 
 console = Console()
 err_console = Console(stderr=True)
@@ -107,3 +114,39 @@ def command_line() -> str:
         else:
             shown.append(arg)
     return shlex.join(shown)
+
+
+@contextmanager
+def progress_line(
+    describe: Callable[[Progress], str], *, enabled: bool
+) -> Iterator[Callable[[Progress], None] | None]:
+    """A live status line on stderr (on a terminal only), drawn by `describe`."""
+    if not enabled:
+        yield None
+        return
+    with Live(console=err_console, transient=True) as live:
+
+        def show(progress: Progress) -> None:
+            live.update(Text(describe(progress)))
+
+        yield show
+
+
+def prove_and_record(
+    resolved: Settings,
+    options: SessionOptions,
+    theorem: Theorem,
+    strategy: Strategy,
+    config: Mapping[str, Any],
+    *,
+    kind: str,
+    describe: Callable[[Progress], str],
+) -> AttemptResult:
+    """Open a session, record a run of `kind`, and prove `theorem` with a live line."""
+    try:
+        with open_session(resolved, options) as session:
+            run_id = session.begin_run(command_line(), config, kind=kind)
+            with progress_line(describe, enabled=err_console.is_terminal) as show:
+                return session.prove(theorem, strategy, run_id=run_id, on_progress=show)
+    except (SessionError, ConfigError) as exc:  # ConfigError: e.g. the REPL cannot start
+        fail(str(exc))

@@ -9,14 +9,11 @@ the gate rejected it), 2 on bad input.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.live import Live
 from rich.text import Text
 
 from prover.attempt import Progress, Strategy
@@ -32,19 +29,17 @@ from prover.cli.common import (
     TokensOption,
     WallOption,
     WidthOption,
-    command_line,
     console,
     emit_json,
-    err_console,
     fail,
     limits,
+    prove_and_record,
     settings,
 )
-from prover.config import ConfigError
 from prover.generate.registry import make_language_model
 from prover.lean_text import DEFAULT_HEADER, TheoremTextError, theorem_from_text
 from prover.search.critic import ModelCritic
-from prover.session import AttemptResult, SessionError, SessionOptions, open_session
+from prover.session import AttemptResult, SessionOptions
 from prover.strategies import STRATEGIES, make_strategy
 from prover.types import Theorem, VerdictKind
 
@@ -162,13 +157,9 @@ def prove_command(
         "seed": seed,
     }
     resolved = settings(repl_cmd, db)
-    try:
-        with open_session(resolved, options) as session:
-            run_id = session.begin_run(command_line(), config)
-            with _progress_line(enabled=err_console.is_terminal) as show:
-                result = session.prove(theorem, search, run_id=run_id, on_progress=show)
-    except (SessionError, ConfigError) as exc:  # ConfigError: e.g. the REPL cannot start
-        fail(str(exc))
+    result = prove_and_record(
+        resolved, options, theorem, search, config, kind="prove", describe=_describe
+    )
     if json_output:
         emit_json(_summary(theorem, strategy, result, resolved.db_path))
     else:
@@ -224,24 +215,12 @@ def _build_strategy(
         fail(str(exc))
 
 
-@contextmanager
-def _progress_line(*, enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
-    """A live status line on stderr (on a terminal only): expansions, depth, queue, time."""
-    if not enabled:
-        yield None
-        return
-    with Live(console=err_console, transient=True) as live:
-
-        def show(progress: Progress) -> None:
-            note = f" · {progress.note}" if progress.note else ""
-            live.update(
-                Text(
-                    f"{progress.strategy} · expansions {progress.expansions} · "
-                    f"best depth {progress.best_depth}{note} · {progress.elapsed_s:.1f}s"
-                )
-            )
-
-        yield show
+def _describe(progress: Progress) -> str:
+    note = f" · {progress.note}" if progress.note else ""
+    return (
+        f"{progress.strategy} · expansions {progress.expansions} · "
+        f"best depth {progress.best_depth}{note} · {progress.elapsed_s:.1f}s"
+    )
 
 
 def _summary(theorem: Theorem, strategy: str, result: AttemptResult, db: Path) -> dict[str, Any]:

@@ -12,13 +12,10 @@ attempt's graph. Exit status: 0 when the soundness gate accepted the repaired pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.live import Live
 from rich.text import Text
 
 from prover.attempt import Progress
@@ -34,17 +31,15 @@ from prover.cli.common import (
     TokensOption,
     WallOption,
     WidthOption,
-    command_line,
     console,
     emit_json,
-    err_console,
     fail,
     limits,
+    prove_and_record,
     settings,
 )
-from prover.config import ConfigError
 from prover.lean_text import Declaration, TheoremTextError
-from prover.session import AttemptResult, SessionError, SessionOptions, open_session
+from prover.session import AttemptResult, SessionOptions
 from repair.pipeline import DEFAULT_ROUNDS, RepairResult, RepairStrategy
 from repair.source import read_source
 
@@ -123,13 +118,9 @@ def repair_command(
     options = SessionOptions(generator=generator, base_url=base_url, api_key=api_key, limits=budget)
     config = {**strategy.config(), "theorem": source.theorem.name, "file": str(file)}
     resolved = settings(repl_cmd, db)
-    try:
-        with open_session(resolved, options) as session:
-            run_id = session.begin_run(command_line(), config, kind="repair")
-            with _status_line(enabled=err_console.is_terminal) as show:
-                result = session.prove(source.theorem, strategy, run_id=run_id, on_progress=show)
-    except (SessionError, ConfigError) as exc:
-        fail(str(exc))
+    result = prove_and_record(
+        resolved, options, source.theorem, strategy, config, kind="repair", describe=_describe
+    )
     repair = strategy.last
     target = output or (file if in_place else file.with_suffix(".repaired.lean"))
     written = _write(text, source, repair, target)
@@ -161,19 +152,9 @@ def _write(
     return target
 
 
-@contextmanager
-def _status_line(*, enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
-    """A live line on stderr (on a terminal only): the phase of the repair and the time."""
-    if not enabled:
-        yield None
-        return
-    with Live(console=err_console, transient=True) as live:
-
-        def show(progress: Progress) -> None:
-            note = f" · {progress.note}" if progress.note else ""
-            live.update(Text(f"{progress.strategy}{note} · {progress.elapsed_s:.1f}s"))
-
-        yield show
+def _describe(progress: Progress) -> str:
+    note = f" · {progress.note}" if progress.note else ""
+    return f"{progress.strategy}{note} · {progress.elapsed_s:.1f}s"
 
 
 def _summary(
