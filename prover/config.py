@@ -13,6 +13,16 @@ Config file: `$LEANWB_CONFIG`, else `<user config dir>/leanwb/config.toml`:
     [db]
     path = "/path/to/leanwb.sqlite"
 
+    [models]                                  # every key optional
+    generator = "openai:deepseek-prover"      # default of --generator / -g (prove, repair, eval)
+    base_url = "http://127.0.0.1:8000/v1"     # default of --base-url
+    drafter = "openai:qwq"                    # default of --drafter (strategy sketch, and auto's
+    sketcher = "openai:deepseek-v3"           # sketch stage); --sketcher (default: the drafter)
+
+A flag given on the command line wins over `[models]`, which wins over the built-in
+default (the heuristic generator, no models). API keys are never read from the file:
+they come from --api-key or $OPENAI_API_KEY only.
+
 Environment: `LEANWB_REPL_CMD`, `LEANWB_LEAN_PROJECT`, `LEANWB_DB`, `LEANWB_CONFIG`.
 """
 
@@ -49,11 +59,28 @@ class LeanSettings:
     max_requests_per_process: int | None = 5000
 
 
+DEFAULT_GENERATOR = "heuristic"
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """The `[models]` table: model specs (`heuristic`, `hf:<model>`, `openai:<model>`)."""
+
+    generator: str = DEFAULT_GENERATOR
+    base_url: str | None = None
+    drafter: str | None = None
+    sketcher: str | None = None
+
+
+MODEL_KEYS = ("generator", "base_url", "drafter", "sketcher")
+
+
 @dataclass(frozen=True)
 class Settings:
     lean: LeanSettings
     db_path: Path
     config_file: Path | None
+    models: ModelSettings = ModelSettings()
 
 
 def default_repl_cmd(project_dir: Path) -> tuple[str, ...]:
@@ -86,6 +113,21 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+
+
+def _model_settings(table: object, origin: str) -> ModelSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{origin} [models] must be a table of model specs")
+    for key, value in table.items():
+        if key not in MODEL_KEYS:
+            secret = " (API keys are never read from the file: use --api-key or $OPENAI_API_KEY)"
+            raise ConfigError(
+                f"{origin} [models] has unknown key {key!r}; the keys are "
+                f"{', '.join(MODEL_KEYS)}" + (secret if "key" in key else "")
+            )
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{origin} [models] {key} = {value!r} must be a non-empty string")
+    return ModelSettings(**{key: value.strip() for key, value in table.items()})
 
 
 def default_db_path() -> Path:
@@ -130,4 +172,7 @@ def load_settings(*, repl_cmd: str | None = None, db: str | Path | None = None) 
     db_path = Path(
         db or os.environ.get("LEANWB_DB") or data.get("db", {}).get("path") or default_db_path()
     )
-    return Settings(lean=lean, db_path=db_path, config_file=config_file)
+    models = (
+        _model_settings(data["models"], str(config_file)) if "models" in data else ModelSettings()
+    )
+    return Settings(lean=lean, db_path=db_path, config_file=config_file, models=models)

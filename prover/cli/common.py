@@ -52,7 +52,12 @@ TacticTimeoutOption = Annotated[
 ]
 WidthOption = Annotated[int, typer.Option("--width", min=1, help="Candidates per expansion.")]
 BaseUrlOption = Annotated[
-    str | None, typer.Option("--base-url", help="Server URL for openai: models.")
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="Server URL for openai: models (default: [models] base_url in the config file, "
+        "else $OPENAI_BASE_URL).",
+    ),
 ]
 ApiKeyOption = Annotated[
     str | None,

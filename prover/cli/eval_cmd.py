@@ -2,6 +2,11 @@
 
 `leanwb eval DATASET ...` (or `leanwb eval --from-file F ...`) is shorthand for
 `leanwb eval run ...`; `report`, `compare` and `list` are the other subcommands.
+
+`--generator` and `--base-url` default to the `[models]` table of the config file (see
+`prover.config`), then to the built-in defaults; its `drafter` and `sketcher` serve the
+`sketch` strategy and `auto`'s sketch stage unless `--set` names them. The run records
+the values used; a resumed run takes the recorded ones, whatever the config file says.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from prover.cli.common import (
     fail,
     settings,
 )
-from prover.config import Settings
+from prover.config import DEFAULT_GENERATOR, ModelSettings, Settings
 from prover.eval.batch import (
     DatasetChoice,
     RunPlan,
@@ -163,6 +168,31 @@ def choose_dataset(
     )
 
 
+def with_configured_models(
+    strategy: str, options: dict[str, Any], models: ModelSettings, base_url: str | None
+) -> dict[str, Any]:
+    """`options` with the config file's drafter and sketcher (and the base URL) filled in
+    where `strategy` drafts (sketch, and auto's sketch stage) and `--set` left them out."""
+    if strategy == "sketch":
+        return {**options, **_sketch_models(options, models, base_url)}
+    stage = options.get("sketch", {})
+    if strategy != "auto" or not isinstance(stage, dict):
+        return options  # a malformed stage option is the portfolio's to reject
+    added = _sketch_models(stage, models, base_url)
+    return {**options, "sketch": {**stage, **added}} if added else options
+
+
+def _sketch_models(
+    given: dict[str, Any], models: ModelSettings, base_url: str | None
+) -> dict[str, Any]:
+    if given.get("drafter") is None and models.drafter is None:
+        return {}
+    wanted = {"drafter": models.drafter, "sketcher": models.sketcher, "base_url": base_url}
+    return {
+        key: value for key, value in wanted.items() if value is not None and given.get(key) is None
+    }
+
+
 def recorded_command(arguments: list[str], options: dict[str, Any]) -> str:
     """The run's command as the options resolved it (the API key is never an option)."""
     words = ["leanwb", "eval", *arguments]
@@ -232,14 +262,20 @@ def run_cmd(
     ] = None,
     generator: Annotated[
         str | None,
-        typer.Option("--generator", "-g", help="Tactic generator spec (default: heuristic)."),
+        typer.Option(
+            "--generator",
+            "-g",
+            help="Tactic generator spec (default: the config file's [models] generator, "
+            "else heuristic).",
+        ),
     ] = None,
     base_url: Annotated[
         str | None,
         typer.Option(
             "--base-url",
-            help="Server URL for API generators (the key is read from $LEANWB_API_KEY only, "
-            "so it never lands in the recorded command).",
+            help="Server URL for API generators and drafting models (default: the config "
+            "file's [models] base_url); the key is read from $LEANWB_API_KEY only, so it "
+            "never lands in the recorded command.",
         ),
     ] = None,
     index: Annotated[
@@ -306,12 +342,24 @@ def run_cmd(
                     note = version_note(choice.manifest, pinned_lean_version(config))
                     if note:
                         err_console.print(note, soft_wrap=True, highlight=False, markup=False)
+                models = config.models
+                used_generator = generator or models.generator
+                used_base_url = base_url or models.base_url
+                given_options = parse_options(option)
+                strategy_options = with_configured_models(
+                    name, given_options, models, used_base_url
+                )
+                configured = [
+                    f"{key}={json.dumps(value)}"
+                    for key, value in strategy_options.items()
+                    if given_options.get(key) != value
+                ]
                 plan = RunPlan(
                     strategy=name,
-                    strategy_options=parse_options(option),
+                    strategy_options=strategy_options,
                     session=SessionOptions(
-                        generator=generator or "heuristic",
-                        base_url=base_url,
+                        generator=used_generator,
+                        base_url=used_base_url,
                         api_key=os.environ.get(API_KEY_ENV),
                         index_dir=index,
                         limits=parse_budget(budget),
@@ -326,10 +374,14 @@ def run_cmd(
                         "--split": split,
                         "--revised": revised,
                         "--strategy": name,
-                        "--set": option,
+                        "--set": [*(option or []), *configured],
                         "--budget": budget,
-                        "--generator": generator,
-                        "--base-url": base_url,
+                        "--generator": (
+                            used_generator
+                            if generator or used_generator != DEFAULT_GENERATOR
+                            else None
+                        ),
+                        "--base-url": used_base_url,
                         "--index": index,
                         "--limit": limit,
                         "--seed": seed,

@@ -3,6 +3,9 @@
     leanwb prove "theorem t (p : Prop) (hp : p) : p := by sorry" [--strategy mps] [--json]
     leanwb prove --file F.lean [--name N]
 
+`--generator`, `--base-url`, `--drafter` and `--sketcher` default to the `[models]`
+table of the config file (see `prover.config`), then to the built-in defaults.
+
 Exit status: 0 when the soundness gate accepted a proof, 1 when none was found (or
 the gate rejected it), 2 on bad input.
 """
@@ -83,9 +86,14 @@ def prove_command(
         str, typer.Option("--strategy", "-s", help=f"One of: {', '.join(STRATEGIES)}.")
     ] = "bfs",
     generator: Annotated[
-        str,
-        typer.Option("--generator", "-g", help="heuristic, hf:<model> or openai:<model>."),
-    ] = "heuristic",
+        str | None,
+        typer.Option(
+            "--generator",
+            "-g",
+            help="heuristic, hf:<model> or openai:<model> (default: the config file's "
+            "[models] generator, else heuristic).",
+        ),
+    ] = None,
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     critic: Annotated[
@@ -107,11 +115,19 @@ def prove_command(
     width: WidthOption = 8,
     drafter: Annotated[
         str | None,
-        typer.Option("--drafter", help="sketch only: the model drafting the proof (openai:…)."),
+        typer.Option(
+            "--drafter",
+            help="sketch only: the model drafting the proof (openai:…; default: the config "
+            "file's [models] drafter).",
+        ),
     ] = None,
     sketcher: Annotated[
         str | None,
-        typer.Option("--sketcher", help="sketch only: the model writing the Lean sketch."),
+        typer.Option(
+            "--sketcher",
+            help="sketch only: the model writing the Lean sketch (default: the config file's "
+            "[models] sketcher, else the drafter).",
+        ),
     ] = None,
     drafts: Annotated[
         int | None, typer.Option("--drafts", min=1, help="sketch only: draft-sketch-prove tries.")
@@ -129,6 +145,13 @@ def prove_command(
 ) -> None:
     """Search for a proof, check it with the soundness gate, and record every step."""
     theorem = _read_theorem(theorem_text, file, name, header)
+    resolved = settings(repl_cmd, db)
+    models = resolved.models
+    generator = generator or models.generator
+    base_url = base_url or models.base_url
+    if strategy == "sketch":  # the configured drafting models serve the sketch strategy only
+        drafter = drafter or models.drafter
+        sketcher = sketcher or models.sketcher
     sketch_options = {
         "drafter": drafter,
         "sketcher": sketcher,
@@ -150,13 +173,13 @@ def prove_command(
         "strategy": strategy,
         "width": width,
         "generator": generator,
+        "base_url": base_url,
         "critic": critic,
         **sketch_options,
         "index": str(index) if index else None,
         "limits": asdict(budget),
         "seed": seed,
     }
-    resolved = settings(repl_cmd, db)
     result = prove_and_record(
         resolved, options, theorem, search, config, kind="prove", describe=_describe
     )
@@ -201,7 +224,10 @@ def _build_strategy(
     try:
         if name == "sketch":
             if "drafter" not in given:
-                fail("--strategy sketch needs --drafter (e.g. openai:<model> with --base-url)")
+                fail(
+                    "--strategy sketch needs --drafter (e.g. openai:<model> with --base-url) "
+                    "or a drafter in the config file's [models] table"
+                )
             options.update(given, base_url=base_url, api_key=api_key)
         elif given:
             fail("--drafter, --sketcher, --drafts, --prover-generator need --strategy sketch")

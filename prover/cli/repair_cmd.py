@@ -3,6 +3,9 @@
     leanwb repair broken.lean [--theorem NAME] [--rounds N] [--json]
     leanwb repair broken.lean --model openai:<model> --base-url URL   # conjecture correction
 
+`--generator` and `--base-url` default to the `[models]` table of the config file
+(see `prover.config`), then to the built-in defaults.
+
 The repaired proof (or the best partial one, with `sorry` in its remaining holes) is
 written to FILE.repaired.lean, or to `-o PATH`, or over FILE with `--in-place`; the
 rest of the file is left as it was. Every fix, sorry and re-proof is recorded in the
@@ -80,9 +83,14 @@ def repair_command(
         str, typer.Option("--search", help="Search on holes after automation: bfs, mps or none.")
     ] = "bfs",
     generator: Annotated[
-        str,
-        typer.Option("--generator", "-g", help="Tactic generator for that search."),
-    ] = "heuristic",
+        str | None,
+        typer.Option(
+            "--generator",
+            "-g",
+            help="Tactic generator for that search (default: the config file's [models] "
+            "generator, else heuristic).",
+        ),
+    ] = None,
     width: WidthOption = 8,
     wall: WallOption = 300.0,
     expansions: ExpansionsOption = None,
@@ -97,6 +105,9 @@ def repair_command(
     if output is not None and in_place:
         fail("give either --output or --in-place, not both")
     text = _read(file)
+    resolved = settings(repl_cmd, db)
+    generator = generator or resolved.models.generator
+    base_url = base_url or resolved.models.base_url
     try:
         source = read_source(text, name=theorem_name, source=str(file))
     except TheoremTextError as exc:
@@ -116,8 +127,13 @@ def repair_command(
         fail(str(exc))
     budget = limits(wall, expansions, lean_calls, tokens, tactic_timeout)
     options = SessionOptions(generator=generator, base_url=base_url, api_key=api_key, limits=budget)
-    config = {**strategy.config(), "theorem": source.theorem.name, "file": str(file)}
-    resolved = settings(repl_cmd, db)
+    config = {
+        **strategy.config(),
+        "generator": generator,
+        "base_url": base_url,
+        "theorem": source.theorem.name,
+        "file": str(file),
+    }
     result = prove_and_record(
         resolved, options, source.theorem, strategy, config, kind="repair", describe=_describe
     )

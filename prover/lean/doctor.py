@@ -2,9 +2,16 @@
 
 Findings: the Lean toolchain (elan, lake, the pinned toolchain), Mathlib's build,
 the REPL (its binary, and a one-command probe that it speaks the protocol), the
-Python dependencies, the configured models and the database. With a custom REPL
-command (`--repl-cmd`, `LEANWB_REPL_CMD` or the config file) the probe decides
-alone: the toolchain and Mathlib of lean_project/ are then not required.
+Python dependencies, the models of the config file's `[models]` table and the
+database. With a custom REPL command (`--repl-cmd`, `LEANWB_REPL_CMD` or the config
+file) the probe decides alone: the toolchain and Mathlib of lean_project/ are then not
+required.
+
+Models: each `openai:` model (generator, drafter, sketcher) is probed with
+`GET {base_url}/models` (base URL from `[models]`, else $OPENAI_BASE_URL; timeout
+3 s). Any failure makes the finding not ok, but it blocks `ready` only when the
+default generator is the model that cannot be reached: then a plain `leanwb prove`
+cannot work, while drafting models serve `--strategy sketch` only.
 
 Nothing here changes the machine: no download, no build, no database created.
 """
@@ -13,11 +20,13 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import json
 import os
 import shlex
 import sqlite3
 import time
-import tomllib
+import urllib.error
+import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +59,8 @@ PYTHON_MODULES = (
     ("sentence_transformers", "sentence-transformers", False),
     ("ray", "ray", False),
 )
-MODEL_SECTIONS = ("model", "models", "generator", "generators")
+MODEL_PROBE_TIMEOUT_S = 3.0
+MODEL_ROLES = ("generator", "drafter", "sketcher")
 
 
 @dataclass(frozen=True)
@@ -206,35 +216,64 @@ def _python() -> Finding:
     return Finding("python", True, True, detail)
 
 
-def _models(settings: Settings) -> Finding:
-    if settings.config_file is None:
-        return Finding(
-            "models",
-            True,
-            False,
-            "no config file: proving uses the built-in heuristic generator only",
-        )
+def served_models(base_url: str) -> tuple[list[str] | None, str]:
+    """Ask an OpenAI-compatible server which models it serves: (their ids, or None when
+    it did not answer with a list; what happened, in words)."""
+    url = base_url.rstrip("/") + "/models"
+    if not url.startswith(("http://", "https://")):
+        return None, f"{base_url} is not an http(s) URL"
+    key = os.environ.get("OPENAI_API_KEY")
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    request = urllib.request.Request(url, headers=headers)
     try:
-        data = tomllib.loads(settings.config_file.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        return Finding("models", False, False, f"cannot read {settings.config_file}: {exc}")
-    sections = [name for name in MODEL_SECTIONS if name in data]
-    if not sections:
-        return Finding(
-            "models",
-            True,
-            False,
-            f"none configured in {settings.config_file}: the heuristic generator only",
-        )
-    described = []
-    for name in sections:
-        table = data[name]
-        entries = table if all(isinstance(v, dict) for v in table.values()) else {name: table}
-        for key, entry in entries.items():
-            model = entry.get("model") or entry.get("name") or key
-            server = entry.get("base_url") or entry.get("path") or "local"
-            described.append(f"{model} ({server})")
-    return Finding("models", True, False, "configured: " + ", ".join(described))
+        with urllib.request.urlopen(request, timeout=MODEL_PROBE_TIMEOUT_S) as response:
+            body = response.read()
+    except urllib.error.HTTPError as exc:
+        return None, f"{url} answered HTTP {exc.code}"
+    except (OSError, ValueError) as exc:  # refused, timed out, unresolvable, bad URL
+        reason = getattr(exc, "reason", None) or exc
+        return None, f"{url} did not answer ({reason})"
+    try:
+        return [str(entry["id"]) for entry in json.loads(body)["data"]], f"{url} answered"
+    except (ValueError, KeyError, TypeError):
+        return None, f"{url} answered without a model list"
+
+
+def _models(settings: Settings) -> Finding:
+    models = settings.models
+    origin = f"[models] of {settings.config_file}" if settings.config_file else "defaults"
+    base_url = models.base_url or os.environ.get("OPENAI_BASE_URL")
+    probe: tuple[list[str] | None, str] | None = None  # one request serves every role
+    described: list[str] = []
+    failed: list[str] = []
+    for role in MODEL_ROLES:
+        spec = getattr(models, role)
+        if spec is None:
+            continue
+        scheme, _, model = spec.partition(":")
+        if scheme != "openai":
+            described.append(f"{role} {spec}")
+            continue
+        if base_url is None:
+            served, said = None, "no base URL"
+        else:
+            probe = probe or served_models(base_url)
+            served, said = probe
+        if served is not None and model.strip() not in served:
+            said += f" but does not serve {model.strip()!r} (it serves {', '.join(served)})"
+            served = None
+        described.append(f"{role} {spec}: {said}")
+        if served is None:
+            failed.append(role)
+    detail = f"{origin}: " + "; ".join(described)
+    if not failed:
+        return Finding("models", True, False, detail)
+    fix = (
+        "set base_url in [models] (or $OPENAI_BASE_URL) to the server's URL ending in /v1"
+        if base_url is None
+        else f"start the server at {base_url}, or fix base_url and the model names in [models]"
+    )
+    return Finding("models", False, "generator" in failed, detail, fix)
 
 
 def _database(settings: Settings) -> Finding:
