@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from prover.config import LeanSettings
+from prover.graph.store import Store
+from prover.lean import LeanServer
 
 TESTS_DIR = Path(__file__).resolve().parent
 REPO_ROOT = TESTS_DIR.parent
@@ -55,3 +60,20 @@ def standin_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, standin_cmd: st
     monkeypatch.setenv("LEANWB_DB", str(db))
     monkeypatch.delenv("LEANWB_CONFIG", raising=False)
     return db
+
+
+@pytest.fixture(scope="module")
+def lean(
+    standin_argv: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LeanServer]:
+    """A bridge pool on the stand-in REPL, shared by the tests of one module."""
+    project = tmp_path_factory.mktemp("project")
+    with LeanServer(LeanSettings(repl_cmd=standin_argv, project_dir=project)) as server:
+        yield server
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A fresh provenance database."""
+    with Store(tmp_path / "graph.sqlite") as opened:
+        yield opened

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -79,12 +78,6 @@ def record_run(store: Store, rows: list[tuple], *, budget: Limits, pending: int 
             ),
         )
     return run_id
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    with Store(tmp_path / "db.sqlite") as opened:
-        yield opened
 
 
 def test_summary_numbers(store: Store) -> None:

@@ -7,7 +7,6 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -83,12 +82,6 @@ def record_hostile(store: Store, run_id: int) -> int:
         rec.attempt_id, Verdict(VerdictKind.PROVED, proof=proof, axioms=("</script>",)), Spent()
     )
     return rec.attempt_id
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "db.sqlite") as opened:
-        yield opened
 
 
 def test_script_json_escapes_what_could_end_a_script() -> None:

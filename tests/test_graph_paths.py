@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import combinations
-from pathlib import Path
 
 import pytest
 
@@ -20,12 +18,6 @@ from prover.protocols import EdgeKind, NodeKind, NodeStatus
 from prover.types import Theorem, Verdict, VerdictKind
 
 THEOREM = Theorem("close", "import Mathlib", "theorem close (a b : ℕ) : a ≤ b + 1 ∧ b ≤ a + 1")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "db.sqlite") as opened:
-        yield opened
 
 
 def attempt(store: Store) -> SqlRecorder:

@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,12 +32,6 @@ from prover.types import (
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 THEOREM = Theorem("t", "import Mathlib", "theorem t (p : Prop) (hp : p) : p")
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "db.sqlite") as opened:
-        yield opened
 
 
 def committed(path: Path, query: str) -> int:

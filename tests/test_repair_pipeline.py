@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,6 @@ from fake_openai_server import FakeOpenAIServer, Reply
 
 from prover.attempt import Outcome, ProofContext, prove
 from prover.budget import Budget, Limits
-from prover.config import LeanSettings
 from prover.generate.openai_api import OpenAIModel
 from prover.generate.registry import make_generator
 from prover.graph.paths import proof_path
@@ -32,21 +30,6 @@ BINDERS = "(x : ℕ) (p q : Prop) (hp : p) (hpq : p → q) (h₀ : x % 2 = 1) (h
 THEOREM = Theorem("t", HEADER, f"theorem t {BINDERS} : x ≠ 4 ∧ q")
 SWAP = Theorem("swap", HEADER, f"theorem swap {BINDERS} : q ∨ p")
 FALSE = Theorem("f", HEADER, f"theorem f {BINDERS} : x = 4 ∧ q")
-
-
-@pytest.fixture(scope="module")
-def lean(
-    standin_argv: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LeanServer]:
-    project = tmp_path_factory.mktemp("project")
-    with LeanServer(LeanSettings(repl_cmd=standin_argv, project_dir=project)) as server:
-        yield server
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "graph.sqlite") as opened:
-        yield opened
 
 
 def repair(

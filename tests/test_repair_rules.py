@@ -3,12 +3,10 @@ Lean 4 untouched, Lean 3 turned into proofs the stand-in REPL accepts)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import pairwise
 
 import pytest
 
-from prover.config import LeanSettings
 from prover.lean.pool import LeanServer
 from prover.types import Theorem
 from repair.rules import RULES, RuleContext, changed_lines, line_map, refine, refined
@@ -138,15 +136,6 @@ def test_changed_lines_and_line_map_follow_deletions() -> None:
     before, after = "a\nb\nc\nd", "a\nc\nD"
     assert changed_lines(before, after) == (1, 3)
     assert line_map(before, after) == {0: 0, 2: 1, 3: 2}
-
-
-@pytest.fixture(scope="module")
-def lean(
-    standin_argv: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LeanServer]:
-    project = tmp_path_factory.mktemp("project")
-    with LeanServer(LeanSettings(repl_cmd=standin_argv, project_dir=project)) as server:
-        yield server
 
 
 LEAN3 = Theorem(

@@ -3,7 +3,6 @@ stand-in REPL (every action a SORRIFY edge, holes remembering why they are there
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 
 from prover.attempt import ProofContext
 from prover.budget import Budget, Limits
-from prover.config import LeanSettings
 from prover.generate.registry import make_generator
 from prover.graph.queries import load_graph
 from prover.graph.store import Store
@@ -166,15 +164,6 @@ def test_origins_move_with_the_lines_and_vanish_with_theirs() -> None:
 
 
 # --- the loop, against the stand-in REPL ---------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def lean(
-    standin_argv: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LeanServer]:
-    project = tmp_path_factory.mktemp("project")
-    with LeanServer(LeanSettings(repl_cmd=standin_argv, project_dir=project)) as server:
-        yield server
 
 
 THEOREM = Theorem(

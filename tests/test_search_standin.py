@@ -3,14 +3,12 @@ generator, the soundness gate and the SQLite graph store."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import pytest
 
 from prover.attempt import Outcome, ProofContext, prove
 from prover.budget import Budget, Limits
-from prover.config import LeanSettings
 from prover.generate.registry import make_generator
 from prover.graph.queries import Graph, load_graph
 from prover.graph.store import Store
@@ -26,21 +24,6 @@ SWAP = theorem_from_text("theorem swap (p q : Prop) (h : p ∨ q) : q ∨ p := b
 DONE = theorem_from_text(
     "theorem t (x : ℕ) (p q : Prop) (h : x = 3) (hp : p) (hpq : p → q) : x + 2 = 5 ∧ q := by sorry"
 )
-
-
-@pytest.fixture(scope="module")
-def lean(
-    standin_argv: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LeanServer]:
-    settings = LeanSettings(repl_cmd=standin_argv, project_dir=tmp_path_factory.mktemp("project"))
-    with LeanServer(settings) as server:
-        yield server
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "graph.sqlite") as opened:
-        yield opened
 
 
 def attempt(

@@ -15,7 +15,6 @@ from typer.testing import CliRunner
 from prover.attempt import Outcome, ProofContext, prove
 from prover.budget import Budget, Limits
 from prover.cli import app
-from prover.config import LeanSettings
 from prover.generate.registry import make_generator, make_language_model
 from prover.graph.export import graph_data
 from prover.graph.paths import derivations, proof_path
@@ -48,21 +47,6 @@ import Mathlib
 UNREPAIRABLE = "```lean4\nby\n  exact foo_bar\n```"
 SWAP = theorem_from_text("theorem s (p q r : Prop) (h : p ∨ q) (hr : r) : (q ∨ p) ∧ r := by sorry")
 SWAP_SKETCH = "```lean4\nby\n  have h1 : q ∨ p := by sorry\n  exact ⟨h1, hr⟩\n```"
-
-
-@pytest.fixture(scope="module")
-def lean(
-    standin_argv: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LeanServer]:
-    settings = LeanSettings(repl_cmd=standin_argv, project_dir=tmp_path_factory.mktemp("project"))
-    with LeanServer(settings) as server:
-        yield server
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "graph.sqlite") as opened:
-        yield opened
 
 
 @pytest.fixture

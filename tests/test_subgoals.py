@@ -5,15 +5,13 @@ Everything runs on the stand-in REPL through the real pool and the SQLite graph 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import pytest
 
 from prover.attempt import ProofContext
 from prover.automation import close_by_automation
 from prover.budget import Budget, Limits
-from prover.config import LeanSettings
 from prover.generate.registry import make_generator
 from prover.graph.queries import Graph, load_graph
 from prover.graph.recorder import SqlRecorder
@@ -45,21 +43,6 @@ class ScriptedGenerator:
 
     def suggest(self, state: str, premises: Sequence[Premise], n: int) -> list[Candidate]:
         return [Candidate(t, -float(i), Provenance("scripted")) for i, t in enumerate(self.tactics)]
-
-
-@pytest.fixture(scope="module")
-def lean(
-    standin_argv: tuple[str, ...], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LeanServer]:
-    settings = LeanSettings(repl_cmd=standin_argv, project_dir=tmp_path_factory.mktemp("project"))
-    with LeanServer(settings) as server:
-        yield server
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    with Store(tmp_path / "graph.sqlite") as opened:
-        yield opened
 
 
 def context(
