@@ -16,14 +16,12 @@ list in the project directory, never through a shell.
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 import tempfile
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from prover.lean.setup import find_tool, run_streaming
 from retrieval import records
 from retrieval.corpus import Corpus, CorpusPremise
 from retrieval.errors import CorpusError, DumpError
@@ -34,12 +32,8 @@ _MODULE_NAME = re.compile(r"^[^\W\d][\w'!?]*(\.[^\W\d][\w'!?]*)*$")
 _TAIL_LINES = 20
 
 
-def find_lake() -> Path | None:
-    found = shutil.which("lake")
-    if found:
-        return Path(found)
-    elan = Path.home() / ".elan" / "bin" / "lake"
-    return elan if elan.is_file() else None
+def _ignore(line: str) -> None:
+    del line
 
 
 def run_dump(
@@ -51,7 +45,7 @@ def run_dump(
 
     `DumpError` when the dump cannot run or fails, `CorpusError` when its output is malformed.
     """
-    lake = find_lake()
+    lake = find_tool("lake")
     if lake is None:
         raise DumpError(
             "Lean's build tool `lake` is not installed (neither on PATH nor in ~/.elan/bin), "
@@ -65,27 +59,12 @@ def run_dump(
     with tempfile.TemporaryDirectory(prefix="leanwb-dump-") as scratch:
         raw = Path(scratch) / "declarations.jsonl"
         argv = [str(lake), "exe", DUMP_EXE, str(raw), *roots]
-        tail: deque[str] = deque(maxlen=_TAIL_LINES)
         try:
-            process = subprocess.Popen(
-                argv,
-                cwd=project_dir,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                errors="replace",
-            )
+            code, tail = run_streaming(argv, project_dir, on_output or _ignore, _TAIL_LINES)
         except OSError as exc:
             raise DumpError(f"Cannot start {lake} ({exc.strerror}).") from exc
-        assert process.stdout is not None
-        for line in process.stdout:
-            tail.append(line.rstrip())
-            if on_output is not None:
-                on_output(line.rstrip())
-        code = process.wait()
         if code != 0:
-            last = next((t for t in reversed(tail) if t.strip()), "no output")
+            last = tail[-1] if tail else "no output"
             raise DumpError(f"`lake exe {DUMP_EXE}` failed with exit code {code}: {last}")
         if not raw.is_file():
             raise DumpError(f"`lake exe {DUMP_EXE}` finished but wrote no output file.")

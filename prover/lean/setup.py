@@ -19,7 +19,7 @@ import tempfile
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,23 +94,21 @@ def download(url: str, dest: Path, timeout: float = DOWNLOAD_TIMEOUT_S) -> None:
         ) from None
 
 
-def run_step(step: Step, on_line: LineCallback) -> None:
-    """Run one step, streaming its merged stdout/stderr; SetupError if it fails."""
-    tail: deque[str] = deque(maxlen=OUTPUT_TAIL_LINES)
-    try:
-        proc = subprocess.Popen(
-            step.argv,
-            cwd=step.cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-        )
-    except OSError as exc:
-        raise SetupError(
-            f"{step.title} could not start `{step.argv[0]}` ({exc.strerror}); {step.hint}"
-        ) from None
+def run_streaming(
+    argv: Sequence[str], cwd: Path | None, on_line: LineCallback, tail_lines: int
+) -> tuple[int, list[str]]:
+    """Run `argv` (no shell) with stdout and stderr merged, passing each non-empty line to
+    `on_line`; its exit code and last `tail_lines` lines. OSError if it cannot start."""
+    tail: deque[str] = deque(maxlen=tail_lines)
+    proc = subprocess.Popen(
+        list(argv),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    )
     assert proc.stdout is not None
     with proc.stdout:
         for raw in proc.stdout:
@@ -118,7 +116,17 @@ def run_step(step: Step, on_line: LineCallback) -> None:
             if line:
                 tail.append(line)
                 on_line(line)
-    code = proc.wait()
+    return proc.wait(), list(tail)
+
+
+def run_step(step: Step, on_line: LineCallback) -> None:
+    """Run one step, streaming its merged stdout/stderr; SetupError if it fails."""
+    try:
+        code, tail = run_streaming(step.argv, step.cwd, on_line, OUTPUT_TAIL_LINES)
+    except OSError as exc:
+        raise SetupError(
+            f"{step.title} could not start `{step.argv[0]}` ({exc.strerror}); {step.hint}"
+        ) from None
     if code != 0:
         last = f": {tail[-1]}" if tail else ""
         raise SetupError(f"{step.title} failed (exit status {code}){last}; {step.hint}")
