@@ -67,6 +67,19 @@ def _group(lines: list[str], first: int, last: int) -> list[Step]:
     return steps
 
 
+def top_level_assign(text: str) -> int | None:
+    """Offset of the first `:=` outside brackets in `text` (None if there is none)."""
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "([{⟨":
+            depth += 1
+        elif char in ")]}⟩":
+            depth -= 1
+        elif depth == 0 and text.startswith(":=", index):
+            return index
+    return None
+
+
 def parse_steps(proof: str) -> list[Step]:
     """The top-level steps of a proof body such as `by\\n  intro h\\n  exact h`.
 

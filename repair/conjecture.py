@@ -22,14 +22,14 @@ from prover.attempt import ProofContext
 from prover.automation import no_goals_node
 from prover.generate.llm import ChatMessage, GenerationError, LanguageModel
 from prover.holes import Hole
-from prover.proof_text import fill_sorry, parse_steps
+from prover.proof_text import fill_sorry, parse_steps, top_level_assign
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind
 from prover.search.tree import normalise_goals
 from prover.sketch.models import ModelReply, ask
 from prover.sketch.prompts import read_sketch_code
 from prover.types import ProofState, Provenance, TacticResult, TacticStatus, Theorem
 from repair.diagnose import Diagnosis, classify
-from repair.rules import refined, top_level_assign
+from repair.rules import refined
 
 ROLE = "conjecture_correction"
 DEFAULT_DEPTH = 2

@@ -99,19 +99,6 @@ def line_map(before: str, after: str) -> dict[int, int]:
 # --- text helpers -----------------------------------------------------------------
 
 
-def top_level_assign(text: str) -> int | None:
-    """Offset of the first `:=` outside brackets in `text` (None if there is none)."""
-    depth = 0
-    for index, char in enumerate(text):
-        if char in "([{⟨":
-            depth += 1
-        elif char in ")]}⟩":
-            depth -= 1
-        elif depth == 0 and text.startswith(":=", index):
-            return index
-    return None
-
-
 def _code_and_comment(line: str) -> tuple[str, str]:
     """A line split before its `--` comment (strings are rare in proofs; not handled)."""
     cut = line.find("--")

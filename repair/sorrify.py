@@ -29,11 +29,10 @@ import re
 from dataclasses import dataclass, field
 
 from prover.attempt import ProofContext
-from prover.proof_text import Step, indentation, parse_steps, walk
+from prover.proof_text import Step, indentation, parse_steps, top_level_assign, walk
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind
 from prover.types import CheckResult, Theorem
 from repair.diagnose import Diagnosis, ErrorClass, diagnose, errors
-from repair.rules import top_level_assign
 
 SORRY = "sorry"
 WHOLE = "by\n  sorry"

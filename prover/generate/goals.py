@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from prover.proof_text import top_level_assign
+
 TURNSTILE = "⊢"
 INACCESSIBLE_MARK = "✝"
 
@@ -128,27 +130,14 @@ def _parse_hypothesis(item: str) -> Hypothesis | None:
     if not names or not all(_looks_like_name(name) for name in names):
         return None
     type_, value = rest, None
-    assign = _top_level_assign(rest)
+    assign = top_level_assign(rest)
     if assign is not None:
-        type_, value = rest[:assign].strip(), rest[assign + len(" := ") :].strip()
+        type_, value = rest[:assign].strip(), rest[assign + len(":=") :].strip()
     return Hypothesis(names=names, type=type_, value=value)
 
 
 def _looks_like_name(token: str) -> bool:
     return not any(ch in token for ch in "()[]{}:,⊢") and token not in {"fun", "∀", "∃"}
-
-
-def _top_level_assign(text: str) -> int | None:
-    """Index of the ` := ` that separates a `let` hypothesis's type from its value."""
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch in "([{⟨":
-            depth += 1
-        elif ch in ")]}⟩":
-            depth -= 1
-        elif depth == 0 and text.startswith(" := ", i):
-            return i
-    return None
 
 
 def words(text: str) -> set[str]:
