@@ -6,14 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from prover.attempt import Claim, prove
 from prover.budget import Budget, Limits
 from prover.config import load_settings
-from prover.eval.portfolio import Portfolio, Stage
 from prover.graph.models import Edge
 from prover.graph.store import Store
 from prover.session import SessionOptions, open_session
-from prover.strategies import STRATEGIES
+from prover.strategies.attempt import prove
+from prover.strategies.base import Claim
+from prover.strategies.portfolio import Portfolio, Stage
+from prover.strategies.registry import STRATEGIES
 from prover.types import Theorem
 
 EASY = Theorem("easy", "", "theorem easy (x : ℕ) (h : x = 3) : x + 2 = 5")

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from fake_openai_server import FakeOpenAIServer, Reply
 
-from prover.attempt import Outcome, ProofContext, prove
 from prover.budget import Budget, Limits
 from prover.generate.openai_api import OpenAIModel
 from prover.generate.registry import make_generator
@@ -20,7 +19,9 @@ from prover.graph.queries import Graph, load_graph
 from prover.graph.store import Store
 from prover.lean.pool import LeanServer
 from prover.protocols import EdgeKind, NodeKind
-from prover.strategies import make_strategy
+from prover.strategies.attempt import Outcome, prove
+from prover.strategies.base import ProofContext
+from prover.strategies.registry import make_strategy
 from prover.types import Theorem
 from repair.pipeline import RepairResult, RepairStrategy
 from repair.source import read_source

@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
-from prover.attempt import Claim, ProofContext, statement_node
 from prover.budget import Budget, Limits
 from prover.generate.llm import Completion, GenerationError
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
-from prover.search.critic import HeuristicCritic, ModelCritic
-from prover.search.tree import normalise_goals
-from prover.strategies import make_strategy
+from prover.strategies.attempt import statement_node
+from prover.strategies.base import Claim, ProofContext
+from prover.strategies.registry import make_strategy
+from prover.strategies.search.critic import HeuristicCritic, ModelCritic
+from prover.strategies.search.tree import normalise_goals
 from prover.types import (
     CallStatus,
     Candidate,

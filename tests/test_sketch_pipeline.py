@@ -12,7 +12,6 @@ import pytest
 from fake_openai_server import FakeOpenAIServer
 from typer.testing import CliRunner
 
-from prover.attempt import Outcome, ProofContext, prove
 from prover.budget import Budget, Limits
 from prover.cli import app
 from prover.generate.registry import make_generator, make_language_model
@@ -23,9 +22,11 @@ from prover.graph.store import Store
 from prover.lean.pool import LeanServer
 from prover.lean_text import theorem_from_text
 from prover.protocols import EdgeKind, NodeKind
-from prover.sketch import pipeline
-from prover.sketch.pipeline import SketchStrategy
-from prover.sketch.prompts import DRAFT_SYSTEM, SKETCH_SYSTEM
+from prover.strategies.attempt import Outcome, prove
+from prover.strategies.base import ProofContext
+from prover.strategies.sketch import pipeline
+from prover.strategies.sketch.pipeline import SketchStrategy
+from prover.strategies.sketch.prompts import DRAFT_SYSTEM, SKETCH_SYSTEM
 from prover.types import Theorem
 from repair.pipeline import RepairResult
 

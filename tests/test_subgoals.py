@@ -9,20 +9,20 @@ from collections.abc import Sequence
 
 import pytest
 
-from prover.attempt import ProofContext
-from prover.automation import close_by_automation
 from prover.budget import Budget, Limits
 from prover.generate.registry import make_generator
 from prover.graph.queries import Graph, load_graph
 from prover.graph.recorder import SqlRecorder
 from prover.graph.store import Store
-from prover.holes import Hole, fill_holes, find_holes
 from prover.lean.pool import LeanServer
 from prover.lean_text import theorem_from_text
 from prover.protocols import EdgeKind, Generator, NodeKind
-from prover.search.bfs import BestFirstSearch
-from prover.search.from_state import search_from_state
-from prover.subgoals import make_hole_prover
+from prover.strategies.automation import close_by_automation
+from prover.strategies.base import ProofContext
+from prover.strategies.holes import Hole, fill_holes, find_holes
+from prover.strategies.search.bfs import BestFirstSearch
+from prover.strategies.search.from_state import search_from_state
+from prover.strategies.subgoals import make_hole_prover
 from prover.types import Candidate, Premise, Provenance, Theorem, Usage
 
 ARITH = theorem_from_text(

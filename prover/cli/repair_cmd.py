@@ -21,7 +21,6 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from prover.attempt import Progress
 from prover.cli.common import (
     ApiKeyOption,
     BaseUrlOption,
@@ -43,6 +42,7 @@ from prover.cli.common import (
 )
 from prover.lean_text import Declaration, TheoremTextError
 from prover.session import AttemptResult, SessionOptions
+from prover.strategies.base import Progress
 from repair.pipeline import DEFAULT_ROUNDS, RepairResult, RepairStrategy
 from repair.source import read_source
 

@@ -15,7 +15,16 @@ from typing import Any
 
 from prover.budget import Limits
 from prover.config import Settings
-from prover.eval.datasets import LoadedDataset, Manifest, Problem, toolchain_version
+from prover.errors import DatasetError
+from prover.eval.datasets import (
+    LoadedDataset,
+    Manifest,
+    Problem,
+    find_manifest,
+    load_jsonl,
+    toolchain_version,
+)
+from prover.eval.fetch import default_cache_dir, verified_cached
 from prover.eval.ray_runner import run_ray
 from prover.eval.report import EVAL_KIND
 from prover.eval.results import (
@@ -31,7 +40,7 @@ from prover.graph.store import Store, StoreError
 from prover.lean.doctor import uses_custom_repl
 from prover.lean.setup import SetupError, pinned_toolchain
 from prover.session import SessionOptions
-from prover.strategies import make_strategy
+from prover.strategies.registry import make_strategy
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,42 @@ class RunPlan:
                 allow_native_decide=bool(config.get("allow_native_decide", False)),
             ),
         )
+
+
+def choose_dataset(
+    name: str | None,
+    from_file: Path | None,
+    split: str | None,
+    revised: bool,
+    limit: int | None,
+    cache_dir: Path | None,
+) -> DatasetChoice:
+    """The problems a new run takes: the benchmark `name` (downloaded by `leanwb datasets
+    fetch`), or the JSONL file `from_file` (with `name` as its label). DatasetError
+    with one sentence when neither is usable."""
+    manifest = None
+    if name is not None and from_file is None:
+        manifest = find_manifest(name)
+        path = verified_cached(manifest, cache_dir or default_cache_dir())
+        if path is None:
+            raise DatasetError(
+                f"{name} is not downloaded; run `leanwb datasets fetch {name}` "
+                "or pass the file with --from-file"
+            )
+    elif from_file is not None:
+        path = from_file
+        if name is not None:
+            try:
+                manifest = find_manifest(name)
+            except DatasetError:
+                manifest = None  # a name of the user's own: a label only
+    else:
+        raise DatasetError("give a dataset name (see `leanwb datasets list`) or --from-file PATH")
+    loaded = load_jsonl(path, splits=[split] if split else (), revised=revised)
+    label = name or path.stem
+    return DatasetChoice(
+        name=label, loaded=loaded, split=split, revised=revised, limit=limit, manifest=manifest
+    )
 
 
 def lean_pin(settings: Settings) -> str:
@@ -213,6 +258,12 @@ def resume_run(
         raise EvalError(str(exc)) from exc
     if run.kind != EVAL_KIND:
         raise EvalError(f"run {run_id} is a `{run.kind}` run, not an eval run")
+    recorded_pin = run.config.get("lean", {}).get("pin")
+    if recorded_pin != lean_pin(settings):
+        raise EvalError(
+            f"run {run_id} was made with Lean {recorded_pin}, this setup has "
+            f"{lean_pin(settings)}; results would mix two Leans"
+        )
     ensure_schema(store.engine)
     store.abandon_running(run_id)
     if workers is None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from prover.config import PACKAGE_ROOT
+from prover.errors import DatasetError
 from prover.types import Theorem
 
 MANIFEST_DIR = PACKAGE_ROOT / "datasets"
@@ -49,10 +50,6 @@ MINIF2F_CATEGORIES: tuple[tuple[str, str], ...] = (
     ("algebra", "algebra"),
     ("numbertheory", "numbertheory"),
 )
-
-
-class DatasetError(ValueError):
-    """A manifest or a benchmark file is unusable; the message says where and why."""
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,15 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from prover.attempt import ProofContext, prove, statement_node
 from prover.budget import Spent
 from prover.config import ConfigError, Settings
 from prover.eval.datasets import Problem
 from prover.eval.results import ProblemOutcome, ProblemResult, commit_result, ensure_schema
 from prover.graph.store import Store
 from prover.session import SessionOptions, open_session
-from prover.strategies import make_strategy
+from prover.strategies.attempt import prove, statement_node
+from prover.strategies.base import ProofContext
+from prover.strategies.registry import make_strategy
 from prover.types import CallStatus, StartResult, Verdict, VerdictKind
 
 STATEMENT_ERROR = "statement_error"

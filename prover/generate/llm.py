@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from prover.errors import GenerationError
 from prover.types import Usage
 
 ChatMessage = Mapping[str, str]
@@ -37,10 +38,6 @@ class Completion:
     tokens_out: int
     tokens_estimated: bool = False
     finish_reason: str | None = None
-
-
-class GenerationError(RuntimeError):
-    """A backend could not produce completions (server down, refused, out of retries)."""
 
 
 class LanguageModel(Protocol):

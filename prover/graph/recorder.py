@@ -35,18 +35,6 @@ PENDING_LIMIT = 500
 ID_BLOCK_SIZE = 256
 
 
-def message_json(message: Message) -> dict[str, Any]:
-    end = message.end_pos
-    return {
-        "severity": message.severity.value,
-        "line": message.pos.line,
-        "column": message.pos.column,
-        "end_line": end.line if end else None,
-        "end_column": end.column if end else None,
-        "text": message.text,
-    }
-
-
 class _Insert:
     """An INSERT of whole rows of one model's table, given as dictionaries."""
 
@@ -195,7 +183,7 @@ class SqlRecorder:
                     "score": score,
                     "lean_status": lean.status if lean else None,
                     "lean_elapsed_ms": lean.elapsed_ms if lean else None,
-                    "lean_messages": [message_json(m) for m in lean.messages] if lean else None,
+                    "lean_messages": [m.as_dict() for m in lean.messages] if lean else None,
                     "meta": dict(meta or {}),
                     "created_at": time.time(),
                 }

@@ -21,19 +21,16 @@ from sqlalchemy.exc import DBAPIError
 
 from prover.budget import Spent
 from prover.config import PACKAGE_ROOT
+from prover.errors import StoreError
 from prover.graph.engine import open_engine, writer
 from prover.graph.migrations import SchemaError, migrate
 from prover.graph.models import Attempt, Run, TheoremRow
-from prover.graph.recorder import SqlRecorder, message_json
+from prover.graph.recorder import SqlRecorder
 from prover.types import Theorem, Verdict, VerdictKind
 
 RUNNING = "running"
 DONE = "done"
 ABANDONED = "abandoned"
-
-
-class StoreError(RuntimeError):
-    """The database cannot be used, or holds no row with the id asked for."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +198,7 @@ class Store:
             "detail": verdict.detail,
             "proof": verdict.proof,
             "axioms": list(verdict.axioms),
-            "messages": [message_json(m) for m in verdict.messages],
+            "messages": [m.as_dict() for m in verdict.messages],
             "ended_at": time.time(),
             **spent.as_dict(),
         }

@@ -31,10 +31,6 @@ SKETCH_SYSTEM = (
     "and subtraction truncate). Reply with the whole theorem in one ```lean4 code block."
 )
 
-_FENCE = re.compile(r"```(?P<lang>[^\n`]*)\n(?P<code>.*?)(?:```|$)", re.DOTALL)
-_LEAN_FENCES = ("lean4", "lean")
-_HEADER_LINE = re.compile(r"^\s*(?:import|open|set_option)\s.*$", re.MULTILINE)
-
 
 def draft_prompt(theorem: Theorem) -> list[ChatMessage]:
     informal = (
@@ -60,13 +56,3 @@ def sketch_prompt(theorem: Theorem, draft: str) -> list[ChatMessage]:
 def read_draft(reply: str) -> str:
     """The draft without its reasoning trace ('' when the reply was all reasoning)."""
     return strip_thinking(reply).strip()
-
-
-def read_sketch_code(reply: str) -> str:
-    """The Lean code of a sketcher's reply: the first `lean4`/`lean` block (else the
-    first block of any kind, else the whole reply), without header lines."""
-    text = strip_thinking(reply)
-    blocks = [(m.group("lang").strip().lower(), m.group("code")) for m in _FENCE.finditer(text)]
-    lean = [code for lang, code in blocks if lang in _LEAN_FENCES]
-    code = lean[0] if lean else blocks[0][1] if blocks else text
-    return _HEADER_LINE.sub("", code).strip("\n")

@@ -14,7 +14,7 @@ import re
 from typing import Protocol
 
 from prover.generate.llm import GenerationError, LanguageModel
-from prover.search.rules import target_size
+from prover.strategies.search.rules import target_size
 from prover.types import ProofState, Usage
 
 CRITIC_PROMPT = (
