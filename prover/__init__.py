@@ -51,7 +51,39 @@ _EXPORTS = {
     "RetrievalError": "prover.errors",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "BudgetError",
+    "CheckReport",
+    "Claim",
+    "ConfigError",
+    "DatasetError",
+    "EvalError",
+    "EvalReport",
+    "EvalStart",
+    "GenerationError",
+    "Limits",
+    "Premise",
+    "Progress",
+    "ProofContext",
+    "ProveReport",
+    "RepairReport",
+    "ReportError",
+    "RetrievalError",
+    "SessionError",
+    "SetupError",
+    "StopReason",
+    "StoreError",
+    "Strategy",
+    "StrategyError",
+    "Theorem",
+    "TheoremTextError",
+    "Workbench",
+    "WorkbenchError",
+    "__version__",
+    "check",
+    "parse_budget",
+    "prove",
+]
 
 if TYPE_CHECKING:
     from prover.api import EvalStart, Workbench, check, prove

@@ -23,7 +23,7 @@ from prover.budget import Limits
 from prover.checking import CheckRequest, request_for, shown_messages
 from prover.config import ModelSettings, Settings, load_settings, resolve_models
 from prover.config import api_key as resolve_api_key
-from prover.errors import EvalError, StoreError, TheoremTextError
+from prover.errors import StoreError, TheoremTextError
 from prover.lean_text import DEFAULT_HEADER, Declaration, declaration_from_text
 from prover.reports import CheckReport, EvalReport, ProveReport, RepairReport
 from prover.strategies.base import Progress, Strategy
@@ -39,10 +39,9 @@ class EvalStart:
 
     run_id: int
     todo: int
-    total: int
-    done: int
     workers: int
     strategy: str
+    counts: Any  # prover.eval.results.RunCounts: totals so far, earlier sessions included
 
 
 class Workbench:
@@ -140,7 +139,9 @@ class Workbench:
         statement (text up to `:=`, or a `Theorem`) with `proof`, the text after `:=`."""
         from prover.verify import verify
 
-        request = theorem if isinstance(theorem, CheckRequest) else _check_request(theorem, proof, name)
+        request = (
+            theorem if isinstance(theorem, CheckRequest) else _check_request(theorem, proof, name)
+        )
         verdict = verify(
             request.theorem,
             request.proof,
@@ -176,8 +177,8 @@ class Workbench:
         command: str | None = None,
     ) -> ProveReport:
         """Search for a proof of `theorem` (a declaration text, its proof ignored, a
-        Lean file's `Path`, or a `Theorem`) with `strategy` (a name with its `options`, or a built strategy),
-        check it with the soundness gate and record every step in the store.
+        Lean file's `Path`, or a `Theorem`) with `strategy` (a name with its `options`,
+        or a built strategy), check it with the soundness gate and record every step.
 
         With the `repair` strategy the declaration's own proof (when it is not just
         `sorry`) is the proof to repair. `limits` defaults to `Limits()`."""
@@ -340,6 +341,7 @@ class Workbench:
             execute,
             finish_if_complete,
             pinned_lean_version,
+            refuse_changes,
             resume_run,
             start_run,
             version_note,
@@ -363,12 +365,7 @@ class Workbench:
                 "limits": limits,
                 "index": index,
             }
-            clash = [key for key, value in given.items() if value is not None]
-            if clash:
-                raise EvalError(
-                    f"resume takes the problems and settings recorded in run {resume}; "
-                    f"drop {', '.join(clash)}"
-                )
+            refuse_changes(resume, given)
             job, problems, workers = resume_run(store, self.settings, resume, self.api_key, workers)
         else:
             name = strategy or "auto"
@@ -413,11 +410,7 @@ class Workbench:
                 )
             counts = run_counts(store.engine, job.run_id)
             if on_start is not None:
-                on_start(
-                    EvalStart(
-                        job.run_id, len(problems), counts.total, counts.done, workers, job.strategy
-                    )
-                )
+                on_start(EvalStart(job.run_id, len(problems), workers, job.strategy, counts))
             execute(job, problems, workers, on_result or (lambda _: None), ray_address=ray)
         complete = finish_if_complete(store, job.run_id)
         summary = load_summary(store, job.run_id)

@@ -122,9 +122,7 @@ def _all_declarations(text: str) -> list[_Declaration]:
     return declarations
 
 
-def _read(
-    text: str, chosen: _Declaration, default_header: str, source: str | None
-) -> Declaration:
+def _read(text: str, chosen: _Declaration, default_header: str, source: str | None) -> Declaration:
     before = _TRAILING_DOC.sub("", text[: chosen.start]).strip()
     header = "\n".join(part for part in (before, *chosen.scoped) if part)
     theorem = Theorem(

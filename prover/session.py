@@ -34,7 +34,6 @@ from prover.strategies.base import Progress, ProofContext, Strategy
 from prover.types import StopReason, Theorem, Verdict, VerdictKind
 
 
-
 @dataclass(frozen=True)
 class SessionOptions:
     generator: str = "heuristic"

@@ -18,7 +18,8 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from prover.generate.llm import ChatMessage, GenerationError, LanguageModel
+from prover.errors import GenerationError
+from prover.generate.llm import ChatMessage, LanguageModel
 from prover.generate.prompts import lean_code_block
 from prover.proof_text import fill_sorry, parse_steps, top_level_assign
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind

@@ -24,7 +24,6 @@ with only holes) with its open holes, and the list of changes made on the way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -50,7 +50,10 @@ def _requests(
         except TheoremTextError as exc:
             fail(f"{file}: {exc}")
     if name is not None or every:
-        fail("--name and --all select theorems in FILE; with --statement there is one")
+        fail(
+            "--name selects a theorem in FILE and --all takes them all; "
+            "with --statement there is one"
+        )
     if statement is None or proof is None:
         fail("give a FILE, or both --statement (up to `:=`) and --proof (the text after `:=`)")
     return [request_from_parts(header, statement, proof)]

@@ -261,9 +261,7 @@ def _print_result(report: ProveReport) -> None:
         f"{spent['wall_s']:.1f}s; attempt {report.attempt_id}"
     )
     if report.proved and report.proof is not None:
-        console.print(
-            Text(f"proved {report.theorem} ({cost})", style="bold green"), soft_wrap=True
-        )
+        console.print(Text(f"proved {report.theorem} ({cost})", style="bold green"), soft_wrap=True)
         console.print(Text(f"{report.statement} := {report.proof}"), soft_wrap=True)
         return
     label = "rejected" if report.verdict == "rejected" else "not proved"

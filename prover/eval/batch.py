@@ -213,7 +213,12 @@ def start_run(
     workers: int,
 ) -> tuple[EvalJob, list[Problem]]:
     """Record a new eval run and its problems; returns its job and the problems to do."""
-    strategy = make_strategy(plan.strategy, **plan.strategy_options)
+    strategy = make_strategy(
+        plan.strategy,
+        base_url=plan.session.base_url,
+        api_key=plan.session.api_key,
+        **plan.strategy_options,
+    )
     config_of = getattr(strategy, "config", None)
     config = {
         "dataset": dataset.describe(),
@@ -237,6 +242,17 @@ def job_for(settings: Settings, run_id: int, plan: RunPlan) -> EvalJob:
         session=plan.session,
         strategy_options=plan.strategy_options,
     )
+
+
+def refuse_changes(run_id: int, given: dict[str, Any]) -> None:
+    """A resumed run takes what it recorded: EvalError naming every setting in `given`
+    (by the caller's own names, flags or parameters) that is not None."""
+    clash = [name for name, value in given.items() if value is not None]
+    if clash:
+        raise EvalError(
+            f"--resume takes the problems and settings recorded in run {run_id}; "
+            f"drop {', '.join(clash)}"
+        )
 
 
 def resume_run(

@@ -67,7 +67,12 @@ class ProblemSolver:
         self.store = Store(job.settings.db_path)
         ensure_schema(self.store.engine)
         self.session = open_session(job.settings, job.session)
-        self.strategy = make_strategy(job.strategy, **job.strategy_options)
+        self.strategy = make_strategy(
+            job.strategy,
+            base_url=job.session.base_url,
+            api_key=job.session.api_key,
+            **job.strategy_options,
+        )
 
     def close(self) -> None:
         self.session.close()

@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from prover.errors import GenerationError
 from prover.types import Usage
 
 ChatMessage = Mapping[str, str]

@@ -23,7 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
-from prover.generate.llm import Completion, GenerationError, Prompt, estimate_tokens, prompt_text
+from prover.errors import GenerationError
+from prover.generate.llm import Completion, Prompt, estimate_tokens, prompt_text
 from prover.types import Usage
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})

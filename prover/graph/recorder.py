@@ -29,7 +29,7 @@ from sqlalchemy import JSON, Engine
 from prover.graph.engine import json_dumps
 from prover.graph.models import Base, Edge, EdgeParent, EdgePremise, Event, IdBlock, Node
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
-from prover.types import Message, Provenance
+from prover.types import Provenance
 
 PENDING_LIMIT = 500
 ID_BLOCK_SIZE = 256

@@ -22,12 +22,12 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-from collections.abc import Sequence
 import shlex
 import sqlite3
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -176,7 +176,9 @@ def _repl(
     missing = [finding for finding in needs if finding.required and not finding.ok]
     if missing:
         names = " and ".join(finding.name for finding in missing)
-        return Finding("repl", False, True, f"`{command}`: not started ({names} missing)", SETUP_FIX)
+        return Finding(
+            "repl", False, True, f"`{command}`: not started ({names} missing)", SETUP_FIX
+        )
     if not custom:
         binary = lean.project_dir / REPL_BINARY
         if not binary.is_file():

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from prover.budget import Budget
-from prover.generate.llm import GenerationError, LanguageModel, Prompt, prompt_text
+from prover.errors import GenerationError
+from prover.generate.llm import LanguageModel, Prompt, prompt_text
 from prover.protocols import Generator, Lean, Recorder, Retriever
 from prover.types import (
     Candidate,

@@ -11,7 +11,8 @@ portfolio its stages). Bad options raise `StrategyError` with a sentence for a p
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from prover.config import ModelSettings
@@ -63,7 +64,7 @@ def tactic_search(name: str | None, width: int = 8) -> TacticSearch | None:
         return None
     factory = SEARCHES.get(str(name))
     if factory is None:
-        raise StrategyError(f"{name!r} is not a tactic search; use bfs, mps or none")
+        raise StrategyError(f"hole search {name!r} is not a tactic search; use bfs, mps or none")
     return factory(width=width)
 
 
@@ -235,3 +236,18 @@ def _sketch_models(given: Mapping[str, Any], models: ModelSettings) -> dict[str,
     return {
         key: value for key, value in wanted.items() if value is not None and given.get(key) is None
     }
+
+
+def parse_options(pairs: Sequence[str]) -> dict[str, Any]:
+    """`["width=4", "length_alpha=0.5"]` -> strategy options; each value is read as JSON
+    when it is JSON (`4`, `["simp"]`, `{"drafts": 2}`), else kept as text."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise StrategyError(f"strategy option {pair!r} is not KEY=VALUE")
+        try:
+            options[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            options[key.strip()] = raw
+    return options

@@ -11,7 +11,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 
-from prover.generate.llm import GenerationError, LanguageModel
+from prover.errors import GenerationError
+from prover.generate.llm import LanguageModel
 from prover.protocols import EdgeKind, Generator, NodeKind
 from prover.strategies.automation import CLOSERS
 from prover.strategies.base import Claim, ProofContext, first_line

@@ -24,7 +24,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Protocol
 
-from prover.generate.llm import GenerationError
+from prover.errors import GenerationError
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
 from prover.strategies.base import Claim, ProofContext, first_line
 from prover.strategies.search.script import tactic_script

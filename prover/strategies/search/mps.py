@@ -33,7 +33,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from prover.strategies.base import ProofContext
 from prover.strategies.search.critic import Critic, HeuristicCritic

@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from prover.generate.llm import GenerationError, LanguageModel
+from prover.errors import GenerationError
+from prover.generate.llm import LanguageModel
 from prover.generate.prompts import lean_code_block
 from prover.proof_text import locate
 from prover.protocols import EdgeKind, Generator, LeanOutcome, NodeKind, NodeStatus

@@ -10,8 +10,6 @@ them; its first fenced `lean4`/`lean` block is taken.
 
 from __future__ import annotations
 
-import re
-
 from prover.generate.llm import ChatMessage
 from prover.generate.prompts import strip_thinking
 from prover.types import Theorem
