@@ -13,11 +13,11 @@ from fake_openai_server import FakeOpenAIServer, Reply
 from typer.testing import CliRunner
 
 from prover.cli import app
-from prover.cli.eval_cmd import with_configured_models
 from prover.config import ConfigError, ModelSettings, load_settings
 from prover.graph.queries import load_graph
 from prover.graph.store import Store
 from prover.protocols import EdgeKind
+from prover.strategies.registry import with_configured_models
 
 # The stand-in closes this with `exact hp`, the fake model's only answer.
 THEOREM = "theorem t (p : Prop) (hp : p) : p := by sorry"
@@ -187,7 +187,7 @@ def test_repair_records_the_configured_generator(
 @pytest.mark.parametrize(
     ("strategy", "given", "expected"),
     [
-        ("sketch", {}, {"drafter": "openai:d", "sketcher": "openai:s", "base_url": "U"}),
+        ("sketch", {}, {"drafter": "openai:d", "sketcher": "openai:s"}),
         ("sketch", {"drafter": "hf:mine"}, {"drafter": "hf:mine", "sketcher": "openai:s"}),
         (
             "auto",
@@ -204,8 +204,7 @@ def test_eval_fills_in_the_configured_drafting_models(
     strategy: str, given: dict[str, Any], expected: dict[str, Any]
 ) -> None:
     models = ModelSettings(drafter="openai:d", sketcher="openai:s")
-    base_url = "U" if strategy == "sketch" and not given else None
-    assert with_configured_models(strategy, given, models, base_url) == expected
+    assert with_configured_models(strategy, given, models) == expected
 
 
 def test_eval_records_the_configured_models(

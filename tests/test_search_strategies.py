@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from prover.budget import Budget, Limits
-from prover.generate.llm import Completion, GenerationError
+from prover.errors import GenerationError
+from prover.generate.llm import Completion
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
 from prover.strategies.attempt import statement_node
 from prover.strategies.base import Claim, ProofContext
@@ -319,7 +320,7 @@ def test_a_statement_that_does_not_open_is_reported_with_lean_s_message() -> Non
     lean = FakeLean(table({}), start_error="unknown identifier 'foo'\nmore detail")
     claim, recorder, _ = run("bfs", lean)
     assert claim.proof is None
-    assert claim.reason == "start_failed: unknown identifier 'foo'"
+    assert (claim.reason, claim.detail) == ("start_failed", "unknown identifier 'foo'")
     assert recorder.edges[0]["action"] == "start" and recorder.edges[0]["child"] is None
 
 
@@ -442,5 +443,5 @@ def test_a_generator_failure_stops_the_search_with_its_reason() -> None:
 
     claim, recorder, _ = run("bfs", FakeLean(table(CONJUNCTION)), FailingGenerator(TACTICS))
     assert claim.proof is None
-    assert claim.reason == "generator_error: HTTP 503 from the server"
+    assert (claim.reason, claim.detail) == ("generator_error", "HTTP 503 from the server")
     assert recorder.events[-1][:2] == ("search_end", claim.reason)

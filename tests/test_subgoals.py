@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pytest
 
 from prover.budget import Budget, Limits
+from prover.errors import StrategyError
 from prover.generate.registry import make_generator
 from prover.graph.queries import Graph, load_graph
 from prover.graph.recorder import SqlRecorder
@@ -20,9 +21,10 @@ from prover.protocols import EdgeKind, Generator, NodeKind
 from prover.strategies.automation import close_by_automation
 from prover.strategies.base import ProofContext
 from prover.strategies.holes import Hole, fill_holes, find_holes
+from prover.strategies.registry import tactic_search
 from prover.strategies.search.bfs import BestFirstSearch
 from prover.strategies.search.from_state import search_from_state
-from prover.strategies.subgoals import make_hole_prover
+from prover.strategies.subgoals import SubgoalProver
 from prover.types import Candidate, Premise, Provenance, Theorem, Usage
 
 ARITH = theorem_from_text(
@@ -117,7 +119,7 @@ def test_search_from_a_hole_hangs_under_its_subgoal_and_pastes_back(
 ) -> None:
     ctx = context(lean, store, SWAP)
     sketch, holes = holes_in(SWAP, SWAP_SKETCH, ctx)
-    prover = make_hole_prover(theorem=SWAP, strategy="test", holes=len(holes), search="bfs")
+    prover = SubgoalProver(BestFirstSearch(), theorem=SWAP, strategy="test", holes=len(holes))
     filled = fill_holes(SWAP, SWAP_SKETCH, holes, ctx, prover, parent=sketch, strategy="test")
     assert not filled.remaining and filled.node is not None
     assert ctx.check(SWAP.header, SWAP.with_proof(filled.proof)).clean
@@ -145,8 +147,8 @@ def test_each_hole_searches_with_its_share_of_what_is_left(lean: LeanServer, sto
     endless = ScriptedGenerator("have hx : 1 = 1 := rfl")  # a new state every time, never done
     ctx = context(lean, store, SWAP, Limits(wall_s=60, expansions=6, tactic_timeout_s=5))
     _, (hole,) = holes_in(SWAP, SWAP_SKETCH, ctx)
-    prover = make_hole_prover(
-        theorem=SWAP, strategy="test", holes=3, closers=(), generator=endless, search="bfs"
+    prover = SubgoalProver(
+        BestFirstSearch(), theorem=SWAP, strategy="test", holes=3, closers=(), generator=endless
     )
     spent = []
     for _ in range(3):
@@ -163,14 +165,17 @@ def test_a_search_that_loses_its_root_says_so(lean: LeanServer, store: Store) ->
     _, (hole,) = holes_in(SWAP, SWAP_SKETCH, ctx)
     found = search_from_state(BestFirstSearch(), SWAP, hole.state, ctx, parent=hole.node)
     assert found.tactics is None and found.state_lost
-    prover = make_hole_prover(theorem=SWAP, strategy="test", holes=1, closers=("omega",))
+    prover = SubgoalProver(
+        BestFirstSearch(), theorem=SWAP, strategy="test", holes=1, closers=("omega",)
+    )
     assert prover(hole, ctx) is None
     assert prover.lost == [hole]
 
 
-def test_automation_only_and_bad_searches() -> None:
-    assert make_hole_prover(theorem=SWAP, strategy="t", holes=1, search=None).search is None
-    with pytest.raises(ValueError, match="not a tactic search"):
-        make_hole_prover(theorem=SWAP, strategy="t", holes=1, search="auto")
-    with pytest.raises(ValueError, match="unknown strategy"):
-        make_hole_prover(theorem=SWAP, strategy="t", holes=1, search="dfs")
+def test_hole_searches_by_name_and_bad_ones() -> None:
+    assert tactic_search("none") is None and tactic_search(None) is None
+    built = tactic_search("mps", width=3)
+    assert built is not None and built.config()["strategy"] == "mps" and built.width == 3
+    for bad in ("auto", "dfs"):
+        with pytest.raises(StrategyError, match="not a tactic search"):
+            tactic_search(bad)

@@ -404,7 +404,6 @@ class _DraftAttempt:
             theorem=self.theorem,
             strategy=SKETCH,
             holes=holes,
-            search=strategy.search,
             closers=strategy.closers,
             generator=strategy.prover_generator,
             timed_out=previous.timed_out if previous is not None else None,
