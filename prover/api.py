@@ -270,7 +270,7 @@ class Workbench:
         built = make_strategy(
             strategy, base_url=self.models.base_url, api_key=self.api_key, **chosen
         )
-        return built, {"strategy": strategy, **chosen}
+        return built, {"strategy": strategy, "drafter": None, "sketcher": None, **chosen}
 
     def _attempt(
         self,

@@ -13,6 +13,7 @@ the values used; a resumed run takes the recorded ones, whatever the config file
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -376,7 +377,10 @@ def compare_cmd(
     first: Annotated[int, typer.Argument(help="Eval run A.")],
     second: Annotated[int, typer.Argument(help="Eval run B.")],
     format: Annotated[str, typer.Option("--format", help="table, json or html.")] = "table",
-    out: Annotated[Path | None, typer.Option("--out", help="html: the file to write.")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="html: the file to write, or a folder to write it in (DIR/)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Two runs side by side: pass rates, categories, costs, and problems only one proved."""
@@ -391,7 +395,15 @@ def compare_cmd(
     if format == "json":
         emit_json(comparison.as_dict())
     elif format == "html":
-        target = out or Path(f"eval-compare-{first}-{second}.html")
+        name = f"eval-compare-{first}-{second}.html"
+        # A folder (or a path written as one, `DIR/`) gets the page inside it, as
+        # `eval report --out DIR/` does.
+        is_folder = out is not None and (out.is_dir() or str(out).endswith(("/", os.sep)))
+        target = (out / name) if out is not None and is_folder else (out or Path(name))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            fail(f"cannot create {target.parent}: {exc.strerror or exc}")
         try:
             target.write_text(render_compare_html(comparison), encoding="utf-8")
         except OSError as exc:
