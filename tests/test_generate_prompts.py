@@ -9,6 +9,7 @@ from prover.generate.prompts import (
     BFSProverFormat,
     ChatFormat,
     InternLMStepProverFormat,
+    InternLMStepProverV1Format,
     NtpFormat,
     ReProverFormat,
     detect_format,
@@ -66,6 +67,23 @@ def test_internlm_stepprover_prompt() -> None:
     assert render_chatml(rendered.prompt).endswith("TACTIC: <|im_end|>\n<|im_start|>assistant\n")
 
 
+def test_internlm_stepprover_v1_prompt_and_reply() -> None:
+    # InternLM/InternLM-Math minif2f/proofsearch_internLM2-StepProver.py (66c887b):
+    # `DECL {name}\nGOAL {state}\n` as one user turn; replies start with `PROOFSTEP `.
+    fmt = InternLMStepProverV1Format()
+    rendered = fmt.render(STATE, [ADD_COMM])
+    assert rendered.prompt == [{"role": "user", "content": f"DECL \nGOAL {STATE}\n"}]
+    assert rendered.premises == ()
+    assert fmt.stop == ("<|im_end|>",)
+    assert render_chatml(rendered.prompt) == (
+        f"<|im_start|>user\nDECL \nGOAL {STATE}\n<|im_end|>\n<|im_start|>assistant\n"
+    )
+    assert fmt.extract("PROOFSTEP induction n with t Ht") == "induction n with t Ht"
+    assert fmt.extract(" PROOFSTEP simp [h]\n") == "simp [h]"
+    assert fmt.extract("omega") == "omega"
+    assert fmt.extract("PROOFSTEP ") is None
+
+
 def test_bfs_prover_prompt_and_echo() -> None:
     fmt = BFSProverFormat()
     assert fmt.render(STATE, [ADD_COMM]).prompt == f"{STATE}:::"
@@ -120,6 +138,10 @@ def test_detect_and_make_format() -> None:
     assert detect_format("internlm/internlm2_5-step-prover", seq2seq=False, chat=False).name == (
         "internlm-stepprover"
     )
+    assert detect_format("internlm/internlm2-step-prover", seq2seq=False, chat=False).name == (
+        "internlm-stepprover-v1"
+    )
+    assert make_format("internlm-stepprover-v1").name == "internlm-stepprover-v1"
     assert detect_format("ByteDance-Seed/BFS-Prover-V2-7B", seq2seq=False, chat=True).name == (
         "bfs-prover"
     )

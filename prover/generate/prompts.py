@@ -21,6 +21,13 @@ Sources, and what was checked against them:
     interface gives us neither the theorem name nor the tactics so far, so NAME and
     PROOF_BEFORE are left empty (their script also ran with PROOF_BEFORE empty at the
     root). No premises.
+`internlm-stepprover-v1` — InternLM2-StepProver, the first version
+    (huggingface.co/internlm/internlm2-step-prover, card "Dialogue Example"; and InternLM's
+    search script InternLM/InternLM-Math `minif2f/proofsearch_internLM2-StepProver.py` at
+    66c887b, `_prompt_function` and `prompt_style_internlm_chat_stepprover_extractor`):
+    one user message `DECL {name}\nGOAL {state}\n` in ChatML, stop at `<|im_end|>`; the
+    reply is `PROOFSTEP {tactic}` and the `PROOFSTEP ` prefix is stripped. Assumed, as for
+    2.5: the Generator interface gives no theorem name, so DECL is left empty. No premises.
 `bfs-prover` — BFS-Prover V1/V2 (model cards ByteDance-Seed/BFS-Prover-V1-7B and
     -V2-7B): plain completion of `{state}:::`; the decoded text after `:::` is the
     tactic. Verified in the cards. No premises, no chat template.
@@ -124,6 +131,21 @@ class InternLMStepProverFormat:
 
     def extract(self, text: str) -> str | None:
         return _nonempty(text)
+
+
+PROOFSTEP_PREFIX = "PROOFSTEP "
+
+
+@dataclass(frozen=True)
+class InternLMStepProverV1Format:
+    name: str = "internlm-stepprover-v1"
+    stop: tuple[str, ...] = ("<|im_end|>",)
+
+    def render(self, state: str, premises: Sequence[Premise]) -> RenderedPrompt:
+        return RenderedPrompt([{"role": "user", "content": f"DECL \nGOAL {state}\n"}], ())
+
+    def extract(self, text: str) -> str | None:
+        return _nonempty(text.lstrip().removeprefix(PROOFSTEP_PREFIX))
 
 
 BFS_SEPARATOR = ":::"
@@ -246,6 +268,7 @@ def _nonempty(text: str) -> str | None:
 FORMATS: dict[str, Callable[[], TacticFormat]] = {
     "reprover": ReProverFormat,
     "internlm-stepprover": InternLMStepProverFormat,
+    "internlm-stepprover-v1": InternLMStepProverV1Format,
     "bfs-prover": BFSProverFormat,
     "ntp": NtpFormat,
     "chat": ChatFormat,
@@ -260,6 +283,9 @@ def make_format(name: str) -> TacticFormat:
         raise ValueError(f"unknown prompt format {name!r}; choose one of {known}") from None
 
 
+_INTERNLM_2_5 = re.compile(r"internlm2[._-]?5")
+
+
 def detect_format(model_id: str, *, seq2seq: bool, chat: bool) -> TacticFormat:
     """The format a model most likely expects, from its id and architecture.
 
@@ -269,7 +295,9 @@ def detect_format(model_id: str, *, seq2seq: bool, chat: bool) -> TacticFormat:
     if seq2seq:
         return ReProverFormat()
     if "internlm" in lowered and re.search(r"step[-_]?prover", lowered):
-        return InternLMStepProverFormat()
+        if _INTERNLM_2_5.search(lowered):
+            return InternLMStepProverFormat()
+        return InternLMStepProverV1Format()
     if "bfs-prover" in lowered or "bfs_prover" in lowered:
         return BFSProverFormat()
     return ChatFormat() if chat else NtpFormat()
