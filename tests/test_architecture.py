@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "prover.proof_text": 0,
     "prover.verify_lexer": 0,
     "prover.verify_rules": 0,
+    "prover.proof_key": 0,
     "prover.lean": 1,
     "prover.lean.setup": 1,
     "prover.lean.doctor": 1,
@@ -127,7 +128,8 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def layer(module: str) -> int:
-    matches = [p for p in LAYERS if module == p or module.startswith(p + ".")]
+    # "prover" is the package's own __init__ only, not a catch-all for new modules.
+    matches = [p for p in LAYERS if module == p or (p != "prover" and module.startswith(p + "."))]
     if not matches:
         raise AssertionError(f"{module} has no layer in LAYERS (and docs/architecture.md)")
     return LAYERS[max(matches, key=len)]
@@ -162,7 +164,9 @@ def test_nothing_imports_upward() -> None:
 @pytest.mark.parametrize("module", ["prover.strategies.sketch.pipeline", "repair.pipeline"])
 def test_sketch_and_repair_do_not_import_each_other(module: str) -> None:
     graph = import_graph()
-    other = "repair" if module.startswith("prover.strategies.sketch") else "prover.strategies.sketch"
+    other = (
+        "repair" if module.startswith("prover.strategies.sketch") else "prover.strategies.sketch"
+    )
     reached, todo = set(), [module]
     while todo:
         current = todo.pop()
