@@ -35,7 +35,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyGroup(TyperGroup):
-    """Commands imported on first use; `WorkbenchError` turned into one clean line."""
+    """Commands imported on first use; `WorkbenchError` turned into one clean line.
+
+    The top-level help lists each command by its line in `COMMANDS`, so it imports
+    none of them."""
+
+    listing = False  # True while the top-level help is drawn
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
@@ -43,13 +48,19 @@ class LazyGroup(TyperGroup):
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in COMMANDS:
             return None
+        module, text = COMMANDS[cmd_name]
+        if self.listing:
+            return click.Command(cmd_name, help=text, short_help=text)
         holder = typer.Typer()
-        import_module(COMMANDS[cmd_name][0]).register(holder)
+        import_module(module).register(holder)
         return typer.main.get_group(holder).commands.get(cmd_name)
 
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        with formatter.section("Commands"):
-            formatter.write_dl([(name, text) for name, (_, text) in COMMANDS.items()])
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
 
     def invoke(self, ctx: click.Context) -> Any:
         from prover.errors import WorkbenchError
