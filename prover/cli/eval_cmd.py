@@ -378,7 +378,7 @@ def compare_cmd(
     second: Annotated[int, typer.Argument(help="Eval run B.")],
     format: Annotated[str, typer.Option("--format", help="table, json or html.")] = "table",
     out: Annotated[
-        Path | None,
+        str | None,  # a string, so that the trailing `/` of `DIR/` survives
         typer.Option("--out", help="html: the file to write, or a folder to write it in (DIR/)."),
     ] = None,
     db: DbOption = None,
@@ -398,8 +398,9 @@ def compare_cmd(
         name = f"eval-compare-{first}-{second}.html"
         # A folder (or a path written as one, `DIR/`) gets the page inside it, as
         # `eval report --out DIR/` does.
-        is_folder = out is not None and (out.is_dir() or str(out).endswith(("/", os.sep)))
-        target = (out / name) if out is not None and is_folder else (out or Path(name))
+        given = Path(out) if out is not None else None
+        is_folder = given is not None and (given.is_dir() or out.endswith(("/", os.sep)))
+        target = (given / name) if given is not None and is_folder else (given or Path(name))
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
