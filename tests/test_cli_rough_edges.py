@@ -27,9 +27,7 @@ from prover.lean.doctor import Finding
 runner = CliRunner()
 BINDERS = "(x : ℕ) (p q : Prop) (hp : p) (hpq : p → q) (h₀ : x % 2 = 1) (h : p ∨ q)"
 # Lean 3 syntax: the repair rules turn it into Lean 4 the stand-in accepts.
-BROKEN = (
-    f"theorem t {BINDERS} : x ≠ 4 ∧ q := by\n  constructor,\n  {{ omega }},\n  exact hpq hp,\n"
-)
+BROKEN = f"theorem t {BINDERS} : x ≠ 4 ∧ q := by\n  constructor,\n  {{ omega }},\n  exact hpq hp,\n"
 FALSE = "theorem f (x : ℕ) : x + 1 = x := by sorry"
 
 
@@ -73,7 +71,7 @@ def test_prove_with_the_repair_strategy_takes_a_model(
 ) -> None:
     statement = f"theorem t {BINDERS} : x ≠ 4 ∧ q"
     server.on("Prove this theorem", f"```lean4\n{statement} := by\n  constructor,\n  omega\n```")
-    code, out, err = invoke(
+    code, out, _ = invoke(
         "prove",
         f"{statement} := by sorry",
         "--strategy",
@@ -119,7 +117,7 @@ def test_eval_set_model_is_made_with_the_base_url(
     path = tmp_path / "set.jsonl"
     row = {"name": "f", "split": "test", "header": "", "formal_statement": FALSE}
     path.write_text(json.dumps(row) + "\n", encoding="utf-8")
-    code, _, err = invoke(
+    _, _, err = invoke(
         "eval",
         "--from-file",
         str(path),
@@ -151,7 +149,9 @@ def test_a_resumed_run_counts_from_what_it_had_done(standin_env: Path, tmp_path:
         raise KeyboardInterrupt  # as Ctrl-C after the first result
 
     with Workbench() as wb, pytest.raises(KeyboardInterrupt):
-        wb.evaluate(from_file=path, strategy="bfs", on_start=starts.append, on_result=stop_after_one)
+        wb.evaluate(
+            from_file=path, strategy="bfs", on_start=starts.append, on_result=stop_after_one
+        )
     run_id = starts[0].run_id
     with Workbench() as wb:
         report = wb.evaluate(resume=run_id, on_start=starts.append)
@@ -187,7 +187,7 @@ def test_eval_compare_out_folder_writes_the_page_inside(standin_env: Path, tmp_p
     for _ in range(2):
         assert invoke("eval", "--from-file", str(path), "--budget", "wall=5")[0] == 0
     target = tmp_path / "cmp"
-    code, out, err = invoke("eval", "compare", "1", "2", "--format", "html", "--out", f"{target}/")
+    code, _, err = invoke("eval", "compare", "1", "2", "--format", "html", "--out", f"{target}/")
     assert code == 0, err
     assert (target / "eval-compare-1-2.html").is_file()
     file = tmp_path / "one.html"
