@@ -5,9 +5,8 @@ Everything runs on the stand-in REPL through the real pool and the SQLite graph 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
+from fakes import FakeGenerator, fixed
 
 from prover.budget import Budget, Limits
 from prover.errors import StrategyError
@@ -25,7 +24,7 @@ from prover.strategies.registry import tactic_search
 from prover.strategies.search.bfs import BestFirstSearch
 from prover.strategies.search.from_state import search_from_state
 from prover.strategies.subgoals import SubgoalProver
-from prover.types import Candidate, Premise, Provenance, Theorem, Usage
+from prover.types import Theorem
 
 ARITH = theorem_from_text(
     "theorem t (a b : ℕ) (h₀ : a = 2) (h₁ : b = a + 3) : a * b = 10 := by sorry"
@@ -33,18 +32,6 @@ ARITH = theorem_from_text(
 ARITH_SKETCH = "by\n  have h2 : b = 5 := by sorry\n  rw [h₀, h2]"
 SWAP = theorem_from_text("theorem s (p q r : Prop) (h : p ∨ q) (hr : r) : (q ∨ p) ∧ r := by sorry")
 SWAP_SKETCH = "by\n  have h1 : q ∨ p := by sorry\n  exact ⟨h1, hr⟩"  # no closer proves h1
-
-
-class ScriptedGenerator:
-    """Proposes the same tactics for every state."""
-
-    def __init__(self, *tactics: str) -> None:
-        self.tactics = tactics
-        self.name = "scripted"
-        self.usage = Usage()
-
-    def suggest(self, state: str, premises: Sequence[Premise], n: int) -> list[Candidate]:
-        return [Candidate(t, -float(i), Provenance("scripted")) for i, t in enumerate(self.tactics)]
 
 
 def context(
@@ -144,7 +131,9 @@ def test_search_from_a_hole_hangs_under_its_subgoal_and_pastes_back(
 
 
 def test_each_hole_searches_with_its_share_of_what_is_left(lean: LeanServer, store: Store) -> None:
-    endless = ScriptedGenerator("have hx : 1 = 1 := rfl")  # a new state every time, never done
+    endless = FakeGenerator(
+        fixed(["have hx : 1 = 1 := rfl"]), name="scripted"
+    )  # a new state every time, never done
     ctx = context(lean, store, SWAP, Limits(wall_s=60, expansions=6, tactic_timeout_s=5))
     _, (hole,) = holes_in(SWAP, SWAP_SKETCH, ctx)
     prover = SubgoalProver(
@@ -156,12 +145,12 @@ def test_each_hole_searches_with_its_share_of_what_is_left(lean: LeanServer, sto
         spent.append(ctx.budget.spent.expansions)
     assert spent == [2, 4, 6]
     tactics = [e for e in graph_of(store, ctx).edges.values() if e.kind is EdgeKind.TACTIC]
-    assert {e.generator for e in tactics if e.action != "start"} == {"scripted"}
+    assert {e.generator for e in tactics if e.action != "start"} == {"endless"}
 
 
 def test_a_search_that_loses_its_root_says_so(lean: LeanServer, store: Store) -> None:
     # The crash kills the process holding the hole; `left` then needs the state again.
-    ctx = context(lean, store, SWAP, generator=ScriptedGenerator("standin_crash", "left"))
+    ctx = context(lean, store, SWAP, generator=FakeGenerator(fixed(["standin_crash", "left"])))
     _, (hole,) = holes_in(SWAP, SWAP_SKETCH, ctx)
     found = search_from_state(BestFirstSearch(), SWAP, hole.state, ctx, parent=hole.node)
     assert found.tactics is None and found.state_lost
