@@ -131,9 +131,8 @@ def test_search_from_a_hole_hangs_under_its_subgoal_and_pastes_back(
 
 
 def test_each_hole_searches_with_its_share_of_what_is_left(lean: LeanServer, store: Store) -> None:
-    endless = FakeGenerator(
-        fixed(["have hx : 1 = 1 := rfl"]), name="scripted"
-    )  # a new state every time, never done
+    # A new state every time, never done.
+    endless = FakeGenerator(fixed(["have hx : 1 = 1 := rfl"], name="endless"))
     ctx = context(lean, store, SWAP, Limits(wall_s=60, expansions=6, tactic_timeout_s=5))
     _, (hole,) = holes_in(SWAP, SWAP_SKETCH, ctx)
     prover = SubgoalProver(
