@@ -354,8 +354,8 @@ def report_cmd(
                     )
                 console.print(str(index))
                 return
-    except (StoreError, ReportError, OSError) as exc:
-        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write the report: {exc.strerror or exc} ({exc.filename or out})")
     if format == "table":
         render_table(summary, console)
         return
@@ -386,12 +386,8 @@ def compare_cmd(
     """Two runs side by side: pass rates, categories, costs, and problems only one proved."""
     if format not in ("table", "json", "html"):
         fail("--format must be table, json or html")
-    config = settings(None, db)
-    try:
-        with Store(config.db_path) as store:
-            comparison = compare_runs(load_summary(store, first), load_summary(store, second))
-    except (StoreError, ReportError) as exc:
-        fail(str(exc))
+    with Store(settings(None, db).db_path) as store:
+        comparison = compare_runs(load_summary(store, first), load_summary(store, second))
     if format == "json":
         emit_json(comparison.as_dict())
     elif format == "html":
@@ -416,12 +412,8 @@ def compare_cmd(
 
 def list_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The eval runs in the database with their progress and pass rate."""
-    config = settings(None, db)
-    try:
-        with Store(config.db_path) as store:
-            summaries = [load_summary(store, run_id) for run_id in eval_run_ids(store.engine)]
-    except (StoreError, ReportError) as exc:
-        fail(str(exc))
+    with Store(settings(None, db).db_path) as store:
+        summaries = [load_summary(store, run_id) for run_id in eval_run_ids(store.engine)]
     if as_json:
         emit_json([{"headline": s.headline(), **s.as_dict()} for s in summaries])
         return
