@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from headless_chromium import HeadlessChromium, find_chromium
 from test_eval_report import ROWS, record_run
 
 from prover.budget import Limits
 from prover.eval.report import load_summary
 from prover.eval.report_site import write_html_report
-from prover.graph.chromium import HeadlessChromium, find_chromium
 from prover.graph.store import Store
 
 pytestmark = pytest.mark.chromium

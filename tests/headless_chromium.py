@@ -1,6 +1,6 @@
 """Drive a headless Chromium over the DevTools protocol, to check exported pages the way
 a person sees them: console errors, network requests, clicks, the panel's text and
-screenshots. Used by the tests and the benchmark; needs `websocket-client` (the
+screenshots. Test support (also used by `bench/graph.py`); needs `websocket-client` (the
 `test` extra) and a Chromium binary (`$LEANWB_CHROMIUM`, else `chromium` on PATH).
 """
 
