@@ -190,6 +190,10 @@ class HeadlessChromium:
             params: dict[str, Any] = {"type": kind, "key": key, "code": code or key}
             if len(key) == 1 and kind == "keyDown":
                 params["text"] = key
+            if key == "Enter":  # a key code and text, so a focused button is pressed
+                params["windowsVirtualKeyCode"] = 13
+                if kind == "keyDown":
+                    params["text"] = "\r"
             self.send("Input.dispatchKeyEvent", **params)
 
     def screenshot(self, path: Path) -> Path:
@@ -237,3 +241,12 @@ class HeadlessChromium:
             for e in self.events
             if e["method"] == "Page.javascriptDialogOpening"
         ]
+
+
+def artifacts_dir() -> Path:
+    """Where browser tests keep their screenshots: `$LEANWB_ARTIFACTS`, else a folder in
+    the temporary directory (printed, so a person can look at them)."""
+    folder = Path(os.environ.get("LEANWB_ARTIFACTS") or Path(tempfile.gettempdir()) / "leanwb-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots in {folder}")
+    return folder

@@ -1080,7 +1080,8 @@
 
   // A text with numbered lines; `mark(message)` highlights the span a message covers.
   function sourceView(text) {
-    const rows = text.split("\n").map((line, i) => h("span", { class: "line", "data-line": String(i + 1) }, h("span", { class: "ln" }, String(i + 1)), h("span", { class: "src" }, line)));
+    const lines = text.split("\n");
+    const rows = lines.map((line, i) => h("span", { class: "line", "data-line": String(i + 1) }, h("span", { class: "ln" }, String(i + 1)), h("span", { class: "src" }, line)));
     const el = h("pre", { class: "code source" }, rows.map((r) => [r, "\n"]));
     function mark(m) {
       for (const old of el.querySelectorAll(".hit")) old.classList.remove("hit");
@@ -1090,7 +1091,7 @@
         const row = rows[n - 1];
         row.classList.add("hit");
         const src = row.querySelector(".src");
-        const cs = chars(src.textContent);
+        const cs = chars(lines[n - 1]); // the text itself, not its escapes
         const from = n === m.line ? Math.min(m.column, cs.length) : 0;
         const to = n === last && m.end_column !== null && m.end_column !== undefined && (last > m.line || m.end_column > m.column) ? Math.min(m.end_column, cs.length) : n === last && last === m.line ? Math.min(cs.length, from + Math.max(1, (cs.slice(from).join("").match(/^\S+/) || [""])[0].length)) : cs.length;
         src.replaceChildren(...textNodes(cs.slice(0, from).join("")), h("mark", {}, cs.slice(from, to).join("")), ...textNodes(cs.slice(to).join("")));
@@ -1488,6 +1489,7 @@
       const r = canvas.getBoundingClientRect();
       return drawnLabels.map((e) => [e.pill.text, r.left + view.tx + e.pill.x * view.s, r.top + view.ty + e.pill.y * view.s, e.pill.w * view.s, e.pill.h * view.s]);
     },
+    previewLines: (id) => preview(nodes.get(id)),
     zoom(s) {
       view.s = s;
       requestDraw();
