@@ -246,7 +246,9 @@ class HeadlessChromium:
 def artifacts_dir() -> Path:
     """Where browser tests keep their screenshots: `$LEANWB_ARTIFACTS`, else a folder in
     the temporary directory (printed, so a person can look at them)."""
-    folder = Path(os.environ.get("LEANWB_ARTIFACTS") or Path(tempfile.gettempdir()) / "leanwb-artifacts")
+    folder = Path(
+        os.environ.get("LEANWB_ARTIFACTS") or Path(tempfile.gettempdir()) / "leanwb-artifacts"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     print(f"screenshots in {folder}")
     return folder

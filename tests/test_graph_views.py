@@ -182,7 +182,7 @@ def test_anchor_urls_open_with_their_node_or_step_selected(
     open_page(chromium, f"{page.as_uri()}#node-{hole.id}")
     assert heading(chromium).startswith("subgoal") and f"#{hole.id}" in heading(chromium)
     x, y, w, h = chromium.evaluate(f"leanwbGraph.nodeRect({hole.id})")
-    assert 0 < x and x + w < 1400 - 460 and 0 < y and y + h < 900  # centred on screen
+    assert x > 0 and x + w < 1400 - 460 and y > 0 and y + h < 900  # centred on screen
     chromium.screenshot(shots / "anchor-node.png")
     step = next(e for e in graph.edges.values() if e.kind is EdgeKind.AUTOMATION)
     open_page(chromium, f"{page.as_uri()}#step-{step.id}")
