@@ -171,9 +171,9 @@ def test_keys_why_search_and_collapse(chromium: HeadlessChromium, tmp_path: Path
     chromium.press("w")
     assert "Why is this here · 3 steps from the statement" in panel(chromium)
     chromium.press("ArrowDown")
-    assert heading(chromium).endswith(f"#{path.nodes[4]}on the proof path")  # down: the path
+    assert heading(chromium).endswith(f"#{path.nodes[4]}on the proof pathlink")  # down: the path
     chromium.press("ArrowUp")
-    assert heading(chromium).endswith(f"#{path.nodes[3]}on the proof path")
+    assert heading(chromium).endswith(f"#{path.nodes[3]}on the proof pathlink")
 
     chromium.evaluate("document.getElementById('search').focus()")
     chromium.send("Input.insertText", text="goal 1")

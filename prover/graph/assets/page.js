@@ -251,6 +251,17 @@
     }
   }
 
+  // Monospace, but a character the font lacks may be wider: measure, once per text.
+  const labelWidths = new Map();
+  function labelWidth(text) {
+    let w = labelWidths.get(text);
+    if (w === undefined) {
+      w = /^[\x20-\x7e]*$/.test(text) ? text.length * charWidth : ctx.measureText(text).width;
+      labelWidths.set(text, w);
+    }
+    return w;
+  }
+
   function placeLabels() {
     labelGrid = new Map();
     if (!charWidth) {
@@ -268,8 +279,7 @@
       const spots = labelSpots(e);
       placing: for (const max of [24, 12]) {
         const text = labelText(e, max);
-        // Monospace, but a character the font lacks may be wider: measure the long ones.
-        const w = Math.min(COL - 24, (text.length > 6 ? ctx.measureText(text).width : text.length * charWidth) + 12);
+        const w = Math.min(COL - 24, labelWidth(text) + 12);
         for (const [x, y] of spots) {
           const box = { x: x - w / 2, y: y - LABEL_H / 2, w, h: LABEL_H, text };
           if (labelFree(box)) {
@@ -1090,11 +1100,11 @@
       for (let n = m.line; n <= last && n <= rows.length; n++) {
         const row = rows[n - 1];
         row.classList.add("hit");
-        const src = row.querySelector(".src");
+        const cell = row.querySelector(".src");
         const cs = chars(lines[n - 1]); // the text itself, not its escapes
         const from = n === m.line ? Math.min(m.column, cs.length) : 0;
         const to = n === last && m.end_column !== null && m.end_column !== undefined && (last > m.line || m.end_column > m.column) ? Math.min(m.end_column, cs.length) : n === last && last === m.line ? Math.min(cs.length, from + Math.max(1, (cs.slice(from).join("").match(/^\S+/) || [""])[0].length)) : cs.length;
-        src.replaceChildren(...textNodes(cs.slice(0, from).join("")), h("mark", {}, cs.slice(from, to).join("")), ...textNodes(cs.slice(to).join("")));
+        cell.replaceChildren(...textNodes(cs.slice(0, from).join("")), h("mark", {}, cs.slice(from, to).join("")), ...textNodes(cs.slice(to).join("")));
       }
       const first = rows[Math.min(m.line, rows.length) - 1];
       if (first) first.scrollIntoView({ block: "nearest" });
