@@ -197,6 +197,26 @@ def test_anchor_urls_open_with_their_node_or_step_selected(
     chromium.press("Escape")
     assert chromium.evaluate("location.hash") == ""
     assert chromium.console_errors() == []
+
+
+def test_keys_reach_the_steps_as_well_as_the_nodes(
+    chromium: HeadlessChromium, composite: tuple[Graph, Path]
+) -> None:
+    graph, page = composite
+    hole = next(n for n in graph.nodes.values() if n.text == "a b : ℕ\n⊢ a ≤ b + 1")
+    open_page(chromium, f"{page.as_uri()}#node-{hole.id}")
+    chromium.evaluate("document.getElementById('graph').focus()")
+    chromium.press("e")  # the step that made the hole
+    made = graph.edges_into[hole.id][0]
+    assert chromium.evaluate("location.hash") == f"#step-{made}"
+    siblings = graph.edges_out_of[graph.edges[made].parents[0]]
+    seen = set()
+    for _ in siblings:
+        seen.add(int(chromium.evaluate("location.hash")[6:]))
+        chromium.press("e")
+    assert seen == set(siblings)  # E walks every step from the sketch, and comes back
+    assert chromium.evaluate("location.hash") == f"#step-{made}"
+    assert chromium.console_errors() == []
     assert all(url.startswith("file://") for url in chromium.requests())
 
 

@@ -973,6 +973,17 @@
       const i = current ? pathList.indexOf(current) : -1;
       const j = ev.key === "]" ? Math.min(pathList.length - 1, i + 1) : Math.max(0, i - 1);
       select("node", pathList[j].id, { center: true });
+    } else if ((ev.key === "e" || ev.key === "E") && (current || edge)) {
+      // Steps by keyboard: a node's producing step, then the other steps from its parent.
+      if (current) {
+        const made = current.b !== undefined ? edges.get(current.b) : current.in[0];
+        if (made) select("edge", made.id, { center: true });
+      } else {
+        const from = edge.parents[0];
+        const siblings = [...from.out, ...from.dead];
+        const next = siblings[(siblings.indexOf(edge) + (ev.shiftKey ? siblings.length - 1 : 1)) % siblings.length];
+        select("edge", next.id, { center: true });
+      }
     } else if (ev.key === "h" || ev.key === "H") {
       const boxes = [...panel.querySelectorAll("details.hyps")];
       const open = !boxes.every((d) => d.open);
@@ -1416,6 +1427,7 @@
       ["F", "fit the whole graph"],
       ["/", "search goals and tactics; Enter and N / Shift+N step through matches"],
       ["O or Esc", "the attempt summary"],
+      ["E / Shift+E", "the step that made the selected node; on a step, the next / previous step from its node"],
       ["H", "show or hide the hypotheses of the goals in the panel"],
       ["Tab, Enter", "the panel's steps, positions (line:column marks the text), hypotheses and links"],
       ["#node-12, #step-7", "a page address with one of these opens with that node or step selected"],
