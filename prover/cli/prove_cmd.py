@@ -45,6 +45,7 @@ from prover.lean_text import DEFAULT_HEADER
 from prover.reports import ProveReport
 from prover.strategies.base import Progress
 from prover.strategies.registry import STRATEGY_NAMES
+from prover.visible import visible_text
 
 _STOP_TEXT = {
     "search_exhausted": "every reachable state was expanded without closing the goal",
@@ -262,11 +263,11 @@ def _print_result(report: ProveReport) -> None:
     )
     if report.proved and report.proof is not None:
         console.print(Text(f"proved {report.theorem} ({cost})", style="bold green"), soft_wrap=True)
-        console.print(Text(f"{report.statement} := {report.proof}"), soft_wrap=True)
+        console.print(visible_text(f"{report.statement} := {report.proof}"), soft_wrap=True)
         return
     label = "rejected" if report.verdict == "rejected" else "not proved"
     reason = report.reason or "unknown"
     why = _STOP_TEXT.get(reason, report.detail or reason)
     console.print(Text(f"{label}: {reason}: {why} ({cost})", style="bold red"), soft_wrap=True)
     if report.claimed_proof is not None:
-        console.print(Text("claimed proof:\n" + report.claimed_proof), soft_wrap=True)
+        console.print(visible_text("claimed proof:\n" + report.claimed_proof), soft_wrap=True)

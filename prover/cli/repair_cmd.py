@@ -46,6 +46,7 @@ from prover.errors import TheoremTextError
 from prover.lean_text import Declaration
 from prover.reports import RepairReport
 from prover.strategies.base import Progress
+from prover.visible import visible_text
 from repair.pipeline import DEFAULT_ROUNDS
 from repair.source import read_source
 
@@ -185,4 +186,4 @@ def _print(source: Declaration, report: RepairReport) -> None:
     for hole in report.holes:
         goal = " ".join(hole["goal"].split())
         console.print(Text(f"  open hole at proof line {hole['line']}: {goal}"), soft_wrap=True)
-    console.print(Text(source.theorem.with_proof(report.best_proof)), soft_wrap=True)
+    console.print(visible_text(source.theorem.with_proof(report.best_proof)), soft_wrap=True)
