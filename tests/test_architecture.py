@@ -30,6 +30,7 @@ LAYERS: dict[str, int] = {
     "prover.verify_lexer": 0,
     "prover.verify_rules": 0,
     "prover.proof_key": 0,
+    "prover.visible": 0,
     "prover.lean": 1,
     "prover.lean.setup": 1,
     "prover.lean.doctor": 1,
