@@ -172,6 +172,7 @@ class Workbench:
         options: Mapping[str, Any] | None = None,
         limits: Limits | None = None,
         name: str | None = None,
+        header: str | None = None,
         index: str | Path | None = None,
         on_progress: Callable[[Progress], None] | None = None,
         command: str | None = None,
@@ -181,8 +182,9 @@ class Workbench:
         or a built strategy), check it with the soundness gate and record every step.
 
         With the `repair` strategy the declaration's own proof (when it is not just
-        `sorry`) is the proof to repair. `limits` defaults to `Limits()`."""
-        found = _declaration(theorem, name)
+        `sorry`) is the proof to repair. `header` is a text's imports when it has none
+        (default `import Mathlib`). `limits` defaults to `Limits()`."""
+        found = _declaration(theorem, name, header)
         built, config = self._strategy(strategy, options, found)
         result = self._attempt(found.theorem, built, config, limits, index, on_progress, command)
         outcome = result.outcome
@@ -461,7 +463,9 @@ def _split(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return settings, {k: v for k, v in options.items() if k not in _WORKBENCH_OPTIONS}
 
 
-def _declaration(theorem: str | Path | Theorem, name: str | None) -> Declaration:
+def _declaration(
+    theorem: str | Path | Theorem, name: str | None, header: str | None = None
+) -> Declaration:
     """A theorem given as a value, a Lean file (its own header), or a text (the default
     header unless it has imports)."""
     if isinstance(theorem, Theorem):
@@ -475,7 +479,9 @@ def _declaration(theorem: str | Path | Theorem, name: str | None) -> Declaration
             return declaration_from_text(text, name=name, default_header="", source=str(theorem))
         except TheoremTextError as exc:
             raise TheoremTextError(f"{theorem}: {exc}") from exc
-    return declaration_from_text(theorem.strip(), name=name, default_header=DEFAULT_HEADER)
+    return declaration_from_text(
+        theorem.strip(), name=name, default_header=header or DEFAULT_HEADER
+    )
 
 
 def _repairable(proof: str | None) -> bool:

@@ -18,6 +18,7 @@ import prover
 from prover.cli import app
 from prover.config import api_key
 from prover.errors import BudgetError, TheoremTextError, WorkbenchError
+from prover.graph.store import Store
 from prover.reports import CheckReport, ProveReport
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,3 +144,17 @@ def test_one_api_key_variable_for_every_command(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert api_key(flag) == expected
+
+
+def test_stop_reasons_are_stored_verbatim_with_the_detail_apart(standin_env: Path) -> None:
+    with prover.Workbench() as wb:
+        report = wb.prove(
+            "theorem f (x : ℕ) : x + 1 = x := by sorry",
+            options={"width": 2},
+            limits=prover.parse_budget("expansions=3"),
+        )
+    assert report.reason in {reason.value for reason in prover.StopReason}
+    with Store(standin_env) as store:
+        (attempt,) = store.attempts_for_run(report.run_id)
+    assert attempt.reason == report.reason == prover.StopReason(report.reason)
+    assert ":" not in attempt.reason

@@ -163,7 +163,7 @@ def prove_command(
     repl_cmd: ReplCmdOption = None,
 ) -> None:
     """Search for a proof, check it with the soundness gate, and record every step."""
-    text = _read_text(theorem_text, file, header)
+    text = _read_text(theorem_text, file)
     given = {
         "--critic": critic,
         "--drafter": drafter,
@@ -199,6 +199,7 @@ def prove_command(
                 options=options,
                 limits=limits,
                 name=name,
+                header=header,
                 index=index,
                 on_progress=show,
                 command=command_line(),
@@ -211,14 +212,14 @@ def prove_command(
         raise typer.Exit(1)
 
 
-def _read_text(text: str | None, file: Path | None, header: str | None) -> str | Path:
-    """The declaration text to prove (with `header` in front), or the file."""
+def _read_text(text: str | None, file: Path | None) -> str | Path:
+    """The declaration text to prove, or the file."""
     if (text is None) == (file is None):
         fail("give either a THEOREM text or --file F.lean, not both and not neither")
     if file is not None:
         return file
     assert text is not None
-    return f"{header}\n{text.strip()}" if header else text.strip()
+    return text.strip()
 
 
 def _strategy_options(
