@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
@@ -16,7 +19,7 @@ from typer.testing import CliRunner
 import prover
 from prover.api import EvalStart, Workbench
 from prover.budget import parse_budget
-from prover.cli import app
+from prover.cli import COMMANDS, app
 from prover.config import load_settings
 from prover.errors import BudgetError
 from prover.eval.progress import LiveProgress
@@ -270,3 +273,24 @@ def test_one_budget_syntax_with_shorthands() -> None:
 def test_version_prints_the_package_version() -> None:
     code, out, _ = invoke("--version")
     assert code == 0 and out.strip() == f"leanwb {prover.__version__}"
+
+
+def test_help_lists_every_command_and_imports_none(tmp_path: Path) -> None:
+    code = (
+        "import sys\nsys.argv = ['leanwb', '--help']\nfrom prover.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.endswith('_cmd') or m.startswith("
+        "('sqlalchemy', 'numpy', 'prover.api', 'prover.graph'))))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    *help_lines, loaded = done.stdout.strip().splitlines()
+    assert loaded == "[]"
+    listed = {line.split()[0] for line in help_lines if line.startswith("  ") and line.split()}
+    assert set(COMMANDS) <= listed

@@ -86,6 +86,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Plain click help at the top: typer's rich help alone would double the start-up
+    # time of `leanwb --help` (bench/cli.py); each command's own help stays rich.
+    rich_markup_mode=None,
 )
 
 
