@@ -30,6 +30,7 @@ from prover.eval.solver import EvalJob
 from prover.graph.store import Store, StoreError
 from prover.lean.doctor import uses_custom_repl
 from prover.lean.setup import SetupError, pinned_toolchain
+from prover.lean.template import template_toolchain
 from prover.session import SessionOptions
 from prover.strategies import make_strategy
 
@@ -68,6 +69,8 @@ class DatasetChoice:
             "matches_manifest": (
                 self.manifest.file.sha256 == self.loaded.sha256 if self.manifest else None
             ),
+            # NaN/empty text, `∑ x in s` rewrites, a replaced header: what the loader changed
+            **self.loaded.load_notes(),
         }
 
 
@@ -132,12 +135,13 @@ def lean_pin(settings: Settings) -> str:
     return f"{pin} (custom REPL command)" if uses_custom_repl(settings) else pin
 
 
-def pinned_lean_version(settings: Settings) -> str | None:
-    """The Lean release the Lean project pins (`4.24.0`), None if it has no toolchain file."""
+def pinned_lean_version(settings: Settings) -> str:
+    """The Lean release the Lean project pins (`4.24.0`); before `leanwb setup` has written
+    the project, the release its shipped template pins."""
     try:
         return toolchain_version(pinned_toolchain(settings.lean.project_dir))
     except SetupError:
-        return None
+        return toolchain_version(template_toolchain())
 
 
 def version_note(manifest: Manifest, pinned: str | None) -> str | None:
