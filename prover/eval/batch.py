@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from prover.budget import Limits
-from prover.config import Settings
+from prover.config import PROJECT_TEMPLATE_DIR, Settings
 from prover.eval.datasets import LoadedDataset, Manifest, Problem, toolchain_version
 from prover.eval.ray_runner import run_ray
 from prover.eval.report import EVAL_KIND
@@ -116,8 +116,11 @@ class RunPlan:
 
 def lean_pin(settings: Settings) -> str:
     """`<toolchain>; Mathlib <rev>` as pinned by the Lean project, flagged when the REPL
-    command is a custom one (then the pin describes the project, not what ran)."""
+    command is a custom one (then the pin describes the project, not what ran). Before
+    `leanwb setup` has written the project, the shipped template's pin."""
     project_dir = settings.lean.project_dir
+    if not (project_dir / "lean-toolchain").is_file():
+        project_dir = PROJECT_TEMPLATE_DIR
     try:
         toolchain = pinned_toolchain(project_dir)
     except SetupError:
