@@ -100,7 +100,7 @@ def test_write_project_refuses_another_project_or_a_file(tmp_path: Path) -> None
     theirs = tmp_path / "theirs"
     theirs.mkdir()
     (theirs / "lakefile.lean").write_text("import Lake\n")
-    with pytest.raises(TemplateError, match="already holds a lakefile.lean project"):
+    with pytest.raises(TemplateError, match=r"already holds a lakefile\.lean project"):
         write_project(theirs)
     assert sorted(p.name for p in theirs.iterdir()) == ["lakefile.lean"]
     a_file = tmp_path / "file"
