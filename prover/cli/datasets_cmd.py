@@ -68,7 +68,7 @@ def list_cmd(cache_dir: CacheDirOption = None, as_json: JsonOption = False) -> N
     if as_json:
         emit_json(rows)
         return
-    table = Table(title=f"benchmark manifests (lean_project pins Lean {pinned or '?'})")
+    table = Table(title=f"benchmark manifests (the Lake project pins Lean {pinned or '?'})")
     table.add_column("name", no_wrap=True)
     for column in ("splits", "statements' Lean", "cached"):
         table.add_column(column)
