@@ -159,7 +159,12 @@ def choose_dataset(
                     manifest = None  # a name of the user's own: a label only
         else:
             fail("give a dataset name (see `leanwb datasets list`) or --from-file PATH")
-        loaded = load_jsonl(path, splits=[split] if split else (), revised=revised)
+        loaded = load_jsonl(
+            path,
+            splits=[split] if split else (),
+            revised=revised,
+            header_override=manifest.header_override if manifest else None,
+        )
     except DatasetError as exc:
         fail(str(exc))
     label = name or path.stem

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from prover.budget import Limits
-from prover.config import Settings
+from prover.config import PROJECT_TEMPLATE_DIR, Settings
 from prover.eval.datasets import LoadedDataset, Manifest, Problem, toolchain_version
 from prover.eval.ray_runner import run_ray
 from prover.eval.report import EVAL_KIND
@@ -30,6 +30,7 @@ from prover.eval.solver import EvalJob
 from prover.graph.store import Store, StoreError
 from prover.lean.doctor import uses_custom_repl
 from prover.lean.setup import SetupError, pinned_toolchain
+from prover.lean.template import template_toolchain
 from prover.session import SessionOptions
 from prover.strategies import make_strategy
 
@@ -68,6 +69,8 @@ class DatasetChoice:
             "matches_manifest": (
                 self.manifest.file.sha256 == self.loaded.sha256 if self.manifest else None
             ),
+            # NaN/empty text, `∑ x in s` rewrites, a replaced header: what the loader changed
+            **self.loaded.load_notes(),
         }
 
 
@@ -113,8 +116,11 @@ class RunPlan:
 
 def lean_pin(settings: Settings) -> str:
     """`<toolchain>; Mathlib <rev>` as pinned by the Lean project, flagged when the REPL
-    command is a custom one (then the pin describes the project, not what ran)."""
+    command is a custom one (then the pin describes the project, not what ran). Before
+    `leanwb setup` has written the project, the shipped template's pin."""
     project_dir = settings.lean.project_dir
+    if not (project_dir / "lean-toolchain").is_file():
+        project_dir = PROJECT_TEMPLATE_DIR
     try:
         toolchain = pinned_toolchain(project_dir)
     except SetupError:
@@ -132,12 +138,13 @@ def lean_pin(settings: Settings) -> str:
     return f"{pin} (custom REPL command)" if uses_custom_repl(settings) else pin
 
 
-def pinned_lean_version(settings: Settings) -> str | None:
-    """The Lean release the Lean project pins (`4.24.0`), None if it has no toolchain file."""
+def pinned_lean_version(settings: Settings) -> str:
+    """The Lean release the Lean project pins (`4.24.0`); before `leanwb setup` has written
+    the project, the release its shipped template pins."""
     try:
         return toolchain_version(pinned_toolchain(settings.lean.project_dir))
     except SetupError:
-        return None
+        return toolchain_version(template_toolchain())
 
 
 def version_note(manifest: Manifest, pinned: str | None) -> str | None:

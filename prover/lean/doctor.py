@@ -14,6 +14,7 @@ default generator is the model that cannot be reached: then a plain `leanwb prov
 cannot work, while drafting models serve `--strategy sketch` only.
 
 Nothing here changes the machine: no download, no build, no database created.
+`--deep` (`prover.lean.deep_check`) goes further once these findings say ready.
 """
 
 from __future__ import annotations
@@ -41,15 +42,15 @@ PROBE_COMMAND = "example : True := trivial"
 PROBE_TIMEOUT_S = 120.0
 MATHLIB_OLEAN = Path(".lake/packages/mathlib/.lake/build/lib/lean/Mathlib.olean")
 SETUP_FIX = (
-    "run `leanwb setup` (it installs elan and the pinned toolchain, fetches Mathlib's build "
-    "cache and builds the REPL), or point LEANWB_REPL_CMD at a working Lean REPL"
+    "run `leanwb setup` (it writes the Lean project, installs elan and the pinned toolchain, "
+    "fetches Mathlib's build cache and builds the REPL), or point LEANWB_REPL_CMD at a "
+    "working Lean REPL"
 )
 # (import name, distribution name, needed to prove): the rest serve retrieval and models.
 PYTHON_MODULES = (
     ("sqlalchemy", "sqlalchemy", True),
     ("typer", "typer", True),
     ("rich", "rich", True),
-    ("pexpect", "pexpect", True),
     ("platformdirs", "platformdirs", True),
     ("psutil", "psutil", True),
     ("numpy", "numpy", False),
@@ -113,8 +114,9 @@ def _toolchain(settings: Settings, custom: bool) -> Finding:
             "toolchain",
             False,
             required,
-            f"{where}, but {project} has no lean-toolchain file",
-            "set LEANWB_LEAN_PROJECT to the workbench's lean_project folder",
+            f"{where}, but {project} has no lean-toolchain file (the Lean project is not "
+            "written yet)",
+            SETUP_FIX,
         )
     if elan is not None and not toolchain_dir(pinned).is_dir():
         return Finding(
