@@ -57,7 +57,7 @@ from prover.eval.report import ReportError, load_summary, render_csv, render_jso
 from prover.eval.report_site import write_html_report
 from prover.eval.results import eval_run_ids, run_counts
 from prover.eval.runner import EvalError
-from prover.eval.solver import EvalJob
+from prover.eval.solver import STOP_AFTER_FAILURES, EvalJob
 from prover.graph.store import Store, StoreError
 from prover.session import SessionOptions
 
@@ -299,6 +299,15 @@ def run_cmd(
     resume: Annotated[
         int | None, typer.Option("--resume", help="Finish run RUN (after a crash or kill).")
     ] = None,
+    stop_after_failures: Annotated[
+        int | None,
+        typer.Option(
+            "--stop-after-failures",
+            min=0,
+            help="Stop the run after N infrastructure failures in a row (model server or "
+            "workbench errors; default 5, 0 never); resume it once fixed.",
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed given to the strategies.")] = None,
     cache_dir: Annotated[
         Path | None, typer.Option("--cache-dir", help="Dataset download cache.")
@@ -330,6 +339,7 @@ def run_cmd(
                     "--base-url": base_url,
                     "--index": index,
                     "--revised": revised or None,
+                    "--stop-after-failures": stop_after_failures,
                 }
                 job, problems, workers = _resume(store, config, resume, given, workers)
                 connection.enter_context(ray_connection(ray, workers))
@@ -365,6 +375,11 @@ def run_cmd(
                         limits=parse_budget(budget),
                         seed=seed or 0,
                     ),
+                    stop_after_failures=(
+                        STOP_AFTER_FAILURES
+                        if stop_after_failures is None
+                        else stop_after_failures or None
+                    ),
                 )
                 workers = workers or 1
                 command = recorded_command(
@@ -387,6 +402,7 @@ def run_cmd(
                         "--seed": seed,
                         "--workers": workers,
                         "--ray": ray,
+                        "--stop-after-failures": stop_after_failures,
                     },
                 )
                 # Connect first: a cluster that cannot be reached must not leave an empty run.
