@@ -43,6 +43,7 @@ from prover.eval.batch import (
     execute,
     finish_if_complete,
     lean_pin,
+    left_undone,
     pinned_lean_version,
     resume_run,
     start_run,
@@ -420,6 +421,7 @@ def run_cmd(
             with LiveProgress(counts, err_console) as progress:
                 execute(job, problems, workers, progress, ray_address=ray)
             complete = finish_if_complete(store, job.run_id)
+            undone = 0 if complete else left_undone(store, job.run_id)
             summary = load_summary(store, job.run_id)
         except (EvalError, StoreError, ReportError) as exc:
             resumable = f" (finish run {run_id} later with `leanwb eval --resume {run_id}`)"
@@ -431,9 +433,14 @@ def run_cmd(
         emit_json(render_json(summary))
     else:
         console.print(summary.headline(), highlight=False)
-    if not complete:
+    if not complete and not undone:
+        err_console.print(
+            f"the rest of run {job.run_id} is being proved by another process working on it; "
+            "that process records the results"
+        )
+    elif not complete:
         fail(
-            f"{summary.pending} problem(s) of run {job.run_id} have no result (a worker died); "
+            f"{undone} problem(s) of run {job.run_id} have no result (a worker died); "
             f"finish them with `leanwb eval --resume {job.run_id}`"
         )
     err_console.print(f"report: leanwb eval report {job.run_id} --format html --out report/")

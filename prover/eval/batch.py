@@ -31,6 +31,7 @@ from prover.eval.results import (
     release_stale_claims,
     reopen_results,
     run_counts,
+    stranded,
 )
 from prover.eval.runner import EvalError, ResultCallback, run_local
 from prover.eval.solver import STOP_AFTER_FAILURES, EvalJob
@@ -259,6 +260,12 @@ def execute(
     if ray_address is not None:
         return run_ray(job, problems, workers, ray_address, on_result)
     return run_local(job, problems, workers, on_result)
+
+
+def left_undone(store: Store, run_id: int) -> int:
+    """Problems of the run that no live worker of any process will finish (see
+    `prover.eval.results.stranded`); `--resume` does them."""
+    return stranded(store.engine, run_id)
 
 
 def finish_if_complete(store: Store, run_id: int) -> bool:

@@ -189,15 +189,32 @@ def _release(engine: Engine, run_id: int, keys: Iterable[str], owner: str | None
         return int(conn.execute(statement).rowcount)
 
 
-def release_stale_claims(engine: Engine, run_id: int) -> int:
-    """Make the problems claimed by owners that are gone pending again; returns how many."""
+def _claims(engine: Engine, run_id: int) -> list[tuple[str, bool]]:
+    """(key, whether its owner is alive) of each claimed problem of the run."""
     query = select(eval_problems.c.key, eval_problems.c.claimed_by).where(
         eval_problems.c.run_id == run_id, eval_problems.c.status == CLAIMED
     )
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    stale = [row.key for row in rows if not owner_alive(row.claimed_by or "")]
+    return [(row.key, owner_alive(row.claimed_by or "")) for row in rows]
+
+
+def release_stale_claims(engine: Engine, run_id: int) -> int:
+    """Make the problems claimed by owners that are gone pending again; returns how many."""
+    stale = [key for key, alive in _claims(engine, run_id) if not alive]
     return _release(engine, run_id, stale, None) if stale else 0
+
+
+def stranded(engine: Engine, run_id: int) -> int:
+    """Problems of the run that nobody is proving and that have no final result: pending,
+    or claimed by a worker that is gone. (Problems a live worker of another process holds,
+    e.g. another resume of the same run, are not stranded: it commits them.)"""
+    query = select(func.count()).where(
+        eval_problems.c.run_id == run_id, eval_problems.c.status == PENDING
+    )
+    with engine.connect() as conn:
+        pending = int(conn.execute(query).scalar_one())
+    return pending + sum(not alive for _, alive in _claims(engine, run_id))
 
 
 def reopen_results(engine: Engine, run_id: int, reasons: Iterable[str]) -> int:
