@@ -38,6 +38,7 @@ from prover.lean.setup import SetupError, elan_home, find_tool, pinned_toolchain
 from prover.types import CallStatus
 
 PROBE_COMMAND = "example : True := trivial"
+PROBE_HEADER = "import Mathlib"  # what benchmark problems import: its time is every run's
 PROBE_TIMEOUT_S = 120.0
 MATHLIB_OLEAN = Path(".lake/packages/mathlib/.lake/build/lib/lean/Mathlib.olean")
 SETUP_FIX = (
@@ -163,6 +164,25 @@ def probe_repl(argv: tuple[str, ...], cwd: Path | None, timeout: float) -> tuple
     return True, f"speaks the REPL protocol (answered `{PROBE_COMMAND}` in {elapsed:.1f} s)"
 
 
+def probe_header(
+    argv: tuple[str, ...], cwd: Path | None, header: str, timeout: float
+) -> tuple[bool, str]:
+    """Import `header` in a fresh REPL, as the pool does once per process, and say how
+    long it took; `timeout` is the header's bound (`header_timeout_s`)."""
+    process = ReplProcess(argv, cwd=cwd)
+    try:
+        result = check_result(process.request({"cmd": header}, timeout))
+    except LeanUnavailableError as exc:
+        return False, str(exc)
+    finally:
+        process.stop()
+    if result.status is not CallStatus.OK:
+        return False, f"`{header}` did not import within header_timeout_s = {timeout:g} s"
+    if result.errors:
+        return False, f"`{header}` failed: {result.errors[0].text}"
+    return True, f"`{header}` took {result.elapsed_s:.1f} s (header_timeout_s = {timeout:g} s)"
+
+
 def _repl(settings: Settings, custom: bool, probe_timeout: float) -> Finding:
     lean = settings.lean
     command = shlex.join(lean.repl_cmd)
@@ -178,6 +198,10 @@ def _repl(settings: Settings, custom: bool, probe_timeout: float) -> Finding:
                 "repl", False, True, f"built at {binary}, but `lake` is missing", SETUP_FIX
             )
     ok, detail = probe_repl(lean.repl_cmd, cwd, probe_timeout)
+    if ok:
+        imported, said = probe_header(lean.repl_cmd, cwd, PROBE_HEADER, lean.header_timeout_s)
+        detail += f"; header {said}"
+        ok = imported or custom  # a custom REPL may serve problems without Mathlib
     fix = (
         None
         if ok
