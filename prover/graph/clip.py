@@ -7,6 +7,7 @@ marker in the middle saying how much was cut and how long it was in full.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from prover.redact import redact
@@ -28,10 +29,10 @@ def clip(text: str, limit: int = MESSAGE_CHARS) -> str:
 
 
 def clip_value(value: Any, limit: int = MESSAGE_CHARS) -> Any:
-    """`clip` applied to every string inside JSON-like data."""
+    """`clip` applied to every string inside JSON-like data (mappings become dicts)."""
     if isinstance(value, str):
         return clip(value, limit)
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {key: clip_value(item, limit) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [clip_value(item, limit) for item in value]
@@ -46,7 +47,7 @@ def share(texts: int, total: int = EDGE_CHARS) -> int:
 def count_strings(value: Any) -> int:
     if isinstance(value, str):
         return 1
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return sum(count_strings(item) for item in value.values())
     if isinstance(value, list | tuple):
         return sum(count_strings(item) for item in value)

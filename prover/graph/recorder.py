@@ -64,19 +64,20 @@ class _Insert:
     def __init__(self, model: type[Base]) -> None:
         columns = model.__table__.columns
         self.columns = [column.name for column in columns]
-        self.json = {column.name for column in columns if isinstance(column.type, JSON)}
+        self.json = [i for i, column in enumerate(columns) if isinstance(column.type, JSON)]
         marks = ", ".join("?" * len(self.columns))
         names = ", ".join(self.columns)
         self.sql = f"INSERT INTO {model.__tablename__} ({names}) VALUES ({marks})"
 
-    def params(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
-        return [
-            tuple(
-                json_dumps(row[c]) if c in self.json and row.get(c) is not None else row.get(c)
-                for c in self.columns
-            )
-            for row in rows
-        ]
+    def params(self, rows: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
+        params = []
+        for row in rows:
+            values = [row.get(c) for c in self.columns]
+            for i in self.json:
+                if values[i] is not None:
+                    values[i] = json_dumps(values[i])
+            params.append(values)
+        return params
 
 
 _NODES, _EDGES, _PARENTS, _PREMISES, _EVENTS = (
@@ -160,7 +161,7 @@ class SqlRecorder:
                 "text": clip(text, EDGE_CHARS),
                 "goals": [clip(goal, share(len(goals))) for goal in goals],
                 "status": NodeStatus(status).value,
-                "meta": clip_value(dict(meta or {})),
+                "meta": clip_value(meta) if meta else {},
                 "created_at": time.time(),
             }
             if key is not None:
@@ -209,7 +210,7 @@ class SqlRecorder:
                     "lean_status": lean.status if lean else None,
                     "lean_elapsed_ms": lean.elapsed_ms if lean else None,
                     "lean_messages": messages,
-                    "meta": clip_value(dict(meta), share(meta_texts)) if meta else {},
+                    "meta": clip_value(meta, share(meta_texts)) if meta else {},
                     "created_at": time.time(),
                 }
             )
@@ -248,7 +249,7 @@ class SqlRecorder:
                     "attempt_id": self.attempt_id,
                     "kind": kind,
                     "message": clip(message),
-                    "data": clip_value(dict(data or {})),
+                    "data": clip_value(data) if data else {},
                     "created_at": time.time(),
                 }
             )
