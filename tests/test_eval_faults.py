@@ -154,6 +154,26 @@ def test_a_hanging_server_ends_the_attempt_on_time(
     assert elapsed < 6, elapsed
 
 
+@pytest.mark.parametrize("choices", [["x"], {"a": 1}])
+def test_prove_reports_a_malformed_reply_and_finishes_its_attempt(
+    standin_env: Path, server: FakeOpenAIServer, choices: Any
+) -> None:
+    server.default = Reply(texts=("simp",), fields={"choices": choices})
+    result = CliRunner().invoke(
+        app,
+        [
+            "prove", "--json", "theorem t (x : ℕ) : x + 1 = x := by sorry", "--strategy", "bfs",
+            "--generator", "openai:m", "--base-url", server.base_url, "--time", "20",
+        ],
+    )  # fmt: skip
+    assert "Traceback" not in result.output, result.output
+    out = json.loads(result.stdout)
+    assert (out["verdict"], out["reason"]) == ("failed", "generator_error")
+    assert "malformed reply: `choices" in out["detail"]
+    with Store(standin_env) as store:
+        assert store.attempt(out["attempt_id"]).status == "done"
+
+
 def test_a_repl_that_cannot_start_records_no_run_and_prints_no_traceback(
     standin_env: Path, tmp_path: Path
 ) -> None:

@@ -1,7 +1,8 @@
 """`leanwb doctor`: can this machine prove? Each finding says what is wrong and how to fix it.
 
 Findings: the Lean toolchain (elan, lake, the pinned toolchain), Mathlib's build,
-the REPL (its binary, and a one-command probe that it speaks the protocol), the
+the REPL (its binary, a one-command probe that it speaks the protocol, and how long
+it takes to import `import Mathlib` against its bound `header_timeout_s`), the
 Python dependencies, the models of the config file's `[models]` table and the
 database. With a custom REPL command (`--repl-cmd`, `LEANWB_REPL_CMD` or the config
 file) the probe decides alone: the toolchain and Mathlib of lean_project/ are then not
