@@ -73,6 +73,19 @@ def test_a_dead_server_is_refused_before_anything_is_recorded(
     assert runs_in(standin_env) == 0
 
 
+def test_a_base_url_with_a_key_in_it_is_refused_and_the_key_never_shown(
+    standin_env: Path, tmp_path: Path, server: FakeOpenAIServer
+) -> None:
+    path = write_problems(tmp_path / "set.jsonl", FALSE)
+    url = server.base_url.replace("http://", f"http://user:{KEY}@")
+    code, output = cli(
+        "eval", "--from-file", str(path), "--generator", "openai:m", "--base-url", url
+    )
+    assert code == 2 and "--api-key" in output, output
+    assert KEY not in output
+    assert runs_in(standin_env) == 0 and server.requests == []
+
+
 def test_a_server_that_fails_mid_run_stops_it_and_resume_redoes_those_problems(
     standin_env: Path, tmp_path: Path, server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

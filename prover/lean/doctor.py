@@ -36,6 +36,7 @@ from prover.config import REPL_BINARY, Settings, default_repl_cmd
 from prover.lean.process import LeanUnavailableError, ReplProcess
 from prover.lean.protocol import check_result
 from prover.lean.setup import SetupError, elan_home, find_tool, pinned_toolchain, toolchain_dir
+from prover.redact import has_userinfo, redact
 from prover.types import CallStatus
 
 PROBE_COMMAND = "example : True := trivial"
@@ -245,6 +246,8 @@ def served_models(base_url: str) -> tuple[list[str] | None, str]:
     """Ask an OpenAI-compatible server which models it serves: (their ids, or None when
     it did not answer with a list; what happened, in words)."""
     url = base_url.rstrip("/") + "/models"
+    if has_userinfo(url):
+        return None, f"{redact(base_url)} carries a user name or key: give the key apart"
     if not url.startswith(("http://", "https://")):
         return None, f"{base_url} is not an http(s) URL"
     key = os.environ.get("OPENAI_API_KEY")
