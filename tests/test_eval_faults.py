@@ -302,3 +302,18 @@ def test_a_record_the_database_refuses_gives_that_problem_an_internal_error(
     with Store(standin_env) as store:
         statuses = {a.id: a.status for a in store.attempts_for_run(job.run_id)}
     assert statuses[first.attempt_id] == "done"  # not left `running`
+
+
+def test_a_problems_table_from_before_claims_gains_their_columns(store: Store) -> None:
+    from sqlalchemy import inspect
+
+    from prover.eval.results import ensure_schema
+
+    ensure_schema(store.engine)
+    with store.engine.begin() as conn:
+        for column in ("claimed_by", "claimed_at"):
+            conn.exec_driver_sql(f"ALTER TABLE eval_problems DROP COLUMN {column}")
+    ensure_schema(store.engine)
+    with store.engine.connect() as conn:
+        columns = {c["name"] for c in inspect(conn).get_columns("eval_problems")}
+    assert {"claimed_by", "claimed_at"} <= columns
