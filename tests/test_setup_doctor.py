@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import stat
@@ -92,6 +93,8 @@ def test_doctor_with_the_standin_repl_reports_the_protocol(
     checks = {c["name"]: c for c in report["checks"]}
     assert checks["repl"]["ok"] is True, checks["repl"]
     assert "speaks the REPL protocol" in checks["repl"]["detail"]
+    assert re.search(r"header `import Mathlib` took \d+\.\d s", checks["repl"]["detail"])
+    assert "header_timeout_s = 900 s" in checks["repl"]["detail"]
     assert checks["mathlib"]["required"] is False
     assert "not required" in checks["mathlib"]["detail"]
     assert checks["toolchain"]["required"] is False
