@@ -14,7 +14,7 @@ opened on first use, so a `Workbench` that only checks never touches the databas
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -60,11 +60,19 @@ class Workbench:
         drafter: str | None = None,
         sketcher: str | None = None,
         seed: int = 0,
+        header_timeout: float | None = None,
+        on_wait: Callable[[str], None] | None = None,
     ) -> None:
-        """`repl_cmd`, `db` and `config` override the settings (see `prover.config`);
-        the model options override the config file's `[models]` table; the API key
-        defaults to $LEANWB_API_KEY, else $OPENAI_API_KEY."""
-        self.settings: Settings = load_settings(repl_cmd=repl_cmd, db=db, config=config)
+        """`repl_cmd`, `db`, `config` and `header_timeout` (seconds a header import may
+        take) override the settings (see `prover.config`); the model options override
+        the config file's `[models]` table; the API key defaults to $LEANWB_API_KEY,
+        else $OPENAI_API_KEY. `on_wait` hears what the pool waits on (a slow import)."""
+        settings = load_settings(repl_cmd=repl_cmd, db=db, config=config)
+        if header_timeout is not None:
+            lean = replace(settings.lean, header_timeout_s=header_timeout)
+            settings = replace(settings, lean=lean)
+        self.settings: Settings = settings
+        self.on_wait = on_wait
         self.models: ModelSettings = resolve_models(
             self.settings.models,
             generator=generator,
@@ -85,7 +93,7 @@ class Workbench:
         if self._lean is None:
             from prover.lean.pool import LeanServer
 
-            self._lean = LeanServer(self.settings.lean)
+            self._lean = LeanServer(self.settings.lean, on_wait=self.on_wait)
         return self._lean
 
     @property
@@ -325,6 +333,7 @@ class Workbench:
         workers: int | None = None,
         ray: str | None = None,
         resume: int | None = None,
+        stop_after_failures: int | None = None,
         cache_dir: str | Path | None = None,
         command: str | None = None,
         on_start: Callable[[EvalStart], None] | None = None,
@@ -335,13 +344,16 @@ class Workbench:
         `leanwb datasets list`, or the JSONL file `from_file`), or finish run `resume`
         with what it recorded (then give nothing else but `workers`/`ray`). Each
         problem's result is committed as it ends; an interrupted run (Ctrl-C included)
-        is finished later with `resume`. `on_start` hears what the run has to do,
+        is finished later with `resume`. `stop_after_failures` infrastructure failures in
+        a row (a model server down) stop the run (default 5; 0: never). `on_start` hears
+        what the run has to do,
         `on_result` each problem's result, `on_note` remarks for a person."""
         from prover.eval.batch import (
             RunPlan,
             choose_dataset,
             execute,
             finish_if_complete,
+            left_undone,
             pinned_lean_version,
             refuse_changes,
             resume_run,
@@ -351,6 +363,7 @@ class Workbench:
         from prover.eval.ray_runner import ray_connection
         from prover.eval.report import load_summary, render_json
         from prover.eval.results import run_counts
+        from prover.eval.solver import STOP_AFTER_FAILURES
         from prover.session import SessionOptions
         from prover.strategies.registry import make_strategy, with_configured_models
 
@@ -366,6 +379,7 @@ class Workbench:
                 "options": options,
                 "limits": limits,
                 "index": index,
+                "stop_after_failures": stop_after_failures,
             }
             refuse_changes(resume, given)
             job, problems, workers = resume_run(store, self.settings, resume, self.api_key, workers)
@@ -389,6 +403,11 @@ class Workbench:
             plan = RunPlan(
                 strategy=name,
                 strategy_options=chosen,
+                stop_after_failures=(
+                    STOP_AFTER_FAILURES
+                    if stop_after_failures is None
+                    else stop_after_failures or None
+                ),
                 session=SessionOptions(
                     generator=self.models.generator,
                     base_url=self.models.base_url,
@@ -415,8 +434,9 @@ class Workbench:
                 on_start(EvalStart(job.run_id, len(problems), workers, job.strategy, counts))
             execute(job, problems, workers, on_result or (lambda _: None), ray_address=ray)
         complete = finish_if_complete(store, job.run_id)
+        undone = 0 if complete else left_undone(store, job.run_id)
         summary = load_summary(store, job.run_id)
-        return EvalReport(job.run_id, summary.headline(), complete, render_json(summary))
+        return EvalReport(job.run_id, summary.headline(), complete, undone, render_json(summary))
 
     # -- premises --------------------------------------------------------------------------
 
@@ -446,6 +466,8 @@ def prove(theorem: str | Theorem, strategy: str | Strategy = "bfs", **options: A
 
 
 _WORKBENCH_OPTIONS = (
+    "header_timeout",
+    "on_wait",
     "repl_cmd",
     "db",
     "config",

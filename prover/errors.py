@@ -13,6 +13,7 @@ subclass they can handle.
     ├── BudgetError          a budget specification is malformed
     ├── StrategyError        an unknown strategy, or options it cannot take
     ├── GenerationError      a model gave nothing (prover.generate)
+    │   └── GenerationTimeout      (prover.generate.llm) the attempt's time ran out in a model call
     ├── SessionError         the generator, the index or the database cannot be opened
     ├── StoreError           the database cannot be read or written
     ├── DatasetError         a benchmark cannot be found, fetched or read
@@ -46,7 +47,10 @@ class StrategyError(WorkbenchError, ValueError):
 
 
 class GenerationError(WorkbenchError, RuntimeError):
-    """A model call failed or returned nothing usable."""
+    """A backend could not produce completions (server down, refused, out of retries, a
+    malformed reply). `code` is the `StopReason` an attempt that stops on it reports."""
+
+    code = "generator_error"
 
 
 class SessionError(WorkbenchError, RuntimeError):

@@ -105,11 +105,13 @@ class RepairReport(_Report):
 @dataclass(frozen=True)
 class EvalReport:
     """An eval run's summary: `summary` is what `leanwb eval report RUN --format json`
-    prints; `complete` is False while problems of the run have no result."""
+    prints; `complete` is False while problems of the run have no result, `undone`
+    counts those no live worker will finish (resume the run for them)."""
 
     run_id: int
     headline: str
     complete: bool
+    undone: int = 0
     summary: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:

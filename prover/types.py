@@ -273,6 +273,7 @@ class StopReason(StrEnum):
     SEARCH_EXHAUSTED = "search_exhausted"
     START_FAILED = "start_failed"
     GENERATOR_ERROR = "generator_error"
+    GENERATOR_TIMEOUT = "generator_timeout"
     # sketch
     NO_DRAFTER = "no_drafter"
     EMPTY_DRAFT = "empty_draft"

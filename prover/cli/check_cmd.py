@@ -19,7 +19,15 @@ from prover.checking import (
     request_from_text,
     requests_from_text,
 )
-from prover.cli.common import JsonOption, ReplCmdOption, console, emit_json, fail
+from prover.cli.common import (
+    HeaderTimeoutOption,
+    JsonOption,
+    ReplCmdOption,
+    console,
+    emit_json,
+    fail,
+    say_wait,
+)
 from prover.errors import TheoremTextError
 from prover.reports import CheckReport
 
@@ -103,8 +111,14 @@ def check_cmd(
         typer.Option("--allow-native-decide", help="Accept proofs that trust compiled code."),
     ] = False,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=1.0, help="Seconds Lean may spend on the proof.")
+        float,
+        typer.Option(
+            "--timeout",
+            min=1.0,
+            help="Seconds Lean may spend on the proof (the header import has its own bound).",
+        ),
     ] = DEFAULT_CHECK_TIMEOUT_S,
+    header_timeout: HeaderTimeoutOption = None,
     repl_cmd: ReplCmdOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -114,7 +128,7 @@ def check_cmd(
     With --all, --json prints a list with one object per theorem.
     """
     requests = _requests(file, name, every, header, statement, proof)
-    with Workbench(repl_cmd=repl_cmd) as workbench:
+    with Workbench(repl_cmd=repl_cmd, header_timeout=header_timeout, on_wait=say_wait) as workbench:
         reports = [
             workbench.check(request, allow_native_decide=allow_native_decide, timeout=timeout)
             for request in requests

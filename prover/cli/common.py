@@ -10,6 +10,7 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -38,6 +39,15 @@ ReplCmdOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+HeaderTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--header-timeout",
+        min=1.0,
+        help="Seconds the REPL may take to import the header, on top of the proof's own "
+        "bound (default: header_timeout_s in the config's [lean], else 900).",
+    ),
+]
 
 # The one budget syntax of every command that searches (prove, repair, eval run).
 BudgetOption = Annotated[
@@ -91,8 +101,18 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def settings(repl_cmd: str | None = None, db: Path | None = None) -> Settings:
-    return load_settings(repl_cmd=repl_cmd, db=db)
+def settings(
+    repl_cmd: str | None = None, db: Path | None = None, header_timeout: float | None = None
+) -> Settings:
+    loaded = load_settings(repl_cmd=repl_cmd, db=db)
+    if header_timeout is None:
+        return loaded
+    return replace(loaded, lean=replace(loaded.lean, header_timeout_s=header_timeout))
+
+
+def say_wait(text: str) -> None:
+    """What a command is waiting on (a slow header import), on stderr."""
+    err_console.print(text, style="dim", highlight=False, markup=False, soft_wrap=True)
 
 
 def emit_json(payload: Any) -> None:

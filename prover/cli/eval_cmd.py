@@ -143,6 +143,15 @@ def run_cmd(
     resume: Annotated[
         int | None, typer.Option("--resume", help="Finish run RUN (after a crash or kill).")
     ] = None,
+    stop_after_failures: Annotated[
+        int | None,
+        typer.Option(
+            "--stop-after-failures",
+            min=0,
+            help="Stop the run after N infrastructure failures in a row (model server or "
+            "workbench errors; default 5, 0 never); resume it once fixed.",
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed given to the strategies.")] = None,
     cache_dir: Annotated[
         Path | None, typer.Option("--cache-dir", help="Dataset download cache.")
@@ -193,6 +202,7 @@ def run_cmd(
                         "--base-url": base_url,
                         "--index": index,
                         "--revised": revised or None,
+                        "--stop-after-failures": stop_after_failures,
                     },
                 )
             else:
@@ -213,6 +223,7 @@ def run_cmd(
                     seed,
                     workers,
                     ray,
+                    stop_after_failures,
                 )
             try:
                 report = workbench.evaluate(
@@ -228,6 +239,7 @@ def run_cmd(
                     workers=workers,
                     ray=ray,
                     resume=resume,
+                    stop_after_failures=stop_after_failures,
                     cache_dir=cache_dir,
                     command=command,
                     on_start=on_start,
@@ -251,11 +263,15 @@ def run_cmd(
         typer.echo(report.to_json())
     else:
         console.print(report.headline, highlight=False)
-    if not report.complete:
-        pending = report.summary.get("pending")
+    if not report.complete and not report.undone:
+        err_console.print(
+            f"the rest of run {report.run_id} is being proved by another process working on "
+            "it; that process records the results"
+        )
+    elif not report.complete:
         fail(
-            f"{pending} problem(s) of run {report.run_id} have no result (a worker died); "
-            f"finish them with {resume_hint.format(report.run_id)}"
+            f"{report.undone} problem(s) of run {report.run_id} have no result (a worker "
+            f"died); finish them with {resume_hint.format(report.run_id)}"
         )
     err_console.print(f"report: leanwb eval report {report.run_id} --format html --out report/")
 
@@ -277,6 +293,7 @@ def _recorded(
     seed: int | None,
     workers: int | None,
     ray: str | None,
+    stop_after_failures: int | None,
 ) -> str:
     """The run's command as the options resolved it: the models the config file filled
     in are written out, so the record holds what ran."""
@@ -313,6 +330,7 @@ def _recorded(
             "--seed": seed,
             "--workers": workers or 1,
             "--ray": ray,
+            "--stop-after-failures": stop_after_failures,
         },
     )
 

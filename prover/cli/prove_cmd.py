@@ -30,6 +30,7 @@ from prover.cli.common import (
     BudgetOption,
     DbOption,
     ExpansionsOption,
+    HeaderTimeoutOption,
     JsonOption,
     ReplCmdOption,
     TimeOption,
@@ -40,6 +41,7 @@ from prover.cli.common import (
     fail,
     limits_from,
     progress_line,
+    say_wait,
 )
 from prover.lean_text import DEFAULT_HEADER
 from prover.reports import ProveReport
@@ -161,6 +163,7 @@ def prove_command(
     json_output: JsonOption = False,
     db: DbOption = None,
     repl_cmd: ReplCmdOption = None,
+    header_timeout: HeaderTimeoutOption = None,
 ) -> None:
     """Search for a proof, check it with the soundness gate, and record every step."""
     text = _read_text(theorem_text, file)
@@ -186,6 +189,8 @@ def prove_command(
         drafter=drafter,
         sketcher=sketcher,
         seed=seed,
+        header_timeout=header_timeout,
+        on_wait=say_wait,
     ) as workbench:
         if strategy == "sketch" and workbench.models.drafter is None:
             fail(

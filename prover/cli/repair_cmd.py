@@ -41,6 +41,7 @@ from prover.cli.common import (
     fail,
     limits_from,
     progress_line,
+    say_wait,
 )
 from prover.errors import TheoremTextError
 from prover.lean_text import Declaration
@@ -115,7 +116,12 @@ def repair_command(
     options = {"rounds": rounds, "depth": depth, "search": search, "width": width}
     with (
         Workbench(
-            repl_cmd=repl_cmd, db=db, generator=generator, base_url=base_url, api_key=api_key
+            repl_cmd=repl_cmd,
+            db=db,
+            generator=generator,
+            base_url=base_url,
+            api_key=api_key,
+            on_wait=say_wait,
         ) as workbench,
         progress_line(_describe, enabled=err_console.is_terminal) as show,
     ):

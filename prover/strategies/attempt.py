@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prover.budget import Spent
+from prover.generate.llm import model_deadline
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus, Recorder
 from prover.strategies.base import Claim, ProofContext, Strategy
 from prover.types import Theorem, Verdict, VerdictKind
@@ -32,7 +33,8 @@ def prove(theorem: Theorem, strategy: Strategy, ctx: ProofContext) -> Outcome:
 
     root = statement_node(theorem, ctx.recorder)
     ctx.recorder.event("attempt_start", f"{strategy.name} on {theorem.name}")
-    claim = strategy.attempt(theorem, ctx, root)
+    with model_deadline(ctx.budget.remaining_wall()):  # no model call outlives the budget
+        claim = strategy.attempt(theorem, ctx, root)
     if claim.proof is None:
         verdict = Verdict(VerdictKind.FAILED, reason=claim.reason, detail=claim.detail)
     else:

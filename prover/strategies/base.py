@@ -17,7 +17,7 @@ from typing import Protocol
 
 from prover.budget import Budget
 from prover.errors import GenerationError
-from prover.generate.llm import LanguageModel, Prompt, prompt_text
+from prover.generate.llm import LanguageModel, Prompt, model_deadline, prompt_text
 from prover.protocols import Generator, Lean, Recorder, Retriever
 from prover.types import (
     Candidate,
@@ -102,13 +102,16 @@ class ProofContext:
     @contextmanager
     def metered(self, usage: Usage | None) -> Iterator[None]:
         """Charge the budget with what `usage` grows by inside the block (even when the
-        block raises): the one place model spending is metered."""
+        block raises), and let no model call in it outlive the wall budget: the one
+        place model spending is metered."""
         if usage is None:
-            yield
+            with model_deadline(self.budget.remaining_wall()):
+                yield
             return
         before = replace(usage)
         try:
-            yield
+            with model_deadline(self.budget.remaining_wall()):
+                yield
         finally:
             self.budget.charge_generator(
                 usage.calls - before.calls,

@@ -178,7 +178,7 @@ class RepairStrategy:
                 temperature=self.options.temperature,
             )
         except GenerationError as exc:
-            return Claim(None, StopReason.GENERATOR_ERROR, detail=first_line(str(exc)))
+            return Claim(None, StopReason(exc.code), detail=first_line(str(exc)))
         proof = proof_from_reply(reply.text)
         if proof is None:
             return Claim(None, StopReason.NOTHING_TO_REPAIR, detail="the model wrote no proof")

@@ -155,7 +155,7 @@ class SearchRun:
             try:
                 self._expand(node, rule)
             except GenerationError as exc:
-                return self._stop(StopReason.GENERATOR_ERROR, first_line(str(exc)))
+                return self._stop(StopReason(exc.code), first_line(str(exc)))
         if self.tree.root.status is NodeStatus.SOLVED:
             return self._claim()
         return self._stop(StopReason.SEARCH_EXHAUSTED)

@@ -208,7 +208,7 @@ class _DraftAttempt:
             text, node = stop.near_miss
             return Claim(None, stop.reason, node, near_miss=text, detail=stop.detail)
         except GenerationError as exc:
-            return Claim(None, StopReason.GENERATOR_ERROR, detail=first_line(str(exc)))
+            return Claim(None, StopReason(exc.code), detail=first_line(str(exc)))
 
     def _progress(self, note: str) -> None:
         self.ctx.progress(SKETCH, 0, 0, f"draft {self.index + 1}/{self.strategy.drafts}: {note}")
