@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "prover.verify_rules": 0,
     "prover.proof_key": 0,
     "prover.visible": 0,
+    "prover.redact": 0,
     "prover.lean": 1,
     "prover.lean.setup": 1,
     "prover.lean.doctor": 1,
@@ -44,6 +45,7 @@ LAYERS: dict[str, int] = {
     "prover.strategies.registry": 3,
     "prover.session": 3,
     "prover.eval": 3,
+    "prover.lean.deep_check": 3,
     "prover.reports": 4,
     "prover.api": 4,
     "prover": 4,  # the package's __init__: the public surface
