@@ -18,7 +18,7 @@ from rich.text import Text
 from prover.cli.common import DbOption, JsonOption, console, emit_json, fail, settings
 from prover.graph.export import attempt_page_name, export_attempt_html, export_run_site, graph_data
 from prover.graph.queries import load_graph
-from prover.graph.store import RunRow, Store, StoreError
+from prover.graph.store import RunRow, Store
 from prover.graph.tree import graph_tree
 
 graph_app = typer.Typer(
@@ -39,16 +39,8 @@ def _store(db: Path | None) -> Iterator[Store]:
     path = settings(db=db).db_path
     if not path.is_file():
         fail(f"there is no database at {path}; record a run first (leanwb prove) or pass --db")
-    try:
-        store = Store(path)
-    except StoreError as exc:
-        fail(str(exc))
-    try:
+    with Store(path) as store:
         yield store
-    except StoreError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
 
 
 def _print_table(
