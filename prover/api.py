@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prover.budget import Limits
 from prover.checking import CheckRequest, request_for, shown_messages
@@ -28,6 +28,11 @@ from prover.lean_text import DEFAULT_HEADER, Declaration, declaration_from_text
 from prover.reports import CheckReport, EvalReport, ProveReport, RepairReport
 from prover.strategies.base import Progress, Strategy
 from prover.types import Premise, Theorem
+
+if TYPE_CHECKING:  # loaded on first use: a Workbench that only checks needs no database
+    from prover.graph.store import Store
+    from prover.lean.pool import LeanServer
+    from prover.session import AttemptResult
 
 DEFAULT_CHECK_TIMEOUT_S = 60.0
 
@@ -82,14 +87,14 @@ class Workbench:
         )
         self.api_key = resolve_api_key(api_key)
         self.seed = seed
-        self._lean: Any = None
-        self._store: Any = None
+        self._lean: LeanServer | None = None
+        self._store: Store | None = None
 
     # -- what it owns ------------------------------------------------------------------
 
     @property
-    def lean(self) -> Any:
-        """The Lean pool (`prover.lean.pool.LeanServer`), made on first use."""
+    def lean(self) -> LeanServer:
+        """The Lean pool, made on first use."""
         if self._lean is None:
             from prover.lean.pool import LeanServer
 
@@ -97,8 +102,8 @@ class Workbench:
         return self._lean
 
     @property
-    def store(self) -> Any:
-        """The graph store (`prover.graph.store.Store`), opened on first use."""
+    def store(self) -> Store:
+        """The graph store, opened on first use."""
         if self._store is None:
             from prover.errors import SessionError
             from prover.graph.store import Store
@@ -292,7 +297,7 @@ class Workbench:
         on_progress: Callable[[Progress], None] | None,
         command: str | None,
         kind: str = "prove",
-    ) -> Any:
+    ) -> AttemptResult:
         from prover.session import SessionOptions, open_session
 
         options = SessionOptions(
