@@ -158,3 +158,24 @@ def test_stop_reasons_are_stored_verbatim_with_the_detail_apart(standin_env: Pat
         (attempt,) = store.attempts_for_run(report.run_id)
     assert attempt.reason == report.reason == prover.StopReason(report.reason)
     assert ":" not in attempt.reason
+
+
+@pytest.mark.slow  # loads the MiniLM encoder
+def test_search_premises_asks_a_built_index(tmp_path: Path) -> None:
+    from retrieval.build import build_index
+    from retrieval.cache import EmbeddingCache
+    from retrieval.corpus import Corpus, CorpusPremise
+    from retrieval.encoder import load_encoder
+
+    corpus = Corpus(
+        premises=(
+            CorpusPremise("Nat.add_comm", "theorem Nat.add_comm (n m : ℕ) : n + m = m + n"),
+            CorpusPremise("or_comm", "theorem or_comm {a b : Prop} : a ∨ b ↔ b ∨ a"),
+        )
+    )
+    index = tmp_path / "index"
+    build_index(corpus, index, load_encoder(None), cache=EmbeddingCache(tmp_path / "cache"))
+    with prover.Workbench(db=tmp_path / "unused.sqlite") as wb:
+        found = wb.search_premises("⊢ a + b = b + a", k=1, index=index)
+    assert [premise.name for premise in found] == ["Nat.add_comm"]
+    assert not (tmp_path / "unused.sqlite").exists()
