@@ -62,6 +62,18 @@ class Retriever(Protocol):
         ...
 
 
+class CheckCache(Protocol):
+    """Definitive answers of earlier checks, by key (`prover.proof_key`), kept across
+    attempts and runs so that identical text is never checked twice. `pin` names the
+    Lean the answers hold for; it is part of every key."""
+
+    pin: str
+
+    def lookup(self, key: str) -> Mapping[str, Any] | None: ...
+
+    def store(self, key: str, answer: Mapping[str, Any]) -> None: ...
+
+
 class NodeKind(StrEnum):
     STATEMENT = "statement"  # the theorem as asked: every graph's root
     PROOF_STATE = "proof_state"  # tactic-mode goals
@@ -69,6 +81,8 @@ class NodeKind(StrEnum):
     DRAFT = "draft"  # informal draft
     SKETCH = "sketch"  # Lean skeleton with `sorry` holes
     SUBGOAL = "subgoal"  # one hole of a sketch or a sorrified proof
+    SAMPLE = "sample"  # one whole-proof sample as a model wrote it (strategy `sample`)
+    CHECK = "check"  # one Lean check of a distinct proof text; identical samples share it
 
 
 class NodeStatus(StrEnum):
@@ -88,6 +102,8 @@ class EdgeKind(StrEnum):
     SORRIFY = "sorrify"
     RECOMBINE = "recombine"
     VERIFY = "verify"
+    SAMPLE = "sample"  # statement -> a sample the model wrote
+    CHECK = "check"  # sample -> the check of its proof text
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from prover.errors import GenerationError, SessionError
 from prover.generate.registry import make_generator, parse_spec
 from prover.graph.store import Store, StoreError
 from prover.lean.pool import LeanServer
-from prover.protocols import Generator, Recorder, Retriever
+from prover.protocols import CheckCache, Generator, Recorder, Retriever
 from prover.strategies.attempt import Outcome, prove
 from prover.strategies.base import Progress, ProofContext, Strategy
 from prover.types import StopReason, Theorem, Verdict, VerdictKind
@@ -76,6 +76,7 @@ class ProverSession:
         self._store = store
         self._owned = owned
         self._runs: list[int] = []
+        self._checks: CheckCache | None = None
 
     @property
     def store(self) -> Store:
@@ -86,6 +87,16 @@ class ProverSession:
             except (StoreError, OSError) as exc:
                 raise SessionError(f"cannot open the database {path}: {exc}") from exc
         return self._store
+
+    @property
+    def checks(self) -> CheckCache:
+        """The proof checks kept in the store: no strategy pays twice for the same text."""
+        if self._checks is None:
+            from prover.graph.check_cache import StoredCheckCache
+            from prover.lean.doctor import check_pin
+
+            self._checks = StoredCheckCache(self.store.engine, check_pin(self.settings))
+        return self._checks
 
     def context(
         self,
@@ -108,6 +119,7 @@ class ProverSession:
             seed=self.options.seed,
             on_progress=on_progress,
             allow_native_decide=self.options.allow_native_decide,
+            checks=self.checks,
         )
 
     def begin_run(self, command: str, config: Mapping[str, Any], kind: str = "prove") -> int:

@@ -286,6 +286,8 @@ class StopReason(StrEnum):
     HOLES_REMAIN = "holes_remain"
     STATEMENT_ERROR = "statement_error"
     LEAN_FAILED = "lean_failed"
+    # sample
+    NO_SAMPLE_VERIFIED = "no_sample_verified"
     # portfolio
     NO_STAGE = "no_stage_available"
     NO_CLOSER = "no_closer_worked"

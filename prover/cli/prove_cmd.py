@@ -64,6 +64,9 @@ _OPTION_STRATEGIES = {
     "--drafts": ("sketch", "auto"),
     "--prover-generator": ("sketch", "auto"),
     "--model": ("repair", "auto"),
+    "--samples": ("sample", "auto"),
+    "--mode": ("sample", "auto"),
+    "--prompt-format": ("sample", "auto"),
 }
 
 
@@ -157,6 +160,31 @@ def prove_command(
             "given and corrects holes (openai:…, hf:…).",
         ),
     ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            min=1,
+            help="sample and auto: whole proofs the generator model writes (default 8).",
+        ),
+    ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode",
+            help="sample and auto: plain, cot (chain of thought) or auto (plain first, "
+            "chain of thought only if still open).",
+        ),
+    ] = None,
+    prompt_format: Annotated[
+        str | None,
+        typer.Option(
+            "--prompt-format",
+            help="sample and auto: the whole-proof prompt format (default: from the model "
+            "id; deepseek-prover-v1.5, deepseek-prover-v2, goedel-prover-v2, kimina-prover, "
+            "generic).",
+        ),
+    ] = None,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed for sampling generators (search is deterministic).")
     ] = 0,
@@ -174,11 +202,19 @@ def prove_command(
         "--drafts": drafts,
         "--prover-generator": prover_generator,
         "--model": model,
+        "--samples": samples,
+        "--mode": mode,
+        "--prompt-format": prompt_format,
     }
     for flag, value in given.items():
         if value is not None and strategy not in _OPTION_STRATEGIES[flag]:
             fail(f"{flag} applies to --strategy {' or '.join(_OPTION_STRATEGIES[flag])} only")
     options = _strategy_options(strategy, width, critic, drafts, prover_generator, model)
+    sampling = sample_options(samples, mode, prompt_format)
+    if strategy == "sample":
+        options.update(sampling)
+    elif strategy == "auto" and sampling:
+        options["sample"] = sampling
     limits = limits_from(budget, time, expansions)
     with Workbench(
         repl_cmd=repl_cmd,
@@ -192,6 +228,11 @@ def prove_command(
         header_timeout=header_timeout,
         on_wait=say_wait,
     ) as workbench:
+        if strategy == "sample" and not workbench.models.generator.startswith(("openai:", "hf:")):
+            fail(
+                "--strategy sample needs a model to write proofs: --generator openai:<model> "
+                "(with --base-url) or hf:<model>, or a generator in the config file's [models]"
+            )
         if strategy == "sketch" and workbench.models.drafter is None:
             fail(
                 "--strategy sketch needs --drafter (e.g. openai:<model> with --base-url) "
@@ -250,7 +291,17 @@ def _strategy_options(
         return {k: v for k, v in chosen.items() if v is not None}
     if strategy == "repair":
         return {"width": width, **({"model": model} if model else {})}
+    if strategy == "sample":
+        return {"width": width}
     return {"width": width, **({"critic": critic} if critic else {})}
+
+
+def sample_options(
+    samples: int | None, mode: str | None, prompt_format: str | None
+) -> dict[str, Any]:
+    """The sample strategy's options among the flags (those given)."""
+    chosen = {"samples": samples, "mode": mode, "prompt_format": prompt_format}
+    return {key: value for key, value in chosen.items() if value is not None}
 
 
 def _describe(progress: Progress) -> str:

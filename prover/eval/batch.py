@@ -10,14 +10,13 @@ start and every model server it uses must answer (`prover.eval.preflight`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from prover.budget import Limits
-from prover.config import PROJECT_TEMPLATE_DIR, Settings
+from prover.config import Settings
 from prover.errors import DatasetError
 from prover.eval.datasets import (
     LoadedDataset,
@@ -45,7 +44,7 @@ from prover.eval.results import (
 from prover.eval.runner import EvalError, ResultCallback, run_local
 from prover.eval.solver import STOP_AFTER_FAILURES, EvalJob
 from prover.graph.store import Store, StoreError
-from prover.lean.doctor import uses_custom_repl
+from prover.lean.doctor import lean_pin
 from prover.lean.setup import SetupError, pinned_toolchain
 from prover.lean.template import template_toolchain
 from prover.session import SessionOptions
@@ -174,30 +173,6 @@ def choose_dataset(
     return DatasetChoice(
         name=label, loaded=loaded, split=split, revised=revised, limit=limit, manifest=manifest
     )
-
-
-def lean_pin(settings: Settings) -> str:
-    """`<toolchain>; Mathlib <rev>` as pinned by the Lean project, flagged when the REPL
-    command is a custom one (then the pin describes the project, not what ran). Before
-    `leanwb setup` has written the project, the shipped template's pin."""
-    project_dir = settings.lean.project_dir
-    if not (project_dir / "lean-toolchain").is_file():
-        project_dir = PROJECT_TEMPLATE_DIR
-    try:
-        toolchain = pinned_toolchain(project_dir)
-    except SetupError:
-        return f"unknown (no lean-toolchain in {project_dir})"
-    mathlib = "unknown"
-    manifest_file = project_dir / "lake-manifest.json"
-    try:
-        packages = json.loads(manifest_file.read_text(encoding="utf-8")).get("packages", [])
-    except (OSError, ValueError, AttributeError):
-        packages = []
-    for package in packages:
-        if isinstance(package, dict) and package.get("name") == "mathlib":
-            mathlib = str(package.get("rev", "unknown"))
-    pin = f"{toolchain}; Mathlib {mathlib}"
-    return f"{pin} (custom REPL command)" if uses_custom_repl(settings) else pin
 
 
 def pinned_lean_version(settings: Settings) -> str:

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from prover.config import REPL_BINARY, Settings, api_key, default_repl_cmd
+from prover.config import PROJECT_TEMPLATE_DIR, REPL_BINARY, Settings, api_key, default_repl_cmd
 from prover.lean.process import LeanUnavailableError, ReplProcess
 from prover.lean.protocol import check_result
 from prover.lean.setup import SetupError, elan_home, find_tool, pinned_toolchain, toolchain_dir
@@ -88,6 +88,36 @@ class Report:
 
     def as_dict(self) -> dict[str, Any]:
         return {"ready": self.ready, "checks": [asdict(f) for f in self.findings]}
+
+
+def lean_pin(settings: Settings) -> str:
+    """`<toolchain>; Mathlib <rev>` as pinned by the Lean project, flagged when the REPL
+    command is a custom one (then the pin describes the project, not what ran). Before
+    `leanwb setup` has written the project, the shipped template's pin."""
+    project_dir = settings.lean.project_dir
+    if not (project_dir / "lean-toolchain").is_file():
+        project_dir = PROJECT_TEMPLATE_DIR
+    try:
+        toolchain = pinned_toolchain(project_dir)
+    except SetupError:
+        return f"unknown (no lean-toolchain in {project_dir})"
+    mathlib = "unknown"
+    manifest_file = project_dir / "lake-manifest.json"
+    try:
+        packages = json.loads(manifest_file.read_text(encoding="utf-8")).get("packages", [])
+    except (OSError, ValueError, AttributeError):
+        packages = []
+    for package in packages:
+        if isinstance(package, dict) and package.get("name") == "mathlib":
+            mathlib = str(package.get("rev", "unknown"))
+    pin = f"{toolchain}; Mathlib {mathlib}"
+    return f"{pin} (custom REPL command)" if uses_custom_repl(settings) else pin
+
+
+def check_pin(settings: Settings) -> str:
+    """What a cached check's answer holds for: the Lean pin and the exact REPL command (so
+    a stand-in's answers are never served for Lean's)."""
+    return f"{lean_pin(settings)} | {shlex.join(settings.lean.repl_cmd)}"
 
 
 def uses_custom_repl(settings: Settings) -> bool:

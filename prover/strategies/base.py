@@ -18,7 +18,7 @@ from typing import Protocol
 from prover.budget import Budget
 from prover.errors import GenerationError
 from prover.generate.llm import LanguageModel, Prompt, model_deadline, prompt_text
-from prover.protocols import Generator, Lean, Recorder, Retriever
+from prover.protocols import CheckCache, Generator, Lean, Recorder, Retriever
 from prover.types import (
     Candidate,
     CheckResult,
@@ -78,6 +78,7 @@ class ProofContext:
     seed: int = 0
     on_progress: Callable[[Progress], None] | None = None
     allow_native_decide: bool = False
+    checks: CheckCache | None = None  # answers of earlier checks, kept in the database
 
     # check/start/run_tactic make the context itself a `Lean`, metered by the budget.
     def check(self, header: str, body: str, timeout: float | None = None) -> CheckResult:
@@ -139,20 +140,40 @@ class ProofContext:
         max_tokens: int,
         temperature: float,
     ) -> ModelReply:
-        """One completion of `prompt`; `role` (drafter, sketcher, …) names the proposer in
-        the graph. `max_tokens` is cut to the tokens the budget has left. Raises
-        `GenerationError` when the model gives nothing."""
+        """One completion of `prompt` (`ask_many` with n=1)."""
+        return self.ask_many(
+            model, role, prompt, n=1, max_tokens=max_tokens, temperature=temperature
+        )[0]
+
+    def ask_many(
+        self,
+        model: LanguageModel,
+        role: str,
+        prompt: Prompt,
+        *,
+        n: int,
+        max_tokens: int,
+        temperature: float,
+        stop: Sequence[str] = (),
+    ) -> list[ModelReply]:
+        """`n` completions of `prompt` in one request where the backend can; `role`
+        (drafter, sketcher, sampler, …) names the proposer in the graph. `max_tokens` is
+        cut to the tokens the budget has left. Raises `GenerationError` when the model
+        gives nothing."""
         limit = self.budget.limits.tokens
         if limit is not None:
             spent = self.budget.spent.tokens_in + self.budget.spent.tokens_out
             max_tokens = max(1, min(max_tokens, limit - spent))
         with self.metered(model.usage):
             completions = model.complete(
-                prompt, n=1, max_tokens=max_tokens, temperature=temperature
+                prompt,
+                n=n,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                **({"stop": tuple(stop)} if stop else {}),
             )
         if not completions:
             raise GenerationError(f"{model.name} returned no completion")
-        first = completions[0]
         settings = (("max_tokens", max_tokens), ("temperature", temperature), *model.settings)
         provenance = Provenance(
             generator=role,
@@ -160,9 +181,10 @@ class ProofContext:
             settings=settings,
             prompt_hash=prompt_hash(prompt_text(prompt)),
         )
-        return ModelReply(
-            first.text, provenance, first.tokens_in, first.tokens_out, first.finish_reason
-        )
+        return [
+            ModelReply(c.text, provenance, c.tokens_in, c.tokens_out, c.finish_reason)
+            for c in completions
+        ]
 
     def progress(self, strategy: str, expansions: int, best_depth: int, note: str = "") -> None:
         if self.on_progress is not None:

@@ -27,14 +27,19 @@ SEARCHES: dict[str, Callable[..., TacticSearch]] = {
     "bfs": BestFirstSearch,
     "mps": MultiPerspectiveSearch,
 }
-STRATEGY_NAMES = ("bfs", "mps", "auto", "sketch", "repair")
+STRATEGY_NAMES = ("bfs", "mps", "auto", "sketch", "repair", "sample")
 # Options that name models, per strategy: the registry builds them (with base_url).
 MODEL_OPTIONS: dict[str, tuple[str, ...]] = {
     "sketch": ("drafter", "sketcher"),
     "repair": ("model",),
     "mps": ("critic",),
+    "sample": ("model",),
 }
 SKETCH_REPAIR_ROUNDS = 2  # repair rounds on a sketch's best near-miss (0: no repair)
+SAMPLE_REPAIR_ROUNDS = 2  # repair rounds on each of a sample run's closest failures
+# `auto` with a generator model: a `sample` stage right after automation, with this share.
+SAMPLE_STAGE = Stage("sample", 0.30)
+MODEL_SCHEMES = ("openai:", "hf:")
 
 
 def make_strategy(
@@ -161,6 +166,33 @@ def _repair(
     )
 
 
+def _sample(
+    models: _Models,
+    *,
+    model: Any = None,
+    search: str | None = "bfs",
+    width: int = 8,
+    repair_rounds: int = SAMPLE_REPAIR_ROUNDS,
+    **options: Any,
+) -> Strategy:
+    """`repair_rounds` 0 leaves the closest failures to a later stage (auto's repair)."""
+    from prover.strategies.repair import ProofRepairer
+    from prover.strategies.sample import SampleStrategy
+    from repair.pipeline import RepairOptions
+
+    if model is None:
+        raise ValueError(
+            "it needs a model: --generator openai:<model> (with --base-url) or hf:<model>, "
+            "or a generator in the config file's [models] table"
+        )
+    repairer = (
+        ProofRepairer(RepairOptions(rounds=repair_rounds, search=tactic_search(search, width)))
+        if repair_rounds
+        else None
+    )
+    return SampleStrategy(model=models.language_model(model), repairer=repairer, **options)
+
+
 def _portfolio(
     models: _Models,
     *,
@@ -173,6 +205,8 @@ def _portfolio(
     `width`, when given, is the default width of every search stage. A sketch stage
     without a drafter is left out (its share flows forward)."""
     planned = tuple(s if isinstance(s, Stage) else Stage(**s) for s in stages)
+    if "sample" in stage_options and all(stage.name != "sample" for stage in planned):
+        planned = (*planned[:1], SAMPLE_STAGE, *planned[1:])  # right after automation
     names = [stage.name for stage in planned]
     unknown = set(stage_options) - set(names)
     if unknown or not all(isinstance(v, Mapping) for v in stage_options.values()):
@@ -191,6 +225,11 @@ def _portfolio(
         if stage.name == "sketch" and options.get("drafter") is None:
             built.append((stage, None))
             continue
+        if stage.name == "sample":
+            if options.get("model") is None:
+                built.append((stage, None))
+                continue
+            options.setdefault("repair_rounds", 0)  # the repair stage takes its near-miss
         if width is not None and stage.name in SEARCHES:
             options.setdefault("width", width)
         built.append(
@@ -210,23 +249,41 @@ _BUILDERS: dict[str, Callable[..., Strategy]] = {
     "auto": _portfolio,
     "sketch": _sketch,
     "repair": _repair,
+    "sample": _sample,
 }
 
 
 def with_configured_models(
     strategy: str, options: Mapping[str, Any], models: ModelSettings
 ) -> dict[str, Any]:
-    """`options` with the drafting models of `models` (flags, else the config file's
-    `[models]`) filled in where `strategy` drafts (sketch, and auto's sketch stage) and
-    the options left them out."""
+    """`options` with the models of `models` (flags, else the config file's `[models]`)
+    filled in where the options left them out: the drafting models where `strategy`
+    drafts (sketch, and auto's sketch stage), and a generator model (`openai:…`, `hf:…`)
+    as the writer of whole proofs for `sample` and for a `sample` stage of `auto`."""
     options = dict(options)
     if strategy == "sketch":
         return {**options, **_sketch_models(options, models)}
+    if strategy == "sample":
+        writer = _generator_model(models)
+        return {"model": writer, **options} if writer is not None else options
+    if strategy != "auto":
+        return options
     stage = options.get("sketch", {})
-    if strategy != "auto" or not isinstance(stage, Mapping):
-        return options  # a malformed stage option is the portfolio's to reject
-    added = _sketch_models(stage, models)
-    return {**options, "sketch": {**stage, **added}} if added else options
+    if isinstance(stage, Mapping):  # a malformed stage option is the portfolio's to reject
+        added = _sketch_models(stage, models)
+        if added:
+            options = {**options, "sketch": {**stage, **added}}
+    writer = _generator_model(models)
+    sample = options.get("sample", {})
+    if writer is not None and isinstance(sample, Mapping) and sample.get("model") is None:
+        options = {**options, "sample": {**sample, "model": writer}}
+    return options
+
+
+def _generator_model(models: ModelSettings) -> str | None:
+    """The configured generator when it is a language model (not the heuristic)."""
+    generator = models.generator
+    return generator if generator.startswith(MODEL_SCHEMES) else None
 
 
 def _sketch_models(given: Mapping[str, Any], models: ModelSettings) -> dict[str, Any]:
