@@ -440,7 +440,7 @@ class Workbench:
             execute(job, problems, workers, on_result or (lambda _: None), ray_address=ray)
         complete = finish_if_complete(store, job.run_id)
         undone = 0 if complete else left_undone(store, job.run_id)
-        summary = load_summary(store, job.run_id)
+        summary = load_summary(store, job.run_id, self.settings.prices)
         return EvalReport(job.run_id, summary.headline(), complete, undone, render_json(summary))
 
     # -- premises --------------------------------------------------------------------------

@@ -153,6 +153,27 @@ def run_cmd(
         ),
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed given to the strategies.")] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples", min=1, help="sample (and auto's sample stage): whole proofs per problem."
+        ),
+    ] = None,
+    all_samples: Annotated[
+        bool,
+        typer.Option(
+            "--all-samples",
+            help="sample: draw all --samples even after a proof, for an unbiased pass@k.",
+        ),
+    ] = False,
+    mode: Annotated[
+        str | None,
+        typer.Option("--mode", help="sample: plain, cot or auto (plain first, then cot)."),
+    ] = None,
+    prompt_format: Annotated[
+        str | None,
+        typer.Option("--prompt-format", help="sample: the whole-proof prompt format."),
+    ] = None,
     cache_dir: Annotated[
         Path | None, typer.Option("--cache-dir", help="Dataset download cache.")
     ] = None,
@@ -161,6 +182,7 @@ def run_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Evaluate a strategy on a benchmark; every problem's result is committed as it ends."""
+    option = _with_sampling(strategy, option, samples, all_samples, mode, prompt_format)
     limits = None if budget is time is expansions is None else limits_from(budget, time, expansions)
     options = parse_options(option) if option is not None else None
     started: list[EvalStart] = []
@@ -276,6 +298,36 @@ def run_cmd(
     err_console.print(f"report: leanwb eval report {report.run_id} --format html --out report/")
 
 
+def _with_sampling(
+    strategy: str | None,
+    option: list[str] | None,
+    samples: int | None,
+    all_samples: bool,
+    mode: str | None,
+    prompt_format: str | None,
+) -> list[str] | None:
+    """The `--set` options with the sampling flags added: the sample strategy's own
+    options, or auto's `sample` stage options."""
+    chosen: dict[str, Any] = {
+        key: value
+        for key, value in (
+            ("samples", samples),
+            ("all_samples", all_samples or None),
+            ("mode", mode),
+            ("prompt_format", prompt_format),
+        )
+        if value is not None
+    }
+    if not chosen:
+        return option
+    name = strategy or "auto"
+    if name == "sample":
+        return [*(option or []), *(f"{key}={json.dumps(value)}" for key, value in chosen.items())]
+    if name == "auto":
+        return [*(option or []), f"sample={json.dumps(chosen)}"]
+    fail("--samples, --all-samples, --mode and --prompt-format apply to --strategy sample or auto")
+
+
 def _recorded(
     dataset: str | None,
     from_file: Path | None,
@@ -357,7 +409,7 @@ def report_cmd(
     config = settings(None, db)
     try:
         with Store(config.db_path) as store:
-            summary = load_summary(store, run_id)
+            summary = load_summary(store, run_id, config.prices)
             if format == "html":
                 with Progress(console=err_console, transient=True) as progress:
                     task = progress.add_task("graph pages", total=None)

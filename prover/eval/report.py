@@ -7,14 +7,19 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from prover.config import Price
 from prover.errors import ReportError
+from prover.eval.money import money
+from prover.eval.passk import pass_at_k
 from prover.eval.results import ensure_schema, final_results, run_counts
+from prover.eval.sampling import SamplingStats
 from prover.eval.summary import (
     COST_LABELS,
     RESULT_FIELDS,
@@ -26,9 +31,14 @@ from prover.eval.summary import (
 from prover.graph.store import Store, StoreError
 
 EVAL_KIND = "eval"
+SAMPLE_FIELDS = ("samples_n", "samples_correct")
 
 
-def load_summary(store: Store, run_id: int) -> RunSummary:
+def load_summary(
+    store: Store, run_id: int, prices: Mapping[str, Price] | None = None
+) -> RunSummary:
+    """The summary of eval run `run_id`; `prices` (the config file's `[prices]`) price
+    its whole-proof samples."""
     try:
         run = store.run(run_id)
     except StoreError as exc:
@@ -41,7 +51,7 @@ def load_summary(store: Store, run_id: int) -> RunSummary:
     config.setdefault("command", run.command)
     config["started_at"] = run.started_at
     config["ended_at"] = run.ended_at
-    return summarize(run_id, config, counts.total, final_results(store.engine, run_id))
+    return summarize(run_id, config, counts.total, final_results(store.engine, run_id), prices)
 
 
 def _fmt(value: float) -> str:
@@ -96,6 +106,39 @@ def render_table(summary: RunSummary, console: Console) -> None:
             f"leanwb graph export {result.attempt_id}" if result.attempt_id else "",
         )
     console.print(Group(categories, costs, failures, problems))
+    if summary.sampling is not None:
+        render_sampling(summary.sampling, console)
+
+
+def render_sampling(stats: SamplingStats, console: Console) -> None:
+    """pass@k, its power-law fit, cost per solve and what each mode cost and solved."""
+    passk = Table("k", "pass@k", title="pass@k (unbiased)")
+    for k, value in stats.pass_at_k:
+        passk.add_row(str(k), percent(value))
+    lines = [f"{stats.samples} samples on {stats.problems} problem(s), {stats.correct} verified"]
+    if stats.note:
+        lines.append(stats.note)
+    if stats.fit is not None:
+        fit = stats.fit
+        predicted = fit["k_for_target"]
+        reach = "never" if predicted is None else f"k ≈ {predicted:.3g}"
+        lines.append(
+            f"fit c(k) = exp({fit['a']:.4g}·k^{fit['b']:.4g}) on {fit['points']} point(s); "
+            f"{percent(fit['target'])} coverage at {reach}"
+        )
+    if stats.tokens_per_solved is not None:
+        lines.append(f"tokens per solved problem: {stats.tokens_per_solved:,.0f}")
+    if stats.money_per_solved is not None:
+        lines.append(f"money per solved problem: {money(stats.money_per_solved)}")
+    modes = Table("mode", "samples", "tokens in", "tokens out", "verified", "problems", "solved")
+    for name, row in stats.modes.items():
+        modes.add_row(
+            name,
+            *(str(row[key]) for key in ("samples", "tokens_in", "tokens_out", "correct")),
+            str(row["problems"]),
+            str(row["solved"]),
+        )
+    console.print(Group(passk, Text("\n".join(lines)), modes))
 
 
 def render_json(summary: RunSummary) -> dict[str, Any]:
@@ -105,11 +148,25 @@ def render_json(summary: RunSummary) -> dict[str, Any]:
 
 
 def render_csv(summary: RunSummary) -> str:
-    """One line per problem; the run's budget and id on every line, so files can be joined."""
+    """One line per problem; the run's budget and id on every line, so files can be joined.
+    A run with whole-proof samples adds each problem's samples, verified samples and its
+    own unbiased pass@k (the run's pass@k is the mean of a column over judged problems)."""
     out = io.StringIO()
-    fields = ["run_id", "budget", *RESULT_FIELDS]
+    ks = [k for k, _ in summary.sampling.pass_at_k] if summary.sampling is not None else []
+    fields = ["run_id", "budget", *RESULT_FIELDS, *SAMPLE_FIELDS, *(f"pass_at_{k}" for k in ks)]
     writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
     for result in summary.results:
-        writer.writerow({"run_id": summary.run_id, "budget": summary.budget, **result_dict(result)})
+        samples = result.samples or {}
+        n, correct = samples.get("n"), samples.get("correct")
+        row = {
+            "run_id": summary.run_id,
+            "budget": summary.budget,
+            **result_dict(result),
+            "samples_n": n,
+            "samples_correct": correct,
+        }
+        if n and correct is not None:  # the problem's own pass@k: the run's is their mean
+            row.update({f"pass_at_{k}": pass_at_k(n, correct, k) for k in ks if k <= n})
+        writer.writerow(row)
     return out.getvalue()

@@ -77,6 +77,7 @@ eval_problems = Table(
     Column("wall_s", Float),
     Column("worker", String(64)),
     Column("finished_at", Float),
+    Column("samples", JSON),  # the sample strategy's account (`SampleReport.as_dict`)
     Column("claimed_by", String(128)),
     Column("claimed_at", Float),
 )
@@ -112,6 +113,7 @@ class ProblemResult:
     worker: str
     position: int = 0
     finished_at: float = 0.0
+    samples: dict[str, Any] | None = None  # whole-proof samples: n, correct, per mode
 
     @property
     def tokens(self) -> int:
@@ -290,6 +292,7 @@ def commit_result(
             expansions=spent.expansions,
             wall_s=spent.wall_s,
             worker=result.worker,
+            samples=result.samples,
             finished_at=time.time(),
             claimed_by=None,
             claimed_at=None,
@@ -320,6 +323,7 @@ def _result(row: Any) -> ProblemResult:
         worker=row.worker or "",
         position=row.position,
         finished_at=row.finished_at or 0.0,
+        samples=row.samples,
     )
 
 

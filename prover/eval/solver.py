@@ -35,6 +35,7 @@ from prover.session import SessionOptions, open_session
 from prover.strategies.attempt import prove, statement_node
 from prover.strategies.base import ProofContext
 from prover.strategies.registry import make_strategy
+from prover.strategies.sample import SampleReport
 from prover.types import CallStatus, StartResult, Verdict, VerdictKind
 
 STATEMENT_ERROR = "statement_error"
@@ -117,13 +118,13 @@ class ProblemSolver:
         recorder = self.store.begin_attempt(self.job.run_id, theorem, self.strategy.name)
         ctx = self.session.context(recorder, theorem=theorem)
         recorder.event("eval_problem", problem.key, {"worker": self.worker, "pid": os.getpid()})
-        outcome, verdict, spent = self._prove(problem, ctx)
+        outcome, verdict, spent, samples = self._prove(problem, ctx)
         try:
             self.store.finish_attempt(recorder.attempt_id, verdict, spent)
         except Exception as exc:  # e.g. the graph's last step could not be written
             outcome, verdict, spent = ProblemOutcome.FAILED, _internal_error(exc), Spent()
             self.store.finish_attempt(recorder.attempt_id, verdict, spent)
-        return self._result(problem, verdict, spent, recorder.attempt_id, outcome)
+        return self._result(problem, verdict, spent, recorder.attempt_id, outcome, samples)
 
     def _result(
         self,
@@ -132,6 +133,7 @@ class ProblemSolver:
         spent: Spent,
         attempt_id: int | None,
         outcome: ProblemOutcome = ProblemOutcome.FAILED,
+        samples: dict[str, Any] | None = None,
     ) -> ProblemResult:
         return ProblemResult(
             key=problem.key,
@@ -143,9 +145,12 @@ class ProblemSolver:
             attempt_id=attempt_id,
             spent=spent,
             worker=self.worker,
+            samples=samples,
         )
 
-    def _prove(self, problem: Problem, ctx: ProofContext) -> tuple[ProblemOutcome, Verdict, Spent]:
+    def _prove(
+        self, problem: Problem, ctx: ProofContext
+    ) -> tuple[ProblemOutcome, Verdict, Spent, dict[str, Any] | None]:
         try:
             failed_start = classify_start(ctx.start(problem.theorem))
             if failed_start is not None:
@@ -153,16 +158,18 @@ class ProblemSolver:
                 statement_node(problem.theorem, ctx.recorder)
                 ctx.recorder.event(reason, detail)
                 verdict = Verdict(VerdictKind.FAILED, reason=reason, detail=detail)
-                return outcome, verdict, ctx.budget.finish()
+                return outcome, verdict, ctx.budget.finish(), None
             result = prove(problem.theorem, self.strategy, ctx)
         except ConfigError:
             raise  # Lean cannot start at all: stop the run rather than fail every problem
         except Exception as exc:  # a bug in a strategy must not take the batch down
             verdict = _internal_error(exc)
             ctx.recorder.event(INTERNAL_ERROR, verdict.detail)
-            return ProblemOutcome.FAILED, verdict, ctx.budget.finish()
+            return ProblemOutcome.FAILED, verdict, ctx.budget.finish(), None
         outcome = ProblemOutcome.PROVED if result.verdict.proved else ProblemOutcome.FAILED
-        return outcome, result.verdict, result.spent
+        report = result.claim.report
+        samples = report.as_dict() if isinstance(report, SampleReport) else None
+        return outcome, result.verdict, result.spent, samples
 
 
 def _internal_error(exc: Exception) -> Verdict:

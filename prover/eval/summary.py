@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from prover.config import Price
 from prover.eval.results import ProblemOutcome, ProblemResult
+from prover.eval.sampling import SamplingStats, sampling_stats
 
 _REASON_CODE = re.compile(r"[\w.-]+")
 
@@ -153,6 +155,7 @@ class RunSummary:
     failure_reasons: dict[str, int]  # the prover's failures, by reason code
     statement_errors: list[ProblemResult] = field(default_factory=list)
     infrastructure_reasons: dict[str, int] = field(default_factory=dict)
+    sampling: SamplingStats | None = None  # whole-proof samples: pass@k and its cost
 
     @property
     def pending(self) -> int:
@@ -201,7 +204,8 @@ class RunSummary:
             "cost_per_problem": {k: v.as_dict() for k, v in self.costs.items()},
             "failure_reasons": self.failure_reasons,
             "infrastructure_failures": self.infrastructure_reasons,
-            "problems": [result_dict(r) for r in self.results],
+            "sampling": self.sampling.as_dict() if self.sampling is not None else None,
+            "problems": [{**result_dict(r), "samples": r.samples} for r in self.results],
         }
 
 
@@ -240,8 +244,13 @@ def result_dict(result: ProblemResult) -> dict[str, Any]:
 
 
 def summarize(
-    run_id: int, config: dict[str, Any], registered: int, results: Sequence[ProblemResult]
+    run_id: int,
+    config: dict[str, Any],
+    registered: int,
+    results: Sequence[ProblemResult],
+    prices: Mapping[str, Price] | None = None,
 ) -> RunSummary:
+    """The run's summary; `prices` (the config file's `[prices]`) price its samples."""
     by_category: dict[str, list[ProblemResult]] = {}
     for result in results:
         by_category.setdefault(result.category, []).append(result)
@@ -264,4 +273,5 @@ def summarize(
         failure_reasons=dict(failures.most_common()),
         infrastructure_reasons=dict(infrastructure.most_common()),
         statement_errors=[r for r in results if r.outcome is ProblemOutcome.STATEMENT_ERROR],
+        sampling=sampling_stats(results, config, prices),
     )
