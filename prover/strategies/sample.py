@@ -512,7 +512,7 @@ class _Run:
         detail = f"{report.correct} of {report.n} sample(s) verified"
         reason = self.stop or StopReason.NO_SAMPLE_VERIFIED
         near = closest[0] if closest else None
-        if self.repairer is not None and self.s.repair > 0:
+        if self.s.repairer is not None and self.s.repair > 0:
             chosen = closest[: self.s.repair]
             for position, sample in enumerate(chosen):
                 if self.ctx.budget.exhausted() is not None:
@@ -520,7 +520,7 @@ class _Run:
                 assert sample.body is not None and sample.node is not None
                 child = self.ctx.budget.child(1.0 / (len(chosen) - position))
                 self.ctx.recorder.event("sample_repair", f"sample {sample.index}")
-                claim = self.repairer(
+                claim = self.s.repairer(
                     self.theorem,
                     sample.body,
                     self.ctx.with_budget(child),
