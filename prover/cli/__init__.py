@@ -12,6 +12,7 @@ from prover.cli import (
     index_cmd,
     prove_cmd,
     repair_cmd,
+    serve_cmd,
     setup_cmd,
 )
 
@@ -32,6 +33,7 @@ for module in (
     index_cmd,
     eval_cmd,
     datasets_cmd,
+    serve_cmd,
 ):
     module.register(app)
 

@@ -14,12 +14,17 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, insert, inspect, text
 
 from prover.graph.engine import writer
-from prover.graph.models import Base, IdBlock
+from prover.graph.models import Base, CheckCacheRow, IdBlock
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+
+def _add_check_cache(conn: Connection) -> None:
+    CheckCacheRow.__table__.create(conn)
+
 
 # MIGRATIONS[n] turns a version n-1 database into a version n one.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {2: _add_check_cache}
 
 
 class SchemaError(RuntimeError):

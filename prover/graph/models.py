@@ -180,3 +180,14 @@ class IdBlock(Base):
 
     name: Mapped[str] = mapped_column(String(16), primary_key=True)
     next_id: Mapped[int] = mapped_column(Integer)
+
+
+class CheckCacheRow(Base):
+    """A checked text's answer, reused while the key (Lean pin, header, body, options) is the
+    same: see `prover.serve.cache`."""
+
+    __tablename__ = "check_cache"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answer: Mapped[dict[str, Any]]
+    created_at: Mapped[float]

@@ -1,0 +1,73 @@
+"""`leanwb serve`: the checking service (Kimina-compatible and the workbench's own routes)."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from prover.cli.common import DbOption, ReplCmdOption, fail, settings
+
+SERVER_KEY_ENV = "LEANWB_SERVER_KEY"
+DEFAULT_MAX_BODY = 10 * 1024 * 1024
+
+
+def serve_cmd(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to bind; other machines reach only 0.0.0.0.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="0 picks a free port.")] = (
+        8000
+    ),
+    pool: Annotated[int, typer.Option("--pool", min=1, help="REPL processes.")] = 2,
+    max_body: Annotated[
+        int, typer.Option("--max-body", min=1, help="Largest request body in bytes (else 413).")
+    ] = DEFAULT_MAX_BODY,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=0.1, help="Most seconds per check; caps each request's."),
+    ] = 60.0,
+    queue: Annotated[
+        int,
+        typer.Option("--queue", min=1, help="Checks admitted at once; beyond it, 429."),
+    ] = 256,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Neither read nor write the check cache.")
+    ] = False,
+    repl_cmd: ReplCmdOption = None,
+    db: DbOption = None,
+) -> None:
+    """Serve checks over HTTP: Kimina's /api/check and /verify, and /v1/… (see README).
+
+    With $LEANWB_SERVER_KEY set, every route but /health needs `Authorization: Bearer <key>`.
+    Prints `listening on http://HOST:PORT` first; stops cleanly on SIGTERM.
+    """
+    # Imported here: FastAPI and uvicorn are loaded only by the commands that serve.
+    from prover.graph.store import StoreError
+    from prover.serve.server import serve
+    from prover.serve.service import ServeOptions, Service
+
+    resolved = settings(repl_cmd=repl_cmd, db=db)
+    options = ServeOptions(
+        pool_size=pool, max_timeout_s=timeout, queue_limit=queue, cache=not no_cache
+    )
+    try:
+        service = Service(resolved, options)
+    except StoreError as exc:
+        fail(str(exc))
+    try:
+        serve(
+            service,
+            host=host,
+            port=port,
+            api_key=os.environ.get(SERVER_KEY_ENV) or None,
+            max_body=max_body,
+            grace_s=timeout + 5,
+        )
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve_cmd)

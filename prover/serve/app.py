@@ -1,0 +1,103 @@
+"""The HTTP routes of `leanwb serve`: the Kimina-compatible ones and the workbench's own.
+
+Every handler answers JSON; a malformed request gets 422 with a sentence saying what is
+wrong, a full pool 429 with `Retry-After`, an unexpected failure 500 with the
+exception's type (the traceback stays in the server's log).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from prover.serve.checker import PoolFull, SnippetCheck
+from prover.serve.guards import ASGIApp, LimitBody, RequireKey
+from prover.serve.kimina import CheckRequest, VerifyRequest, verify_result
+from prover.serve.service import NotFound, Service
+
+log = logging.getLogger("leanwb.serve")
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "malformed request: " + "; ".join(parts)
+
+
+def create_app(service: Service, *, api_key: str | None, max_body: int) -> ASGIApp:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(
+        title="Lean Workbench server",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def _malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": _validation_message(exc), "errors": errors}, 422)
+
+    @app.exception_handler(PoolFull)
+    async def _full(_: Request, exc: PoolFull) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after_s)}
+        return JSONResponse({"detail": str(exc)}, 429, headers=headers)
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 404)
+
+    @app.exception_handler(ValueError)
+    async def _bad_value(_: Request, exc: ValueError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 422)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected failure")
+        return JSONResponse({"detail": f"internal error ({type(exc).__name__})"}, 500)
+
+    @app.get("/health")
+    @app.get("/health/", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.post("/api/check")
+    @app.post("/api/check/", include_in_schema=False)
+    async def api_check(request: CheckRequest) -> JSONResponse:
+        snippets = [SnippetCheck(s.id, s.code) for s in request.snippets]
+        checker = service.checker
+        results = await checker.check_snippets(
+            snippets, checker.timeout(request.timeout), use_cache=request.reuse
+        )
+        return JSONResponse({"results": results})
+
+    @app.post("/verify")
+    @app.post("/one_pass_verify_batch", include_in_schema=False)
+    async def verify(request: VerifyRequest) -> JSONResponse:
+        snippets = [SnippetCheck(str(c.custom_id), c.text) for c in request.codes]
+        checker = service.checker
+        results = await checker.check_snippets(
+            snippets, checker.timeout(request.timeout), use_cache=not request.disable_cache
+        )
+        return JSONResponse({"results": [verify_result(r["id"], r) for r in results]})
+
+    guarded: ASGIApp = LimitBody(app, max_body)
+    if api_key:
+        guarded = RequireKey(guarded, api_key)
+    return guarded
