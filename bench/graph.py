@@ -20,12 +20,16 @@ import tempfile
 import time
 from pathlib import Path
 
+# The headless browser driver and the synthetic graphs are test support, kept in tests/.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from headless_chromium import HeadlessChromium, find_chromium
+from synthetic_graphs import record_search_tree
+
 from prover.budget import Spent
-from prover.graph.chromium import HeadlessChromium, find_chromium
 from prover.graph.export import export_attempt_html, render_attempt_html
 from prover.graph.queries import load_graph
 from prover.graph.store import Store
-from prover.graph.synthetic import record_search_tree
 from prover.types import Theorem, Verdict, VerdictKind
 
 THEOREM = Theorem("bench", "import Mathlib", "theorem bench (x : ℕ) : x + 0 = x")

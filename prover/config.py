@@ -19,6 +19,10 @@ Config file: `$LEANWB_CONFIG`, else `<user config dir>/leanwb/config.toml`:
     drafter = "openai:qwq"                    # default of --drafter (strategy sketch, and auto's
     sketcher = "openai:deepseek-v3"           # sketch stage); --sketcher (default: the drafter)
 
+    [prices."openai:deepseek-prover"]         # USD per million tokens, per model spec
+    input = 0.27                              # (the eval report's money cost; optional)
+    output = 1.10
+
 A flag given on the command line wins over `[models]`, which wins over the built-in
 default (the heuristic generator, no models). API keys are never read from the file:
 they come from --api-key or $OPENAI_API_KEY only.
@@ -31,7 +35,7 @@ from __future__ import annotations
 import os
 import shlex
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +80,20 @@ MODEL_KEYS = ("generator", "base_url", "drafter", "sketcher")
 
 
 @dataclass(frozen=True)
+class Price:
+    """What a model costs, in US dollars per million input and output tokens."""
+
+    input: float
+    output: float
+
+
+@dataclass(frozen=True)
 class Settings:
     lean: LeanSettings
     db_path: Path
     config_file: Path | None
     models: ModelSettings = ModelSettings()
+    prices: dict[str, Price] = field(default_factory=dict)
 
 
 def default_repl_cmd(project_dir: Path) -> tuple[str, ...]:
@@ -130,6 +143,27 @@ def _model_settings(table: object, origin: str) -> ModelSettings:
     return ModelSettings(**{key: value.strip() for key, value in table.items()})
 
 
+def _prices(table: object, origin: str) -> dict[str, Price]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{origin} [prices] must be a table of models")
+    prices = {}
+    for model, entry in table.items():
+        where = f"{origin} [prices.{_toml_key(model)}]"
+        if not isinstance(entry, dict) or set(entry) != {"input", "output"}:
+            raise ConfigError(f"{where} must have exactly `input` and `output` (USD per 1M tokens)")
+        for key in ("input", "output"):
+            value = entry[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ConfigError(f"{where} {key} = {value!r} must be a number ≥ 0")
+        prices[model] = Price(float(entry["input"]), float(entry["output"]))
+    return prices
+
+
+def _toml_key(key: str) -> str:
+    """A TOML key as written in a table header (quoted where it must be)."""
+    return key if key.replace("_", "").replace("-", "").isalnum() else f'"{key}"'
+
+
 def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("leanwb")) / "leanwb.sqlite"
 
@@ -175,4 +209,7 @@ def load_settings(*, repl_cmd: str | None = None, db: str | Path | None = None) 
     models = (
         _model_settings(data["models"], str(config_file)) if "models" in data else ModelSettings()
     )
-    return Settings(lean=lean, db_path=db_path, config_file=config_file, models=models)
+    prices = _prices(data["prices"], str(config_file)) if "prices" in data else {}
+    return Settings(
+        lean=lean, db_path=db_path, config_file=config_file, models=models, prices=prices
+    )

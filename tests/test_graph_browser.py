@@ -9,15 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from headless_chromium import HeadlessChromium, find_chromium
+from synthetic_graphs import record_composite_proof, record_search_tree
 from test_graph_export import EVIL_NAME, EVIL_PREMISE, EVIL_TACTIC, record_hostile
 
 from prover.budget import Spent
-from prover.graph.chromium import HeadlessChromium, find_chromium
 from prover.graph.export import export_attempt_html
 from prover.graph.paths import proof_path
 from prover.graph.queries import Graph, load_graph
 from prover.graph.store import Store
-from prover.graph.synthetic import record_composite_proof, record_search_tree
 from prover.types import Theorem, Verdict, VerdictKind
 
 pytestmark = pytest.mark.chromium
@@ -171,9 +171,9 @@ def test_keys_why_search_and_collapse(chromium: HeadlessChromium, tmp_path: Path
     chromium.press("w")
     assert "Why is this here · 3 steps from the statement" in panel(chromium)
     chromium.press("ArrowDown")
-    assert heading(chromium).endswith(f"#{path.nodes[4]}on the proof path")  # down: the path
+    assert heading(chromium).endswith(f"#{path.nodes[4]}on the proof pathlink")  # down: the path
     chromium.press("ArrowUp")
-    assert heading(chromium).endswith(f"#{path.nodes[3]}on the proof path")
+    assert heading(chromium).endswith(f"#{path.nodes[3]}on the proof pathlink")
 
     chromium.evaluate("document.getElementById('search').focus()")
     chromium.send("Input.insertText", text="goal 1")

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 import typer
+from synthetic_graphs import record_composite_proof, record_search_tree
 from typer.testing import CliRunner
 
 from prover.budget import Spent
 from prover.cli import graph_cmd
 from prover.graph.store import Store
-from prover.graph.synthetic import record_composite_proof, record_search_tree
 from prover.types import Theorem, Verdict, VerdictKind
 
 THEOREM = Theorem("close", "import Mathlib", "theorem close (a b : ℕ) : a ≤ b + 1 ∧ b ≤ a + 1")

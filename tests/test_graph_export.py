@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from synthetic_graphs import record_composite_proof
 
 from prover.budget import Spent
 from prover.graph.export import (
@@ -21,7 +22,6 @@ from prover.graph.export import (
 )
 from prover.graph.queries import load_graph
 from prover.graph.store import Store, StoreError
-from prover.graph.synthetic import record_composite_proof
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
 from prover.types import (
     Message,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import combinations
 
 import pytest
+from synthetic_graphs import record_composite_proof
 
 from prover.budget import Spent
 from prover.graph import layout as layout_module
@@ -13,7 +14,6 @@ from prover.graph.paths import derivations, proof_path, route_to
 from prover.graph.queries import Graph, load_graph
 from prover.graph.recorder import SqlRecorder
 from prover.graph.store import Store
-from prover.graph.synthetic import record_composite_proof
 from prover.protocols import EdgeKind, NodeKind, NodeStatus
 from prover.types import Theorem, Verdict, VerdictKind
 

@@ -457,6 +457,7 @@ def report_cmd(
                         on_page=lambda done, total: progress.update(
                             task, completed=done, total=total
                         ),
+                        prices=config.prices,
                     )
                 console.print(str(index))
                 return

@@ -45,6 +45,7 @@ from prover.search.critic import ModelCritic
 from prover.session import AttemptResult, SessionOptions
 from prover.strategies import STRATEGIES, make_strategy
 from prover.types import Theorem, VerdictKind
+from prover.visible import visible_text
 
 _STOP_TEXT = {
     "search_exhausted": "every reachable state was expanded without closing the goal",
@@ -275,11 +276,11 @@ def _print_result(theorem: Theorem, result: AttemptResult) -> None:
     )
     if verdict.proved and verdict.proof is not None:
         console.print(Text(f"proved {theorem.name} ({cost})", style="bold green"), soft_wrap=True)
-        console.print(Text(theorem.with_proof(verdict.proof)), soft_wrap=True)
+        console.print(visible_text(theorem.with_proof(verdict.proof)), soft_wrap=True)
         return
     label = "rejected" if verdict.kind is VerdictKind.REJECTED else "not proved"
     reason = verdict.reason or "unknown"
     why = f"{reason}: {_STOP_TEXT[reason]}" if reason in _STOP_TEXT else verdict.detail or reason
     console.print(Text(f"{label}: {why} ({cost})", style="bold red"), soft_wrap=True)
     if result.outcome.claim.proof is not None:
-        console.print(Text("claimed proof:\n" + result.outcome.claim.proof), soft_wrap=True)
+        console.print(visible_text("claimed proof:\n" + result.outcome.claim.proof), soft_wrap=True)

@@ -43,6 +43,7 @@ from prover.cli.common import (
 )
 from prover.lean_text import Declaration, TheoremTextError
 from prover.session import AttemptResult, SessionOptions
+from prover.visible import visible_text
 from repair.pipeline import DEFAULT_ROUNDS, RepairResult, RepairStrategy
 from repair.source import read_source
 
@@ -228,4 +229,4 @@ def _print(
     for hole in repair.holes:
         goal = " ".join(hole.goal.split())
         console.print(Text(f"  open hole at proof line {hole.line}: {goal}"), soft_wrap=True)
-    console.print(Text(source.theorem.with_proof(repair.proof)), soft_wrap=True)
+    console.print(visible_text(source.theorem.with_proof(repair.proof)), soft_wrap=True)

@@ -2,7 +2,9 @@
 
 Problems are matched by key. Any difference in what was asked (dataset file,
 split, statement version, budget, Lean pin) is listed as a warning first: two
-pass rates are only comparable when those agree.
+pass rates are only comparable when those agree. Whether a difference is more than
+chance is McNemar's exact test on the problems both runs attempted, overall and
+per category (`prover.eval.significance`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from rich.text import Text
 
 from prover.eval.html_report import category_chart, page, pass_rate_charts, table
 from prover.eval.results import ProblemOutcome
+from prover.eval.significance import PairedTest
 from prover.eval.summary import COST_LABELS, RunSummary, percent
+
+OVERALL = "all problems"
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,12 @@ class Comparison:
     neither: list[str]
     unmatched: int  # problems finished in one run but not the other
     warnings: list[str]
+    tests: dict[str, PairedTest]  # OVERALL, then each category
+
+    @property
+    def significant(self) -> list[str]:
+        """The groups (OVERALL or a category) whose difference is significant."""
+        return [group for group, test in self.tests.items() if test.significant]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +63,7 @@ class Comparison:
             "proved_only_by_b": self.only_b,
             "proved_by_neither": len(self.neither),
             "unmatched": self.unmatched,
+            "mcnemar_exact": {group: test.as_dict() for group, test in self.tests.items()},
         }
 
 
@@ -79,6 +91,18 @@ def compare_runs(a: RunSummary, b: RunSummary) -> Comparison:
     proved_a = {r.key: r.outcome is ProblemOutcome.PROVED for r in a.results}
     proved_b = {r.key: r.outcome is ProblemOutcome.PROVED for r in b.results}
     shared = [key for key in proved_a if key in proved_b]
+    category = {r.key: r.category for r in a.results}
+    groups: dict[str, list[str]] = {OVERALL: shared}
+    for key in shared:
+        groups.setdefault(category[key], []).append(key)
+    tests = {
+        group: PairedTest(
+            pairs=len(keys),
+            only_a=sum(proved_a[k] and not proved_b[k] for k in keys),
+            only_b=sum(proved_b[k] and not proved_a[k] for k in keys),
+        )
+        for group, keys in sorted(groups.items(), key=lambda item: item[0] != OVERALL)
+    }
     warnings = _differences(a, b)
     unmatched = len(set(proved_a) ^ set(proved_b))
     if unmatched:
@@ -92,6 +116,7 @@ def compare_runs(a: RunSummary, b: RunSummary) -> Comparison:
         neither=[k for k in shared if not proved_a[k] and not proved_b[k]],
         unmatched=unmatched,
         warnings=warnings,
+        tests=tests,
     )
 
 
@@ -151,6 +176,25 @@ def render_compare_table(comparison: Comparison, console: Console) -> None:
             f"{', '.join(comparison.only_b) or 'none'}"
         )
     )
+    tests = Table(
+        "difference in",
+        f"only run {comparison.a.run_id}",
+        f"only run {comparison.b.run_id}",
+        "paired",
+        "p (McNemar exact)",
+        "significant?",
+        title="Is it more than chance? (problems both runs attempted)",
+    )
+    for group, test in comparison.tests.items():
+        tests.add_row(
+            group,
+            str(test.only_a),
+            str(test.only_b),
+            str(test.pairs),
+            f"{test.p_value:.3g}",
+            Text("yes", style="bold green") if test.significant else Text("no", style="dim"),
+        )
+    console.print(tests)
 
 
 def render_compare_html(comparison: Comparison) -> str:
@@ -170,11 +214,36 @@ def render_compare_html(comparison: Comparison) -> str:
         ],
         numeric=set(),
     )
+    significance = table(
+        [
+            "difference in",
+            f"only run {a.run_id}",
+            f"only run {b.run_id}",
+            "paired problems",
+            "p (McNemar exact)",
+            "significant at 5%?",
+        ],
+        [
+            [
+                escape(group),
+                str(test.only_a),
+                str(test.only_b),
+                str(test.pairs),
+                f"{test.p_value:.3g}",
+                "<strong class='proved'>yes</strong>" if test.significant else "no",
+            ]
+            for group, test in comparison.tests.items()
+        ],
+        numeric={1, 2, 3, 4},
+    )
     charts = [*pass_rate_charts(labelled), category_chart(labelled)]
     body = (
         f"<h1>Eval runs {a.run_id} and {b.run_id}</h1>"
         + (f"<h2>Not like for like</h2><ul>{warnings}</ul>" if warnings else "")
         + f"{grid}<h2>Plots</h2><div class='charts'>{''.join(charts)}</div>"
         + f"<h2>Differences</h2>{only}"
+        + "<h2>Which differences are significant</h2><p>McNemar's exact test on the problems"
+        " both runs attempted: only problems proved by one run and not the other count.</p>"
+        + significance
     )
     return page(f"leanwb eval compare {a.run_id} {b.run_id}", body)

@@ -1,7 +1,10 @@
 """The eval report as one self-contained offline HTML page (inline CSS and SVG, no scripts).
 
-Every string from the run (problem names, reasons, Lean messages, paths) is escaped.
-`graph_links` maps an attempt id to the (relative) address of its exported graph page.
+Every string from the run (problem names, reasons, Lean messages, proofs, paths) is
+escaped, with invisible characters shown as escapes (`prover.visible`). `graph_links`
+maps an attempt id to the (relative) address of its exported graph page, anchored at
+the node of its final proof; `finals` holds that proof (or near-miss) text, shown
+inline; `prices` (the config file's `[prices]`) adds what each problem's tokens cost.
 """
 
 from __future__ import annotations
@@ -11,9 +14,13 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from prover.config import Price
 from prover.eval import plots
+from prover.eval.money import money, pricing
 from prover.eval.results import ProblemOutcome
 from prover.eval.summary import AXIS_LIMITS, COST_AXES, COST_LABELS, RunSummary, percent
+from prover.graph.paths import FinalProof
+from prover.visible import visible_html
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1200px;
@@ -28,6 +35,13 @@ text-align:left;vertical-align:top}th{background:#f8fafc}td.num{text-align:right
 .proved{color:#15803d}.failed{color:#b91c1c}.statement_error{color:#a16207}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2rem 1rem}dt{font-weight:600}
 dd{margin:0;word-break:break-all}
+.ctl{padding:0 2px;border-radius:3px;background:#a0178c;color:#fff;font:600 11px monospace}
+details.proof summary{cursor:pointer;color:#334155;white-space:nowrap}
+details.proof pre{margin:.3rem 0 0;padding:.4rem .6rem;background:#f8fafc;border:1px solid #e2e8f0;
+border-radius:4px;white-space:pre-wrap;word-break:break-word;max-width:46rem;font-size:12.5px}
+details.proof.near pre{border-left:3px solid #b91c1c}
+details.proof.proved pre{border-left:3px solid #15803d}
+a:focus-visible,summary:focus-visible{outline:2px solid #2563eb;outline-offset:2px}
 """
 
 
@@ -143,7 +157,27 @@ def cost_histograms(summary: RunSummary) -> list[str]:
     ]
 
 
-def render_html(summary: RunSummary, graph_links: Mapping[int, str]) -> str:
+def final_cell(final: FinalProof | None) -> str:
+    """The final proof (or near-miss) text, folded under a one-line summary."""
+    if final is None:
+        return ""
+    lines = final.text.count("\n") + 1
+    kind = "proved" if final.proved else "near"
+    label = "proof" if final.proved else "best near-miss"
+    return (
+        f"<details class='proof {kind}'><summary>{label} · {lines} line"
+        f"{'' if lines == 1 else 's'}</summary><pre>{visible_html(final.text)}</pre></details>"
+    )
+
+
+def render_html(
+    summary: RunSummary,
+    graph_links: Mapping[int, str],
+    finals: Mapping[int, FinalProof] | None = None,
+    prices: Mapping[str, Price] | None = None,
+) -> str:
+    finals = finals or {}
+    priced = pricing(summary.config, prices or {})
     labelled = [(f"run {summary.run_id}", summary)]
     categories = table(
         ["category", "problems", "proved", "statement errors", "pass rate"],
@@ -180,45 +214,46 @@ def render_html(summary: RunSummary, graph_links: Mapping[int, str]) -> str:
     )
     statement_errors = table(
         ["problem", "category", "Lean said"],
-        [[escape(r.key), escape(r.category), escape(r.detail)] for r in summary.statement_errors],
+        [
+            [visible_html(r.key), visible_html(r.category), visible_html(r.detail)]
+            for r in summary.statement_errors
+        ],
         numeric=set(),
     )
+    priced_rows = priced is not None and priced.rate is not None
     problem_rows = []
     for r in summary.results:
         link = graph_links.get(r.attempt_id) if r.attempt_id is not None else None
+        final = finals.get(r.attempt_id) if r.attempt_id is not None else None
+        where = f"attempt {r.attempt_id}" + (f" · node {final.node}" if final else "")
         graph = (
-            f"<a href='{escape(link, quote=True)}'>attempt {r.attempt_id}</a>"
+            f"<a href='{escape(link, quote=True)}'>{escape(where)}</a>"
             if link
-            else escape(f"attempt {r.attempt_id}" if r.attempt_id else "")
+            else escape(where if r.attempt_id else "")
         )
+        cost = priced.cost(r) if priced is not None else None
         problem_rows.append(
             [
-                escape(r.key),
-                escape(r.category),
+                visible_html(r.key),
+                visible_html(r.category),
                 f"<span class='{escape(r.outcome.value)}'>{escape(r.outcome.value)}</span>",
-                escape(r.reason or ""),
+                visible_html(r.reason or ""),
                 str(r.spent.lean_calls),
                 _number(round(r.spent.lean_s, 2)),
                 str(r.tokens),
+                *([money(cost or 0.0)] if priced_rows else []),
                 _number(round(r.spent.wall_s, 2)),
                 graph,
+                final_cell(final),
             ]
         )
-    problems = table(
-        [
-            "problem",
-            "category",
-            "outcome",
-            "reason",
-            "Lean calls",
-            "Lean s",
-            "tokens",
-            "wall s",
-            "graph",
-        ],
-        problem_rows,
-        numeric={4, 5, 6, 7},
-    )
+    headers = ["problem", "category", "outcome", "reason", "Lean calls", "Lean s", "tokens"]
+    headers += [*(["cost"] if priced_rows else []), "wall s", "graph", "final proof"]
+    problems = table(headers, problem_rows, numeric=set(range(4, 8 + (1 if priced_rows else 0))))
+    money_line = ""
+    if priced is not None:
+        total = sum(priced.cost(r) or 0.0 for r in summary.results) if priced_rows else None
+        money_line = f"<p class='money'>Model cost: {escape(priced.describe(total))}</p>"
     pending = (
         f"<p>{summary.pending} problem(s) are unfinished; resume the run to finish them.</p>"
         if summary.pending
@@ -227,7 +262,7 @@ def render_html(summary: RunSummary, graph_links: Mapping[int, str]) -> str:
     charts = [*pass_rate_charts(labelled), *cost_histograms(summary), category_chart(labelled)]
     body = (
         f"<h1>Eval run {summary.run_id}</h1>"
-        f"<p class='headline'>{escape(summary.headline())}</p>{pending}"
+        f"<p class='headline'>{escape(summary.headline())}</p>{money_line}{pending}"
         f"{run_facts(summary)}"
         f"<h2>Plots</h2><div class='charts'>{''.join(charts)}</div>"
         f"<h2>Per category</h2>{categories}"

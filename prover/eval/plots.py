@@ -17,6 +17,8 @@ MARGIN_LEFT = 56
 MARGIN_RIGHT = 16
 MARGIN_TOP = 28
 MARGIN_BOTTOM = 44
+LEGEND_BAND = 20  # height of the legend's row above a plot with several series
+LEGEND_STEP = 120  # horizontal room per legend entry
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2")
 
 
@@ -136,15 +138,20 @@ def step_chart(
     if not any(s.points for s in series):
         return empty_chart(title, "no data")
     x_max = max([*(p[0] for s in series for p in s.points), limit or 0.0]) * 1.05
-    frame = _Frame(title, x_label, y_label, x_max, y_max)
+    legend = len(series) > 1
+    # The legend sits in a band above the plot, so it never covers a line.
+    top = MARGIN_TOP + LEGEND_BAND if legend else MARGIN_TOP
+    frame = _Frame(title, x_label, y_label, x_max, y_max, margin_top=top)
     frame.axes()
     if limit is not None:
         x = frame.x(limit)
         frame.parts.append(
-            f'<line x1="{x:.1f}" y1="{MARGIN_TOP}" x2="{x:.1f}" y2="{frame.y(0):.1f}" '
+            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{frame.y(0):.1f}" '
             f'stroke="#6b7280" stroke-dasharray="4 3"/><text x="{x - 4:.1f}" '
-            f'y="{MARGIN_TOP + 10}" text-anchor="end" class="small">budget {_fmt(limit)}</text>'
+            f'y="{top + 10}" text-anchor="end" class="small">budget {_fmt(limit)}</text>'
         )
+    if legend:
+        frame.parts.append(_legend([line.label for line in series], MARGIN_TOP))
     for index, line in enumerate(series):
         color = PALETTE[index % len(PALETTE)]
         coords = [(frame.x(0), frame.y(0))]
@@ -159,14 +166,21 @@ def step_chart(
             f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{path}">'
             f"<title>{escape(line.label)}</title></polyline>"
         )
-        if len(series) > 1:
-            legend_y = MARGIN_TOP + 14 + 16 * index
-            frame.parts.append(
-                f'<rect x="{MARGIN_LEFT + 10}" y="{legend_y - 9}" width="12" height="3" '
-                f'fill="{color}"/><text x="{MARGIN_LEFT + 28}" y="{legend_y}">'
-                f"{escape(line.label)}</text>"
-            )
     return frame.close()
+
+
+def _legend(labels: Sequence[str], top: float) -> str:
+    """One row of coloured keys in the band from `top` to `top + LEGEND_BAND`."""
+    parts = ['<g class="legend">']
+    for index, label in enumerate(labels):
+        left = MARGIN_LEFT + LEGEND_STEP * index
+        parts.append(
+            f'<rect x="{left}" y="{top + 3}" width="12" height="10" '
+            f'fill="{PALETTE[index % len(PALETTE)]}"/><text x="{left + 16}" '
+            f'y="{top + 12}">{escape(label)}</text>'
+        )
+    parts.append("</g>")
+    return "".join(parts)
 
 
 def histogram(title: str, x_label: str, values: Sequence[float], bins: int = 12) -> str:
@@ -211,7 +225,7 @@ def bar_chart(
         float(len(bars)),
         y_max,
         margin_bottom=84,
-        margin_top=MARGIN_TOP + 18 if legend else MARGIN_TOP,
+        margin_top=MARGIN_TOP + LEGEND_BAND if legend else MARGIN_TOP,
     )
     frame.axes(x_ticks=False)
     group_w = frame.inner_w / len(bars)
@@ -238,11 +252,5 @@ def bar_chart(
             f'transform="rotate(-40 {center:.1f} {base})">{escape(label)}</text>'
         )
     if legend:
-        for index, name in enumerate(series):
-            left = MARGIN_LEFT + 120 * index
-            frame.parts.append(
-                f'<rect x="{left}" y="{MARGIN_TOP - 4}" width="10" height="10" '
-                f'fill="{PALETTE[index % len(PALETTE)]}"/><text x="{left + 14}" '
-                f'y="{MARGIN_TOP + 5}">{escape(name)}</text>'
-            )
+        frame.parts.append(_legend(series, MARGIN_TOP))
     return frame.close()

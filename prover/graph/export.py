@@ -4,8 +4,10 @@ with an index page per run.
 A page is static HTML, CSS and JS from `assets/`, plus the graph as JSON inside a
 `<script type="application/json">` block. Nothing untrusted is spliced into markup:
 the JSON has `<`, `>`, `&`, U+2028 and U+2029 escaped, and the page's script puts
-every string into the DOM with `textContent`. A Content-Security-Policy admits only
-the page's own script and style (by hash) and no network access at all.
+every string into the DOM with `textContent`, invisible characters (bidi overrides,
+zero-width and other format or control characters; `prover.visible`) as escapes. A
+Content-Security-Policy admits only the page's own script and style (by hash) and no
+network access at all.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from prover.graph.paths import Derivations, derivations, proof_path
 from prover.graph.queries import Graph, GraphEdge, GraphNode, load_graph
 from prover.graph.store import AttemptRow, Store
 from prover.types import VerdictKind
+from prover.visible import js_control_class, visible, visible_html
 
 FORMAT_VERSION = 1
 _JSON_ESCAPES = {
@@ -70,7 +73,7 @@ def _page(
         template,
         {
             "CSP": csp,
-            "TITLE": html.escape(title),
+            "TITLE": html.escape(visible(title)),
             "STYLE": style,
             "SCRIPT": script,
             **body_values,
@@ -214,6 +217,7 @@ def graph_data(graph: Graph) -> dict[str, Any]:
             {"k": e.kind, "msg": e.message, "data": e.data, "t": e.created_at} for e in graph.events
         ],
         "exported": time.time(),
+        "controls": js_control_class(),
     }
 
 
@@ -271,11 +275,11 @@ def site_rows(attempts: list[AttemptRow]) -> list[SiteRow]:
 
 def _cell(text: str, cls: str = "") -> str:
     attr = f' class="{html.escape(cls)}"' if cls else ""
-    return f"<td{attr}>{html.escape(text)}</td>"
+    return f"<td{attr}>{visible_html(text)}</td>"
 
 
 def _link(href: str, text: str) -> str:
-    return f'<a href="{html.escape(href)}">{html.escape(text)}</a>'
+    return f'<a href="{html.escape(href)}">{visible_html(text)}</a>'
 
 
 def _index_row(row: SiteRow) -> str:

@@ -170,3 +170,36 @@ def _subproof(graph: Graph, subgoal: int) -> list[int]:
                 came_by[child] = edge_id
                 queue.append(child)
     return []
+
+
+@dataclass(frozen=True)
+class FinalProof:
+    """The text an attempt ended with: its verified proof, else its best near-miss."""
+
+    node: int
+    text: str
+    proved: bool
+
+
+def final_proof(graph: Graph, found: Derivations | None = None) -> FinalProof | None:
+    """The verified proof text (as `proof_target` picks it); else the proof text with the
+    fewest errors Lean reported on it, the latest of equals (the most repaired); None
+    when the attempt wrote no proof text."""
+    found = found or derivations(graph)
+    target = proof_target(graph, found)
+    if target is not None:
+        return FinalProof(target, graph.nodes[target].text, True)
+    candidates = [n for n in graph.nodes.values() if n.kind is NodeKind.PROOF_TEXT]
+    if not candidates:
+        return None
+
+    def errors(node_id: int) -> int:
+        return sum(
+            1
+            for edge_id in graph.edges_into.get(node_id, ())
+            for message in graph.edges[edge_id].lean_messages
+            if message.get("severity") == "error"
+        )
+
+    best = min(candidates, key=lambda n: (errors(n.id), -n.id))
+    return FinalProof(best.id, best.text, False)

@@ -5,7 +5,8 @@ time it is reached (the proof path first); later arrivals point back to it. The
 proof path, and any chain without branches, runs down one level; other branches
 nest under the node they leave from. Steps that produced nothing are summarised
 under the node they were tried on.
-All text goes in as `rich.text.Text`, never as markup.
+All text goes in as `rich.text.Text`, never as markup, with invisible characters
+shown as escapes (`prover.visible`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from rich.tree import Tree
 
 from prover.graph.paths import Route, proof_path
 from prover.graph.queries import Graph, GraphEdge, GraphNode
+from prover.visible import visible_text
 
 STYLE = {"solved": "green", "failed": "red", "open": ""}
 DEAD_SHOWN = 4
@@ -42,7 +44,7 @@ def _node_label(node: GraphNode, on_path: bool) -> Text:
     label = Text()
     label.append(f"{node.kind.value} #{node.id} ", style="bold" if on_path else "")
     label.append(f"[{node.status}]", style=STYLE.get(node.status, ""))
-    label.append("  " + _node_preview(node), style="dim" if not on_path else "")
+    label.append(visible_text("  " + _node_preview(node), style="dim" if not on_path else ""))
     return label
 
 
@@ -50,7 +52,8 @@ def _edge_label(edge: GraphEdge, on_path: bool) -> Text:
     label = Text()
     label.append("★ " if on_path else "", style="bold yellow")
     label.append(f"{edge.kind.value} ", style="cyan")
-    label.append(_first_line(edge.action, 60) or "(empty)", style="bold yellow" if on_path else "")
+    action = _first_line(edge.action, 60) or "(empty)"
+    label.append(visible_text(action, style="bold yellow" if on_path else ""))
     details = []
     if edge.generator:
         details.append(edge.model or edge.generator)
@@ -112,7 +115,8 @@ def graph_tree(graph: Graph, *, path_only: bool = False, max_nodes: int = 300) -
                 tried = ", ".join(_first_line(e.action, 30) for e in dead[:DEAD_SHOWN])
                 more = f", … {len(dead) - DEAD_SHOWN} more" if len(dead) > DEAD_SHOWN else ""
                 item.add(
-                    Text(f"✗ {len(dead)} tried without a result: {tried}{more}", style="red dim")
+                    Text(f"✗ {len(dead)} tried without a result: ", style="red dim")
+                    + visible_text(tried + more, style="red dim")
                 )
             main = live[0] if live and (live[0].id in on_path_edges or len(live) == 1) else None
             for edge in reversed(live):

@@ -30,6 +30,34 @@
     subgoal: ["subgoal", "#0288d1"],
   };
   const MONO = '"DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace';
+  const LABEL_H = 18; // a step label's height
+  const LABEL_FONT = `11px ${MONO}`;
+
+  // Invisible characters (bidi overrides, zero-width and other format or control
+  // characters; the class comes from prover/visible.py) are shown as escapes.
+  const CONTROL = new RegExp(DATA.controls, "gu");
+  const escapeChar = (c) => {
+    const code = c.codePointAt(0);
+    return code > 0xffff ? `\\U${code.toString(16).toUpperCase().padStart(8, "0")}` : `\\u${code.toString(16).toUpperCase().padStart(4, "0")}`;
+  };
+  const visibleText = (text) => String(text).replace(CONTROL, escapeChar);
+  // Text as DOM nodes: plain text nodes, and each escape in a span of its own.
+  function textNodes(text) {
+    text = String(text);
+    const out = [];
+    let start = 0;
+    for (const m of text.matchAll(CONTROL)) {
+      if (m.index > start) out.push(document.createTextNode(text.slice(start, m.index)));
+      const mark = document.createElement("span");
+      mark.className = "ctl";
+      mark.title = "invisible character";
+      mark.textContent = escapeChar(m[0]);
+      out.push(mark);
+      start = m.index + m[0].length;
+    }
+    if (start < text.length || !out.length) out.push(document.createTextNode(text.slice(start)));
+    return out;
+  }
   const SANS = 'system-ui, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
 
   // ---- the model --------------------------------------------------------------------
@@ -156,6 +184,112 @@
         e.jy = (py + wy(e.child)) / 2;
       }
     }
+    placeLabels();
+  }
+
+  // ---- step labels ------------------------------------------------------------------
+  // Labels are placed once per layout, in graph coordinates, so no two overlap at any
+  // zoom: each goes to the first free spot along its step (the middle, near the child,
+  // near the parent), shortened if it must, or is left out (a dot marks the step; its
+  // full text shows on hover and in the panel when clicked). Proof-path steps go first.
+  const LABEL_CELL = 128;
+  let labelGrid = new Map();
+  let charWidth = 0;
+
+  function labelText(e, max) {
+    const first = visibleText(meaningfulLines(e.a)[0] || e.k);
+    return first.length > max ? first.slice(0, max - 1) + "…" : first;
+  }
+
+  function cubic(a, b, c, d, t) {
+    const u = 1 - t;
+    return u * u * u * a + 3 * u * u * t * b + 3 * u * t * t * c + t * t * t * d;
+  }
+
+  // Candidate centres along the drawn curve of a step, best first.
+  function labelSpots(e) {
+    if (e.back || e.parents.length !== 1) return [[e.jx, e.jy], [e.jx, e.jy - LABEL_H - 3], [e.jx, e.jy + LABEL_H + 3]];
+    const cx = wx(e.child) + NODE_W / 2;
+    const cy = wy(e.child);
+    const d = (cy - e.jy) / 2;
+    const p = e.parents[0];
+    const sx = wx(p) + NODE_W / 2;
+    const sy = wy(p) + NODE_H;
+    const pd = (e.jy - sy) / 2;
+    const below = (t) => [cubic(e.jx, e.jx, cx, cx, t), cubic(e.jy, e.jy + d, cy - d, cy, t)];
+    const above = (t) => [cubic(sx, sx, e.jx, e.jx, t), cubic(sy, sy + pd, e.jy - pd, e.jy, t)];
+    const spots = [[e.jx, e.jy], below(0.72), above(0.28), below(0.45), above(0.6)];
+    // Keep the label between the rows, clear of the boxes above and below.
+    const top = sy + LABEL_H / 2 + 3;
+    const bottom = cy - LABEL_H / 2 - 3;
+    return spots.map(([x, y]) => [x, top > bottom ? y : Math.min(bottom, Math.max(top, y))]);
+  }
+
+  function labelFree(box) {
+    const c0 = Math.floor(box.x / LABEL_CELL);
+    const c1 = Math.floor((box.x + box.w) / LABEL_CELL);
+    const r0 = Math.floor(box.y / LABEL_CELL);
+    const r1 = Math.floor((box.y + box.h) / LABEL_CELL);
+    for (let c = c0; c <= c1; c++) {
+      for (let r = r0; r <= r1; r++) {
+        for (const o of labelGrid.get(c * 65536 + r) || []) {
+          if (box.x < o.x + o.w + 2 && o.x < box.x + box.w + 2 && box.y < o.y + o.h + 2 && o.y < box.y + box.h + 2) return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  function labelTake(box) {
+    for (let c = Math.floor(box.x / LABEL_CELL); c <= Math.floor((box.x + box.w) / LABEL_CELL); c++) {
+      for (let r = Math.floor(box.y / LABEL_CELL); r <= Math.floor((box.y + box.h) / LABEL_CELL); r++) {
+        const key = c * 65536 + r;
+        const cell = labelGrid.get(key);
+        if (cell) cell.push(box);
+        else labelGrid.set(key, [box]);
+      }
+    }
+  }
+
+  // Monospace, but a character the font lacks may be wider: measure, once per text.
+  const labelWidths = new Map();
+  function labelWidth(text) {
+    let w = labelWidths.get(text);
+    if (w === undefined) {
+      w = /^[\x20-\x7e]*$/.test(text) ? text.length * charWidth : ctx.measureText(text).width;
+      labelWidths.set(text, w);
+    }
+    return w;
+  }
+
+  function placeLabels() {
+    labelGrid = new Map();
+    if (!charWidth) {
+      ctx.font = LABEL_FONT;
+      charWidth = ctx.measureText("M").width;
+    }
+    const list = [];
+    for (const e of edges.values()) {
+      e.pill = null;
+      if (e.child && visible.has(e.child) && e.parents.some((p) => visible.has(p) && !collapsed.has(p))) list.push(e);
+    }
+    list.sort((a, b) => pathEdges.has(b.id) - pathEdges.has(a.id) || a.id - b.id);
+    ctx.font = LABEL_FONT;
+    for (const e of list) {
+      const spots = labelSpots(e);
+      placing: for (const max of [24, 12]) {
+        const text = labelText(e, max);
+        const w = Math.min(COL - 24, labelWidth(text) + 12);
+        for (const [x, y] of spots) {
+          const box = { x: x - w / 2, y: y - LABEL_H / 2, w, h: LABEL_H, text };
+          if (labelFree(box)) {
+            labelTake(box);
+            e.pill = box;
+            break placing;
+          }
+        }
+      }
+    }
   }
   const wx = (n) => n.x * COL;
   const wy = (n) => n.L * ROW;
@@ -236,6 +370,7 @@
   let drawPending = false;
   let drawnNodes = [];
   let drawnEdges = [];
+  let drawnLabels = [];
   let frame = 0;
 
   function requestDraw() {
@@ -258,6 +393,16 @@
   let previewChars = 0; // how many monospace characters fit in a node
   const meaningfulLines = (text) => text.split("\n").map((l) => l.trim()).filter((l) => l && l !== "by");
   const stateGoals = (n) => n.g || (n.t && n.t !== "no goals" ? n.t.split("\n\n") : []);
+  const hasGoals = (n) => n.k === "proof_state" || n.k === "subgoal" || (n.g && n.g.length);
+  // A goal as Lean prints it: `case name`, hypotheses, then `⊢ target` (maybe several lines).
+  function goalParts(goal) {
+    const lines = goal.split("\n");
+    let name = null;
+    if (lines.length && lines[0].startsWith("case ")) name = lines.shift().slice(5).trim();
+    const at = lines.findIndex((l) => l.startsWith("⊢"));
+    if (at < 0) return { name, hyps: [], target: lines.join("\n") };
+    return { name, hyps: lines.slice(0, at), target: lines.slice(at).join("\n") };
+  }
   function preview(n) {
     let lines = previewCache.get(n.id);
     if (lines) return lines;
@@ -266,12 +411,21 @@
       previewChars = Math.floor((NODE_W - 20) / ctx.measureText("M").width);
     }
     const max = previewChars;
-    const cut = (s) => (s.length > max ? s.slice(0, max - 1) + "…" : s);
-    if (n.k === "proof_state") {
+    const cut = (s) => {
+      s = visibleText(s);
+      return s.length > max ? s.slice(0, max - 1) + "…" : s;
+    };
+    if (hasGoals(n)) {
+      // The target first; with several goals, the case name says which one it is.
       const goals = stateGoals(n);
-      const main = goals.length ? goals[0].split("\n").find((l) => l.includes("⊢")) || goals[0] : "no goals";
-      lines = [cut(main.trim())];
-      if (goals.length > 1) lines.push(`+ ${goals.length - 1} more goal${goals.length > 2 ? "s" : ""}`);
+      if (!goals.length) lines = ["no goals"];
+      else {
+        const first = goalParts(goals[0]);
+        const target = first.target.split("\n")[0].trim();
+        lines = [cut(goals.length > 1 && first.name ? `${first.name}: ${target}` : target)];
+        if (goals.length > 1) lines.push(`+ ${goals.length - 1} more goal${goals.length > 2 ? "s" : ""}`);
+        else if (first.hyps.length) lines.push(`${first.hyps.length} hypothes${first.hyps.length === 1 ? "is" : "es"}`);
+      }
     } else {
       // A proof text starts with the statement; its body says more.
       const body = n.k === "proof_text" && n.t.includes(":=") ? n.t.slice(n.t.indexOf(":=") + 2) : n.t;
@@ -320,6 +474,7 @@
     }
     drawEdges();
     for (const n of drawnNodes) drawNode(n);
+    drawnLabels = [];
     if (view.s >= PILL_SCALE) for (const e of drawnEdges) drawPill(e);
     markReady();
   }
@@ -497,19 +652,23 @@
     }
   }
 
-  function pillText(e) {
-    const first = meaningfulLines(e.a)[0] || e.k;
-    return first.length > 24 ? first.slice(0, 23) + "…" : first;
-  }
-
   function drawPill(e) {
-    const text = pillText(e);
-    ctx.font = `11px ${MONO}`;
-    const w = Math.min(ctx.measureText(text).width + 12, COL - 24);
-    const h = 18;
-    e.pill = { x: e.jx - w / 2, y: e.jy - h / 2, w, h };
     const [color] = edgeStyle(e);
-    roundRect(e.pill.x, e.pill.y, w, h, 9);
+    const box = e.pill;
+    if (!box) {
+      // Left out for want of room: a dot says there is a step to click.
+      ctx.beginPath();
+      ctx.arc(e.jx, e.jy, 4, 0, 2 * Math.PI);
+      ctx.fillStyle = "#fff";
+      ctx.fill();
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = color;
+      ctx.stroke();
+      return;
+    }
+    drawnLabels.push(e);
+    ctx.font = LABEL_FONT;
+    roundRect(box.x, box.y, box.w, box.h, 9);
     ctx.fillStyle = "#fff";
     ctx.fill();
     ctx.lineWidth = pathEdges.has(e.id) || selection.id === e.id ? 2 : 1;
@@ -517,7 +676,7 @@
     ctx.stroke();
     ctx.fillStyle = "#2a3140";
     ctx.textBaseline = "middle";
-    ctx.fillText(text, e.pill.x + 6, e.jy + 0.5, w - 12);
+    ctx.fillText(box.text, box.x + 6, box.y + box.h / 2 + 0.5, box.w - 12);
     ctx.textBaseline = "alphabetic";
   }
 
@@ -568,6 +727,12 @@
     if (!wasClick) return;
     const found = hit(ev.clientX, ev.clientY);
     if (found) select(found[0], found[1].id);
+  });
+  graphEl.addEventListener("mousemove", (ev) => {
+    if (drag) return;
+    const found = hit(ev.clientX, ev.clientY);
+    const full = !found ? "" : found[0] === "edge" ? found[1].a || found[1].k : found[1].t;
+    graphEl.title = visibleText(full.length > 800 ? full.slice(0, 799) + "…" : full);
   });
   graphEl.addEventListener("dblclick", (ev) => {
     const found = hit(ev.clientX, ev.clientY);
@@ -648,7 +813,30 @@
     }
     renderPanel();
     requestDraw();
+    setAnchor(kind === "node" ? `node-${id}` : `step-${id}`);
   }
+
+  // ---- anchors: page.html#node-12 and page.html#step-7 open with that selected -------
+  function setAnchor(name) {
+    const target = name ? `#${name}` : location.pathname + location.search;
+    if ((name ? `#${name}` : "") === location.hash) return;
+    try {
+      history.replaceState(null, "", target);
+    } catch {
+      // Some browsers refuse history on file:// pages; the anchor is a convenience.
+    }
+  }
+
+  function followAnchor() {
+    const m = /^#(node|step)-(\d+)$/.exec(location.hash);
+    if (!m) return false;
+    const id = Number(m[2]);
+    const kind = m[1] === "node" ? "node" : "edge";
+    if (!(kind === "node" ? nodes : edges).has(id)) return false;
+    select(kind, id, { center: true });
+    return true;
+  }
+  window.addEventListener("hashchange", followAnchor);
 
   function explain(n) {
     why = routeTo(n);
@@ -785,6 +973,21 @@
       const i = current ? pathList.indexOf(current) : -1;
       const j = ev.key === "]" ? Math.min(pathList.length - 1, i + 1) : Math.max(0, i - 1);
       select("node", pathList[j].id, { center: true });
+    } else if ((ev.key === "e" || ev.key === "E") && (current || edge)) {
+      // Steps by keyboard: a node's producing step, then the other steps from its parent.
+      if (current) {
+        const made = current.b !== undefined ? edges.get(current.b) : current.in[0];
+        if (made) select("edge", made.id, { center: true });
+      } else {
+        const from = edge.parents[0];
+        const siblings = [...from.out, ...from.dead];
+        const next = siblings[(siblings.indexOf(edge) + (ev.shiftKey ? siblings.length - 1 : 1)) % siblings.length];
+        select("edge", next.id, { center: true });
+      }
+    } else if (ev.key === "h" || ev.key === "H") {
+      const boxes = [...panel.querySelectorAll("details.hyps")];
+      const open = !boxes.every((d) => d.open);
+      for (const d of boxes) d.open = open;
     } else if (ev.key === "?") {
       renderPanel({ help: true });
     } else if ((ev.key === "Enter" || ev.key === " ") && current) {
@@ -801,6 +1004,7 @@
     why = { nodes: new Set(), edges: new Set() };
     renderPanel();
     requestDraw();
+    setAnchor("");
   }
 
   // ---- the panel ----------------------------------------------------------------------
@@ -813,11 +1017,12 @@
       if (value === null || value === undefined || value === false) continue;
       if (key === "class") el.className = value;
       else if (key === "onclick") el.addEventListener("click", value);
-      else el.setAttribute(key, String(value));
+      else el.setAttribute(key, visibleText(value));
     }
     for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
-      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+      if (child instanceof Node) el.append(child);
+      else el.append(...textNodes(child));
     }
     return el;
   }
@@ -879,10 +1084,147 @@
     );
   }
 
-  function messages(list) {
-    return list.map((m) =>
-      h("div", { class: `msg ${m.severity}` }, h("span", { class: "where" }, `${m.severity} at ${m.line}:${m.column}  `), m.text),
+  // Lean's messages; with `source` (a sourceView), each line:column is a button that
+  // marks the text it points at.
+  function messages(list, source) {
+    return list.map((m) => {
+      const where = `${m.line}:${m.column}`;
+      const pos = source
+        ? h("button", { class: "pos", type: "button", title: "show this position in the text", onclick: () => source.mark(m) }, where)
+        : h("span", { class: "where" }, where);
+      return h("div", { class: `msg ${m.severity}` }, h("span", { class: "where" }, `${m.severity} at `), pos, "  ", m.text);
+    });
+  }
+
+  // Lean's lines are 1-based and its columns count code points from 0.
+  const chars = (line) => Array.from(line);
+
+  // A text with numbered lines; `mark(message)` highlights the span a message covers.
+  function sourceView(text) {
+    const lines = text.split("\n");
+    const rows = lines.map((line, i) => h("span", { class: "line", "data-line": String(i + 1) }, h("span", { class: "ln" }, String(i + 1)), h("span", { class: "src" }, line)));
+    const el = h("pre", { class: "code source" }, rows.map((r) => [r, "\n"]));
+    function mark(m) {
+      for (const old of el.querySelectorAll(".hit")) old.classList.remove("hit");
+      for (const old of el.querySelectorAll("mark")) old.replaceWith(...old.childNodes);
+      const last = m.end_line && m.end_line >= m.line ? m.end_line : m.line;
+      for (let n = m.line; n <= last && n <= rows.length; n++) {
+        const row = rows[n - 1];
+        row.classList.add("hit");
+        const cell = row.querySelector(".src");
+        const cs = chars(lines[n - 1]); // the text itself, not its escapes
+        const from = n === m.line ? Math.min(m.column, cs.length) : 0;
+        const to = n === last && m.end_column !== null && m.end_column !== undefined && (last > m.line || m.end_column > m.column) ? Math.min(m.end_column, cs.length) : n === last && last === m.line ? Math.min(cs.length, from + Math.max(1, (cs.slice(from).join("").match(/^\S+/) || [""])[0].length)) : cs.length;
+        cell.replaceChildren(...textNodes(cs.slice(0, from).join("")), h("mark", {}, cs.slice(from, to).join("")), ...textNodes(cs.slice(to).join("")));
+      }
+      const first = rows[Math.min(m.line, rows.length) - 1];
+      if (first) first.scrollIntoView({ block: "nearest" });
+    }
+    return { el, mark };
+  }
+
+  // Line diff of two texts (longest common subsequence; proofs are short).
+  function lineDiff(before, after) {
+    const a = before.split("\n");
+    const b = after.split("\n");
+    let lo = 0;
+    while (lo < a.length && lo < b.length && a[lo] === b[lo]) lo++;
+    let ea = a.length;
+    let eb = b.length;
+    while (ea > lo && eb > lo && a[ea - 1] === b[eb - 1]) {
+      ea--;
+      eb--;
+    }
+    const n = ea - lo;
+    const m = eb - lo;
+    const rows = [];
+    for (let i = 0; i < lo; i++) rows.push([" ", i + 1, i + 1, a[i]]);
+    if (n * m > 4e6) {
+      for (let i = lo; i < ea; i++) rows.push(["-", i + 1, null, a[i]]);
+      for (let j = lo; j < eb; j++) rows.push(["+", null, j + 1, b[j]]);
+    } else {
+      const L = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+      for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) L[i][j] = a[lo + i] === b[lo + j] ? L[i + 1][j + 1] + 1 : Math.max(L[i + 1][j], L[i][j + 1]);
+      let i = 0;
+      let j = 0;
+      while (i < n || j < m) {
+        if (i < n && j < m && a[lo + i] === b[lo + j]) {
+          rows.push([" ", lo + i + 1, lo + j + 1, a[lo + i]]);
+          i++;
+          j++;
+        } else if (i < n && (j === m || L[i + 1][j] >= L[i][j + 1])) {
+          rows.push(["-", lo + i + 1, null, a[lo + i]]);
+          i++;
+        } else {
+          rows.push(["+", null, lo + j + 1, b[lo + j]]);
+          j++;
+        }
+      }
+    }
+    for (let k = 0; ea + k < a.length; k++) rows.push([" ", ea + k + 1, eb + k + 1, a[ea + k]]);
+    return rows;
+  }
+
+  // The errors Lean reported on a text: those on the steps that produced its node.
+  function errorsOn(n) {
+    const out = [];
+    for (const e of n.in) for (const m of e.msg || []) if (m.severity === "error") out.push(m);
+    return out;
+  }
+
+  const REVISIONS = new Set(["repair_fix", "sorrify"]);
+
+  // A revision of a proof text, as a diff against the one before, with the error that
+  // triggered it marked at its line and column.
+  function diffView(e) {
+    const before = e.parents[0];
+    const after = e.child;
+    const errors = errorsOn(before);
+    if (!errors.length && e.m && e.m.message) errors.push({ severity: "error", line: null, column: null, text: e.m.message });
+    const rows = lineDiff(before.t, after.t);
+    const table = h("div", { class: "diff", role: "table", "aria-label": `changes from #${before.id} to #${after.id}` });
+    let added = 0;
+    let removed = 0;
+    for (const [sign, old, now, text] of rows) {
+      if (sign === "+") added++;
+      if (sign === "-") removed++;
+      const here = old === null ? [] : errors.filter((m) => m.line === old);
+      const cls = (sign === "+" ? "add" : sign === "-" ? "del" : "same") + (here.length ? " err" : "");
+      let body = [text];
+      if (here.length && here[0].column !== null) {
+        const cs = chars(text);
+        const from = Math.min(here[0].column, cs.length);
+        const word = (cs.slice(from).join("").match(/^\S+/) || [""])[0];
+        const to = here[0].end_line === here[0].line && here[0].end_column > from ? Math.min(here[0].end_column, cs.length) : from + Math.max(1, chars(word).length);
+        body = [cs.slice(0, from).join(""), h("mark", { title: here[0].text }, cs.slice(from, to).join("")), cs.slice(to).join("")];
+      }
+      table.append(h("div", { class: `row ${cls}`, role: "row" }, h("span", { class: "ln" }, old === null ? "" : String(old)), h("span", { class: "ln" }, now === null ? "" : String(now)), h("span", { class: "sign" }, sign), h("code", {}, body)));
+      for (const m of here) table.append(h("div", { class: "row note", role: "row" }, h("span", { class: "ln" }, ""), h("span", { class: "ln" }, ""), h("span", { class: "sign" }, "!"), h("span", {}, `${m.severity} at ${m.line}:${m.column}: ${m.text}`)));
+    }
+    const unplaced = errors.filter((m) => m.line === null || !rows.some((r) => r[1] === m.line));
+    return [
+      h("h3", {}, `Changes from #${before.id} · +${added} −${removed} line${added + removed === 1 ? "" : "s"}`),
+      table,
+      unplaced.length ? h("div", { class: "muted" }, "triggered by: ", unplaced.map((m) => m.text).join("; ")) : null,
+    ];
+  }
+
+  const isRevision = (e) => e && e.child && e.parents.length === 1 && REVISIONS.has(e.k);
+
+  // A goal: its case name, the target first, the hypotheses on click.
+  function goalView(goal, cls) {
+    const { name, hyps, target } = goalParts(goal);
+    return h(
+      "div",
+      { class: "goalbox" },
+      name ? h("span", { class: "chip case" }, `case ${name}`) : null,
+      code(target, `goal ${cls}`),
+      hyps.length ? h("details", { class: "hyps" }, h("summary", {}, `${hyps.length} hypothes${hyps.length === 1 ? "is" : "es"}`), code(hyps.join("\n"), "hyp")) : null,
     );
+  }
+
+  function anchorLink(name) {
+    return h("a", { class: "anchor", href: `#${name}`, title: "a link to this, to share" }, "link");
   }
 
   function json(value) {
@@ -923,7 +1265,7 @@
 
   function renderNode(n, opts) {
     const out = [];
-    out.push(h("h2", {}, kindChip(n.k), badge(n.s), `#${n.id}`, pathNodes.has(n.id) ? h("span", { class: "chip path" }, "on the proof path") : null));
+    out.push(h("h2", {}, kindChip(n.k), badge(n.s), `#${n.id}`, pathNodes.has(n.id) ? h("span", { class: "chip path" }, "on the proof path") : null, anchorLink(`node-${n.id}`)));
     out.push(
       h(
         "div",
@@ -934,17 +1276,20 @@
       ),
     );
     if (opts.why) out.push(...whySection(n));
-    if (n.k === "proof_state") {
+    if (hasGoals(n)) {
       const goals = stateGoals(n);
       out.push(h("h3", {}, goals.length ? `Goals (${goals.length})` : "Goals"));
-      if (goals.length) for (const g of goals) out.push(code(g, `goal ${n.s}`));
+      if (goals.length) for (const g of goals) out.push(goalView(g, n.s));
       else out.push(h("p", { class: "empty" }, "no goals: this state is solved"));
+      if (n.k !== "proof_state" && n.g) out.push(h("details", {}, h("summary", {}, "text"), code(n.t)));
     } else {
-      out.push(h("h3", {}, "Text"), code(n.t, `goal ${n.s}`));
-      if (n.g && n.g.length) {
-        out.push(h("h3", {}, `Goals (${n.g.length})`));
-        for (const g of n.g) out.push(code(g, "goal"));
-      }
+      const errors = errorsOn(n);
+      const source = sourceView(n.t);
+      source.el.classList.add("goal", n.s);
+      out.push(h("h3", {}, "Text"), source.el);
+      if (errors.length) out.push(h("h3", {}, `Lean's errors on this text (${errors.length})`), messages(errors, source));
+      const revision = n.in.find(isRevision);
+      if (revision) out.push(...diffView(revision));
     }
     if (n.in.length) out.push(h("h3", {}, `Produced by (${n.in.length})`), n.in.map((e) => edgeCard(e, null)));
     if (n.out.length) out.push(h("h3", {}, `Leads to (${n.out.length})`), n.out.map((e) => edgeCard(e, `${nodeName(e.child)} ${e.child.s}`)));
@@ -957,8 +1302,9 @@
   function renderEdge(e) {
     const out = [];
     const who = e.pr !== undefined ? DATA.proposers[e.pr] : null;
-    out.push(h("h2", {}, h("span", { class: "chip" }, e.k), `step #${e.id}`, e.ls ? leanBadge(e.ls) : null, pathEdges.has(e.id) ? h("span", { class: "chip path" }, "on the proof path") : null));
+    out.push(h("h2", {}, h("span", { class: "chip" }, e.k), `step #${e.id}`, e.ls ? leanBadge(e.ls) : null, pathEdges.has(e.id) ? h("span", { class: "chip path" }, "on the proof path") : null, anchorLink(`step-${e.id}`)));
     out.push(h("h3", {}, "Action"), code(e.a || "(empty)"));
+    if (isRevision(e)) out.push(...diffView(e));
     out.push(h("h3", {}, e.parents.length > 1 ? `Inputs (${e.parents.length})` : "From"), e.parents.map(nodeLink));
     out.push(h("h3", {}, "Result"), e.child ? nodeLink(e.child) : h("p", { class: "empty" }, "nothing: this step produced no new state"));
     out.push(h("h3", {}, "Proposed by"));
@@ -994,7 +1340,12 @@
     }
     out.push(h("h3", {}, "Lean"));
     out.push(kv([["outcome", e.ls || "not checked"], ["elapsed", e.ls ? fmtMs(e.ms) : null]]));
-    if (e.msg && e.msg.length) out.push(messages(e.msg));
+    if (e.msg && e.msg.length) {
+      // Positions refer to the text Lean checked: the proof text made, else the action.
+      const checked = e.child && !hasGoals(e.child) && e.child.k !== "statement" ? e.child.t : e.a;
+      const source = sourceView(checked || "");
+      out.push(messages(e.msg, source), h("details", { class: "checked", open: true }, h("summary", {}, "the text Lean checked"), source.el));
+    }
     if (e.m) out.push(h("h3", {}, "Metadata"), json(e.m));
     if (e.child) out.push(...whySection(e.child));
     return out;
@@ -1076,6 +1427,10 @@
       ["F", "fit the whole graph"],
       ["/", "search goals and tactics; Enter and N / Shift+N step through matches"],
       ["O or Esc", "the attempt summary"],
+      ["E / Shift+E", "the step that made the selected node; on a step, the next / previous step from its node"],
+      ["H", "show or hide the hypotheses of the goals in the panel"],
+      ["Tab, Enter", "the panel's steps, positions (line:column marks the text), hypotheses and links"],
+      ["#node-12, #step-7", "a page address with one of these opens with that node or step selected"],
     ];
     return h("table", { class: "help-keys" }, rows.map(([k, v]) => h("tr", {}, h("td", {}, h("kbd", {}, k)), h("td", {}, v))));
   }
@@ -1093,12 +1448,12 @@
   // ---- header, legend, toolbar ----------------------------------------------------------
   function renderHeader() {
     const { theorem, attempt } = DATA.summary;
-    document.title = `${theorem.name} · ${attempt.verdict || attempt.status} · leanwb`;
+    document.title = visibleText(`${theorem.name} · ${attempt.verdict || attempt.status} · leanwb`);
     const verdict = document.getElementById("verdict");
     verdict.textContent = attempt.verdict || attempt.status;
     verdict.classList.add(attempt.verdict || attempt.status);
-    document.getElementById("theorem-name").textContent = theorem.name;
-    document.getElementById("theorem-name").title = theorem.statement;
+    document.getElementById("theorem-name").replaceChildren(...textNodes(theorem.name));
+    document.getElementById("theorem-name").title = visibleText(theorem.statement);
     document.getElementById("strategy").textContent = attempt.strategy;
     document.getElementById("attempt-id").textContent = `attempt #${attempt.id} · run #${DATA.summary.run.id}`;
     const sp = attempt.spent;
@@ -1151,6 +1506,16 @@
     centerOn: (id) => centerOn(nodes.get(id)),
     fit: () => fitTo([...nodes.values()]),
     visibleCount: () => visible.size,
+    // The step labels drawn in the last frame: [text, x, y, w, h] in client coordinates.
+    labelBoxes() {
+      const r = canvas.getBoundingClientRect();
+      return drawnLabels.map((e) => [e.pill.text, r.left + view.tx + e.pill.x * view.s, r.top + view.ty + e.pill.y * view.s, e.pill.w * view.s, e.pill.h * view.s]);
+    },
+    previewLines: (id) => preview(nodes.get(id)),
+    zoom(s) {
+      view.s = s;
+      requestDraw();
+    },
     drawnCount: () => drawnNodes.length,
     readyMs: null,
   };
@@ -1168,5 +1533,5 @@
   initialView();
   resize();
   new ResizeObserver(resize).observe(graphEl);
-  renderPanel();
+  if (!followAnchor()) renderPanel();
 })();

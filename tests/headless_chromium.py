@@ -1,6 +1,6 @@
 """Drive a headless Chromium over the DevTools protocol, to check exported pages the way
 a person sees them: console errors, network requests, clicks, the panel's text and
-screenshots. Used by the tests and the benchmark; needs `websocket-client` (the
+screenshots. Test support (also used by `bench/graph.py`); needs `websocket-client` (the
 `test` extra) and a Chromium binary (`$LEANWB_CHROMIUM`, else `chromium` on PATH).
 """
 
@@ -190,6 +190,10 @@ class HeadlessChromium:
             params: dict[str, Any] = {"type": kind, "key": key, "code": code or key}
             if len(key) == 1 and kind == "keyDown":
                 params["text"] = key
+            if key == "Enter":  # a key code and text, so a focused button is pressed
+                params["windowsVirtualKeyCode"] = 13
+                if kind == "keyDown":
+                    params["text"] = "\r"
             self.send("Input.dispatchKeyEvent", **params)
 
     def screenshot(self, path: Path) -> Path:
@@ -237,3 +241,14 @@ class HeadlessChromium:
             for e in self.events
             if e["method"] == "Page.javascriptDialogOpening"
         ]
+
+
+def artifacts_dir() -> Path:
+    """Where browser tests keep their screenshots: `$LEANWB_ARTIFACTS`, else a folder in
+    the temporary directory (printed, so a person can look at them)."""
+    folder = Path(
+        os.environ.get("LEANWB_ARTIFACTS") or Path(tempfile.gettempdir()) / "leanwb-artifacts"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"screenshots in {folder}")
+    return folder

@@ -272,3 +272,38 @@ def record_composite_proof(store: Store, run_id: int, theorem: Theorem) -> int:
         ),
     )
     return rec.attempt_id
+
+
+def record_sketch_holes(store: Store, run_id: int, theorem: Theorem, holes: int) -> int:
+    """Record a sketch with `holes` holes whose step labels are long and alike (`hole at
+    line N, column 2: have hN …`), each proved by one tactic; returns the attempt id."""
+    rec = store.begin_attempt(run_id, theorem, "sketch")
+    root = rec.node(NodeKind.STATEMENT, theorem.statement, key="statement")
+    lines = [f"  have h{i} : x + {i} = {i} + x := sorry" for i in range(holes)]
+    sketch_text = "by\n" + "\n".join(lines) + "\n  omega"
+    sketch = rec.node(NodeKind.SKETCH, sketch_text, status=NodeStatus.OPEN)
+    rec.edge(EdgeKind.SKETCH, [root], sketch, sketch_text, strategy="sketch")
+    for i in range(holes):
+        goal = f"case h{i}\nx : ℕ\nh : x > 0\n⊢ x + {i} = {i} + x"
+        hole = rec.node(NodeKind.SUBGOAL, goal, key=f"hole:{i}", goals=[goal])
+        rec.edge(
+            EdgeKind.SUBGOAL,
+            [sketch],
+            hole,
+            f"hole at line {i + 2}, column 2: have h{i} : x + {i} = {i} + x",
+            strategy="sketch",
+        )
+        done = rec.node(
+            NodeKind.PROOF_STATE, "no goals", key=f"solved:{i}", status=NodeStatus.SOLVED
+        )
+        rec.edge(
+            EdgeKind.TACTIC,
+            [hole],
+            done,
+            "rw [Nat.add_comm]",
+            strategy="search",
+            lean=LeanOutcome("completed", 5.0),
+        )
+    rec.flush()
+    store.finish_attempt(rec.attempt_id, Verdict(VerdictKind.FAILED, "demo"), Spent())
+    return rec.attempt_id
