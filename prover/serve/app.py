@@ -26,6 +26,11 @@ log = logging.getLogger("leanwb.serve")
 def _validation_message(exc: RequestValidationError) -> str:
     parts = []
     for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            reason = (error.get("ctx") or {}).get("error", "")
+            at = error["loc"][-1] if error.get("loc") else "?"
+            parts.append(f"the body is not valid JSON (at character {at}: {reason})")
+            continue
         where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
         parts.append(f"{where}: {error.get('msg', 'invalid')}")
     return "malformed request: " + "; ".join(parts)

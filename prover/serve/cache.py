@@ -7,44 +7,123 @@ the kind of check, the header, the body and the options that change the verdict.
 definitive answers are stored: Lean's reply or the gate's verdict, never a timeout, a
 crash or another failure that a second try could change (callers decide what is
 definitive).
+
+Answers are also kept in memory (the most recent `memory_entries`), and written to the
+database by a background thread in batches: a commit costs milliseconds on a slow disk,
+which a request should not wait for. `close` writes what is still queued.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import json
+import queue
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from prover.graph.engine import writer
 from prover.graph.models import CheckCacheRow
 
+log = logging.getLogger(__name__)
+Answer = dict[str, Any]
+_STOP = object()
+WRITE_BATCH = 512
+
 
 class CheckCache:
-    def __init__(self, engine: Engine, pin: str) -> None:
+    def __init__(self, engine: Engine, pin: str, *, memory_entries: int = 100_000) -> None:
+        self.pin = pin
         self._engine = engine
         self._writer = writer(engine)
-        self.pin = pin
+        self._memory: OrderedDict[str, Answer] = OrderedDict()
+        self._memory_entries = memory_entries
+        self._lock = threading.Lock()
+        self._reader: Connection | None = None
+        self._reader_lock = threading.Lock()
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._thread = threading.Thread(target=self._write_loop, name="check-cache", daemon=True)
+        self._thread.start()
 
     def key(self, kind: str, header: str, body: str, options: Mapping[str, Any]) -> str:
         material = json.dumps([self.pin, kind, header, body, dict(options)], sort_keys=True)
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    def get_many(self, keys: Iterable[str]) -> dict[str, Answer]:
         wanted = list(dict.fromkeys(keys))
-        if not wanted:
-            return {}
-        query = select(CheckCacheRow.key, CheckCacheRow.answer).where(CheckCacheRow.key.in_(wanted))
-        with self._engine.connect() as conn:
-            return {key: answer for key, answer in conn.execute(query)}
+        found: dict[str, Answer] = {}
+        with self._lock:
+            for key in wanted:
+                answer = self._memory.get(key)
+                if answer is not None:
+                    self._memory.move_to_end(key)
+                    found[key] = answer
+        missing = [key for key in wanted if key not in found]
+        if missing:
+            stored = self._read(missing)
+            self._remember(stored)
+            found.update(stored)
+        return found
 
-    def put_many(self, answers: Mapping[str, Mapping[str, Any]]) -> None:
-        if not answers:
-            return
-        now = time.time()
-        rows = [{"key": k, "answer": dict(v), "created_at": now} for k, v in answers.items()]
-        with self._writer.begin() as conn:
-            conn.execute(insert(CheckCacheRow).prefix_with("OR REPLACE"), rows)
+    def put_many(self, answers: Mapping[str, Answer]) -> None:
+        if answers:
+            self._remember(answers)
+            self._queue.put(dict(answers))
+
+    def close(self) -> None:
+        """Write what is queued, then stop the writer and the reader connection."""
+        self._queue.put(_STOP)
+        self._thread.join()
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
+
+    def _remember(self, answers: Mapping[str, Answer]) -> None:
+        with self._lock:
+            for key, answer in answers.items():
+                self._memory[key] = answer
+                self._memory.move_to_end(key)
+            while len(self._memory) > self._memory_entries:
+                self._memory.popitem(last=False)
+
+    def _read(self, keys: list[str]) -> dict[str, Answer]:
+        query = select(CheckCacheRow.key, CheckCacheRow.answer).where(CheckCacheRow.key.in_(keys))
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = self._engine.connect()
+            rows = self._reader.execute(query).all()
+            self._reader.rollback()  # end the read transaction: later commits become visible
+        return {key: answer for key, answer in rows}
+
+    def _write_loop(self) -> None:
+        stopping = False
+        while not stopping:
+            batch: dict[str, Answer] = {}
+            item = self._queue.get()
+            while True:
+                if item is _STOP:
+                    stopping = True
+                else:
+                    assert isinstance(item, dict)
+                    batch.update(item)
+                if stopping or len(batch) >= WRITE_BATCH:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                now = time.time()
+                rows = [{"key": k, "answer": v, "created_at": now} for k, v in batch.items()]
+                try:
+                    with self._writer.begin() as conn:
+                        conn.execute(insert(CheckCacheRow).prefix_with("OR REPLACE"), rows)
+                except SQLAlchemyError as exc:  # the answers stay in memory; the next run rechecks
+                    log.warning("could not store %d checked answers: %s", len(rows), exc)

@@ -37,10 +37,12 @@ class Service:
         lean_settings = replace(settings.lean, pool_size=options.pool_size)
         self.settings = replace(settings, lean=lean_settings)
         self.options = options
-        cache = CheckCache(self.store.engine, cache_pin(self.settings)) if options.cache else None
+        self.cache = (
+            CheckCache(self.store.engine, cache_pin(self.settings)) if options.cache else None
+        )
         self.checker = Checker(
             LeanServer(lean_settings),
-            cache,
+            self.cache,
             max_timeout_s=options.max_timeout_s,
             queue_limit=options.queue_limit,
         )
@@ -53,4 +55,6 @@ class Service:
         try:
             self.checker.close()
         finally:
+            if self.cache is not None:
+                self.cache.close()
             self.store.close()
