@@ -77,7 +77,7 @@ def placed(cpu: int) -> Iterator[None]:
 
 
 def settings(pool_size: int) -> LeanSettings:
-    return LeanSettings(repl_cmd=STANDIN, project_dir=REPO / "lean_project", pool_size=pool_size)
+    return LeanSettings(repl_cmd=STANDIN, project_dir=REPO, pool_size=pool_size)
 
 
 def interleaved(

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from prover.budget import Budget, Spent
+from prover.generate.llm import model_deadline
 from prover.protocols import (
     EdgeKind,
     Generator,
@@ -91,7 +92,8 @@ class ProofContext:
         """Ask the generator for `n` candidates, retrieving premises unless given."""
         shown = list(premises) if premises is not None else self.premises_for(state)
         before = replace(self.generator.usage)
-        candidates = self.generator.suggest(state, shown, n)
+        with model_deadline(self.budget.remaining_wall()):
+            candidates = self.generator.suggest(state, shown, n)
         after = self.generator.usage
         self.budget.charge_generator(
             after.calls - before.calls,
@@ -153,7 +155,8 @@ def prove(theorem: Theorem, strategy: Strategy, ctx: ProofContext) -> Outcome:
 
     root = statement_node(theorem, ctx.recorder)
     ctx.recorder.event("attempt_start", f"{strategy.name} on {theorem.name}")
-    claim = strategy.attempt(theorem, ctx, root)
+    with model_deadline(ctx.budget.remaining_wall()):  # no model call outlives the budget
+        claim = strategy.attempt(theorem, ctx, root)
     if claim.proof is None:
         # Reasons read `code: detail`; the verdict keeps the code, so failures group by it.
         code = claim.reason.partition(": ")[0]

@@ -4,7 +4,7 @@ Config file: `$LEANWB_CONFIG`, else `<user config dir>/leanwb/config.toml`:
 
     [lean]
     repl_cmd = "lake env /path/to/repl"   # argv string, split with shlex, never run by a shell
-    project_dir = "/path/to/lean_project"
+    project_dir = "/path/to/lean_project"  # default: <user data dir>/leanwb/lean_project
     pool_size = 2
     memory_mb = 12288
     request_timeout_s = 60
@@ -42,7 +42,11 @@ from typing import Any
 import platformdirs
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_PROJECT_DIR = PACKAGE_ROOT / "lean_project"
+# Shipped inside the package (so an installed wheel has them): the benchmark manifests and
+# the Lake project template that `leanwb setup` writes out.
+DATA_DIR = Path(__file__).resolve().parent / "data"
+MANIFEST_DIR = DATA_DIR / "datasets"
+PROJECT_TEMPLATE_DIR = DATA_DIR / "lean_project"
 # Where `lake build repl` puts the REPL binary inside the Lean project (REPL is a Lake dependency).
 REPL_BINARY = Path(".lake/packages/REPL/.lake/build/bin/repl")
 
@@ -168,6 +172,11 @@ def default_db_path() -> Path:
     return Path(platformdirs.user_data_dir("leanwb")) / "leanwb.sqlite"
 
 
+def default_project_dir() -> Path:
+    """Where `leanwb setup` writes and builds the Lake project unless told otherwise."""
+    return Path(platformdirs.user_data_dir("leanwb")) / "lean_project"
+
+
 def load_settings(*, repl_cmd: str | None = None, db: str | Path | None = None) -> Settings:
     """Resolve every setting; explicit arguments are the command-line flags."""
     config_file = _config_file()
@@ -176,7 +185,9 @@ def load_settings(*, repl_cmd: str | None = None, db: str | Path | None = None) 
     origin = f"{config_file} [lean]" if config_file else "defaults"
 
     project_dir = Path(
-        os.environ.get("LEANWB_LEAN_PROJECT") or lean_cfg.get("project_dir") or DEFAULT_PROJECT_DIR
+        os.environ.get("LEANWB_LEAN_PROJECT")
+        or lean_cfg.get("project_dir")
+        or default_project_dir()
     )
     if repl_cmd is not None:
         argv = parse_argv(repl_cmd, "--repl-cmd")

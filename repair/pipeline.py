@@ -63,7 +63,6 @@ NOTHING_TO_REPAIR = "nothing_to_repair"
 STATEMENT_ERROR = "statement_error"
 LEAN_FAILED = "lean_failed"
 HOLES_REMAIN = "holes_remain"
-GENERATOR_FAILED = "generator_error"
 
 _FIXABLE = frozenset(
     {
@@ -597,7 +596,7 @@ class RepairStrategy:
                 temperature=self.options.temperature,
             )
         except GenerationError as exc:
-            return Claim(None, f"{GENERATOR_FAILED}: {exc}")
+            return Claim(None, f"{exc.code}: {exc}")
         proof = proof_from_reply(reply.text)
         if proof is None:
             return Claim(None, f"{NOTHING_TO_REPAIR}: the model wrote no proof")

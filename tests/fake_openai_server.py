@@ -20,6 +20,12 @@ chunks of `TOKEN_PATTERN` (completion); `usage_reported` keeps the totals announ
 `Choice(text, logprob)` spreads `logprob` evenly over its tokens; a plain text gets
 `DEFAULT_TOKEN_LOGPROB` per token.
 
+Misbehaviour, for the client's defences: `Reply(fields={"usage": "lots"})` replaces
+top-level fields of the JSON it answers with (any JSON, malformed on purpose);
+`drip_s=1.0` sends the answer one byte per second; `delay_s` waits before answering
+(a hanging server); `{key}` in `error` or in a text is replaced by the API key the
+request carried (a server that echoes it back).
+
 Import it from a test module as `from fake_openai_server import FakeOpenAIServer, Reply`
 (pytest puts tests/ on sys.path).
 """
@@ -59,6 +65,8 @@ class Reply:
     reject_logprobs: bool = False  # answer 400 to any request that asks for log-probs
     retry_after: float | None = None  # Retry-After header on an error status
     error: str = "scripted failure"
+    fields: dict[str, Any] | None = None  # top-level fields replacing the computed ones
+    drip_s: float = 0.0  # pause between the bytes of the answer (0: sent at once)
     _served: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
@@ -144,7 +152,9 @@ class FakeOpenAIServer:
                     return rule.reply
         return self.default
 
-    def _answer(self, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any], Reply | None]:
+    def _answer(
+        self, path: str, body: dict[str, Any], key: str
+    ) -> tuple[int, dict[str, Any], Reply | None]:
         chat = path.endswith("/chat/completions")
         prompt = _prompt_of(body, chat)
         reply = self._pick(prompt)
@@ -154,11 +164,14 @@ class FakeOpenAIServer:
             time.sleep(reply.delay_s)
         wants_logprobs = bool(body.get("logprobs"))
         if reply.status != 200:
-            return reply.status, _error(reply.error), reply
+            return reply.status, _error(reply.error.replace("{key}", key)), reply
         if reply.reject_logprobs and wants_logprobs:
             return 400, _error("logprobs are not supported"), reply
         with self._lock:
-            picked = reply.take(int(body.get("n", 1)))
+            picked = [
+                Choice(c.text.replace("{key}", key), c.logprob)
+                for c in reply.take(int(body.get("n", 1)))
+            ]
         choices = [
             _choice(i, c, chat, wants_logprobs and reply.logprobs) for i, c in enumerate(picked)
         ]
@@ -179,6 +192,7 @@ class FakeOpenAIServer:
             with self._lock:
                 self.usage_reported["prompt_tokens"] += usage["prompt_tokens"]
                 self.usage_reported["completion_tokens"] += usage["completion_tokens"]
+        payload.update(reply.fields or {})
         return 200, payload, reply
 
 
@@ -256,15 +270,16 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             with server._lock:
                 server._in_flight += 1
                 server.max_in_flight = max(server.max_in_flight, server._in_flight)
+            key = self.headers.get("Authorization", "").removeprefix("Bearer ")
             try:
-                status, payload, reply = server._answer(self.path, body)
+                status, payload, reply = server._answer(self.path, body, key)
             finally:
                 with server._lock:
                     server._in_flight -= 1
             headers = {}
             if reply is not None and reply.retry_after is not None and status != 200:
                 headers["Retry-After"] = f"{reply.retry_after:g}"
-            self._send(status, payload, headers)
+            self._send(status, payload, headers, reply.drip_s if reply else 0.0)
 
         def _record(self, body: dict[str, Any]) -> None:
             with server._lock:
@@ -273,8 +288,12 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 )
 
         def _send(
-            self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None
-        ):
+            self,
+            status: int,
+            payload: dict[str, Any],
+            headers: dict[str, str] | None = None,
+            drip_s: float = 0.0,
+        ) -> None:
             data = json.dumps(payload, ensure_ascii=False).encode()
             try:
                 self.send_response(status)
@@ -283,7 +302,12 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 for key, value in (headers or {}).items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(data)
+                if not drip_s:
+                    self.wfile.write(data)
+                for i in range(len(data) if drip_s else 0):
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(drip_s)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test): nothing to answer
 

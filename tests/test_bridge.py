@@ -504,16 +504,17 @@ def test_a_memory_reading_is_skipped_only_while_growth_cannot_reach_the_threshol
         process.stop()
 
 
-def test_sigkill_we_did_not_send_is_reported_as_memory(make_server: MakeServer) -> None:
-    server = make_server()
+def test_sigkill_we_did_not_send_is_a_crash_not_out_of_memory(make_server: MakeServer) -> None:
+    server = make_server(memory_mb=4096)
     state = started(server)
     killer = threading.Timer(0.3, os.kill, (pid_of(state.session), signal.SIGKILL))
     killer.start()
     result = server.run_tactic(state, "standin_slow 10")
     killer.join()
-    assert result.status is TacticStatus.MEMORY
-    assert "out of memory" in (result.error or "")
-    assert server.stats.memory_kills == 1
+    assert result.status is TacticStatus.CRASH
+    assert "killed by SIGKILL from outside the workbench" in (result.error or "")
+    assert "out of memory)" not in (result.error or "")
+    assert (server.stats.memory_kills, server.stats.crashes) == (0, 1)
 
 
 def test_close_terminates_every_process(make_server: MakeServer) -> None:

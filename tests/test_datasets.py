@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from prover.cli import app
-from prover.config import PACKAGE_ROOT
+from prover.config import MANIFEST_DIR, PROJECT_TEMPLATE_DIR
 from prover.eval.datasets import (
     NO_SPLIT,
     DatasetError,
@@ -234,7 +234,7 @@ def test_manifests_are_complete() -> None:
     assert manifests["minif2f"].lean_version == "4.9.0"
     assert manifests["proofnet-verified"].lean_version == "4.28.0"
     # the v4.24 set is the one written for the Lean the project pins
-    pinned = toolchain_version(pinned_toolchain(PACKAGE_ROOT / "lean_project"))
+    pinned = toolchain_version(pinned_toolchain(PROJECT_TEMPLATE_DIR))
     assert manifests["minif2f-v4.24"].lean_version == pinned
     for manifest in manifests.values():
         assert manifest.file.url.startswith("https://")
@@ -247,7 +247,7 @@ def test_manifests_are_complete() -> None:
 
 
 def test_a_manifest_needs_a_plain_lean_release(tmp_path: Path) -> None:
-    data = json.loads((PACKAGE_ROOT / "datasets" / "minif2f.json").read_text(encoding="utf-8"))
+    data = json.loads((MANIFEST_DIR / "minif2f.json").read_text(encoding="utf-8"))
     path = tmp_path / "m.json"
     path.write_text(json.dumps({**data, "lean_version": "4.9.0 (or so)"}), encoding="utf-8")
     with pytest.raises(DatasetError, match=r"is not a release such as 4\.24\.0"):

@@ -2,13 +2,15 @@
 
 This machine has no Lean: doctor must say so and how to fix it; setup must stop
 with one sentence when it cannot download elan. A fake `lake` (a Python script
-put on PATH) stands in for Lake to check the order and argv of setup's steps.
+put on PATH) stands in for Lake to check the order and argv of setup's steps; its
+`lake env REPL` starts the stand-in REPL, so the `doctor --deep` that ends setup runs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import stat
@@ -18,10 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from prover.lean.setup import manifest_has
+from prover.config import PROJECT_TEMPLATE_DIR
+from prover.lean.template import template_files
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-LEAN_PROJECT = REPO_ROOT / "lean_project"
+STANDIN = REPO_ROOT / "tests" / "standin" / "repl.py"
 CLI = (sys.executable, "-c", "from prover.cli import main; main()")
 
 
@@ -90,6 +93,8 @@ def test_doctor_with_the_standin_repl_reports_the_protocol(
     checks = {c["name"]: c for c in report["checks"]}
     assert checks["repl"]["ok"] is True, checks["repl"]
     assert "speaks the REPL protocol" in checks["repl"]["detail"]
+    assert re.search(r"header `import Mathlib` took \d+\.\d s", checks["repl"]["detail"])
+    assert "header_timeout_s = 900 s" in checks["repl"]["detail"]
     assert checks["mathlib"]["required"] is False
     assert "not required" in checks["mathlib"]["detail"]
     assert checks["toolchain"]["required"] is False
@@ -131,15 +136,21 @@ def test_setup_without_network_stops_with_one_sentence(no_lean_env: dict[str, st
 FAKE_LAKE = """\
 import os, sys
 from pathlib import Path
+if sys.argv[1:2] == ["env"]:  # `lake env REPL`: the stand-in answers in the REPL's place
+    os.execv(sys.executable, [sys.executable, os.environ["FAKE_LAKE_REPL"]])
 with open(os.environ["FAKE_LAKE_LOG"], "a") as log:
     log.write(" ".join(sys.argv[1:]) + "\\n")
 print("fake lake:", *sys.argv[1:], flush=True)
 if sys.argv[1:] == os.environ.get("FAKE_LAKE_FAIL", "").split():
     print("curl: (6) Could not resolve host: lakecache.blob.core.windows.net")
     sys.exit(1)
+if sys.argv[1:] == ["exe", "cache", "get"]:
+    olean = Path(".lake/packages/mathlib/.lake/build/lib/lean/Mathlib.olean")
+    olean.parent.mkdir(parents=True, exist_ok=True)
+    olean.write_text("")
 if sys.argv[1:] == ["build", "repl"]:
     binary = Path(".lake/packages/REPL/.lake/build/bin/repl")
-    binary.parent.mkdir(parents=True)
+    binary.parent.mkdir(parents=True, exist_ok=True)
     binary.write_text("")
 """
 
@@ -151,28 +162,73 @@ def fake_lake_env(no_lean_env: dict[str, str], tmp_path: Path) -> dict[str, str]
     lake = bin_dir / "lake"
     lake.write_text(f"#!{sys.executable}\n{FAKE_LAKE}")
     lake.chmod(lake.stat().st_mode | stat.S_IEXEC)
-    project = tmp_path / "lean_project"
-    project.mkdir()
-    for name in ("lakefile.toml", "lean-toolchain", "lake-manifest.json"):
-        shutil.copy(LEAN_PROJECT / name, project / name)
     return {
         **no_lean_env,
         "PATH": f"{bin_dir}{os.pathsep}{no_lean_env['PATH']}",
-        "LEANWB_LEAN_PROJECT": str(project),
+        "LEANWB_LEAN_PROJECT": str(tmp_path / "lean_project"),  # setup writes it
+        "LEANWB_DATASETS_CACHE": str(tmp_path / "datasets"),
         "FAKE_LAKE_LOG": str(tmp_path / "lake.log"),
+        "FAKE_LAKE_REPL": str(STANDIN),
     }
 
 
-def test_setup_runs_lake_steps_in_order(fake_lake_env: dict[str, str]) -> None:
+def test_setup_writes_the_project_runs_lake_steps_then_the_deep_check(
+    fake_lake_env: dict[str, str],
+) -> None:
     result = run_cli("setup", env=fake_lake_env)
-    assert result.returncode == 0, result.stderr
-    calls = Path(fake_lake_env["FAKE_LAKE_LOG"]).read_text().splitlines()
+    assert result.returncode == 0, result.stdout + result.stderr
     project = Path(fake_lake_env["LEANWB_LEAN_PROJECT"])
-    # A manifest without the REPL's commit gets it resolved first, touching nothing else.
-    resolve = [] if manifest_has(project, "REPL") else ["update REPL"]
-    assert calls == [*resolve, "exe cache get", "build repl", "build dump_corpus"]
-    assert f"[1/{len(calls)}]" in result.stdout
+    for relative in template_files():
+        assert (project / relative).read_bytes() == (PROJECT_TEMPLATE_DIR / relative).read_bytes()
+    calls = Path(fake_lake_env["FAKE_LAKE_LOG"]).read_text().splitlines()
+    # The REPL's commit is committed in lake-manifest.json: nothing to resolve first.
+    assert calls == ["exe cache get", "build repl", "build dump_corpus"]
+    assert "[1/3]" in result.stdout
     assert "ready: REPL built at" in result.stdout
+    text = " ".join(result.stdout.split())
+    assert "leanwb doctor --deep" in text
+    assert "11 of 11 deep checks passed" in text
+    # A second run finds the project up to date and writes nothing.
+    again = run_cli("setup", env=fake_lake_env)
+    assert again.returncode == 0 and "from the package's template" not in again.stdout
+
+
+def test_setup_only_warns_when_the_corpus_dumper_does_not_build(
+    fake_lake_env: dict[str, str],
+) -> None:
+    env = {**fake_lake_env, "FAKE_LAKE_FAIL": "build dump_corpus"}
+    result = run_cli("setup", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = " ".join(result.stdout.split())
+    assert "warning: building the corpus dumper failed (exit status 1)" in text
+    assert "only `leanwb index dump-corpus` needs it" in text
+    assert "ready: REPL built at" in text
+
+
+def test_setup_refuses_a_folder_holding_another_lake_project(
+    fake_lake_env: dict[str, str], tmp_path: Path
+) -> None:
+    other = tmp_path / "theirs"
+    other.mkdir()
+    (other / "lakefile.toml").write_text('name = "Theirs"\n')
+    result = run_cli("setup", "--project", str(other), env=fake_lake_env)
+    assert result.returncode == 2
+    error = result.stderr.strip()
+    assert error.count("\n") == 0, error
+    assert "already holds the Lake project 'Theirs'" in error
+    assert (other / "lakefile.toml").read_text() == 'name = "Theirs"\n'
+    assert not Path(fake_lake_env["FAKE_LAKE_LOG"]).exists(), "no step may run"
+
+
+def test_doctor_deep_says_lean_is_missing(no_lean_env: dict[str, str]) -> None:
+    result = run_cli("doctor", "--deep", env=no_lean_env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    text = " ".join(result.stdout.split())
+    assert "Lean is not installed" in text
+    assert "deep checks not run: Lean is missing" in text
+    payload = json.loads(run_cli("doctor", "--deep", "--json", env=no_lean_env).stdout)
+    assert payload["ready"] is False and payload["deep"] is None
 
 
 def test_setup_step_failure_names_the_step_and_what_to_do(fake_lake_env: dict[str, str]) -> None:

@@ -220,6 +220,23 @@ def test_example_theorem_in_tactic_mode(repl: Repl) -> None:
     assert closed["proofStatus"] == "Completed"
 
 
+def test_simp_and_norm_num_use_a_hypothesis_only_when_given(repl: Repl) -> None:
+    """As Mathlib's `normNumAt` and Lean's `simp`: a goal is closed only by simplifying it
+    to `True`, never by `assumption` afterwards; hypotheses are rules only as `[h₀]`/`[*]`."""
+    start = repl.ask(
+        {"cmd": "import Mathlib\ntheorem t (x : ℕ) (h₀ : x = 3) : x + 2 = 5 := by sorry"}
+    )
+    state = start["sorries"][0]["proofState"]
+    for bare in ("norm_num", "simp"):
+        reply = repl.ask({"tactic": bare, "proofState": state})
+        assert reply["goals"] == ["x : ℕ\nh₀ : x = 3\n⊢ x = 3"], bare
+    for closer in ("norm_num [h₀]", "simp [h₀]", "simp [*]", "subst h₀; norm_num", "omega"):
+        reply = repl.ask({"tactic": closer, "proofState": state})
+        assert reply.get("goals") == [], (closer, reply)
+    command = repl.ask({"cmd": "theorem u (x : ℕ) (h₀ : x = 3) : x + 2 = 5 := by norm_num"})
+    assert errors(command) == ["unsolved goals\nx : Nat\nh₀ : x = 3\n⊢ x = 3"]
+
+
 def test_example_theorem_in_command_mode_with_axioms(standin_argv: tuple[str, ...]) -> None:
     proof = EXAMPLE + "\n  constructor\n  · omega\n  · exact hpq hp"
     requests: list[Reply | str] = [

@@ -13,7 +13,16 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from prover.cli.common import JsonOption, ReplCmdOption, console, emit_json, fail, settings
+from prover.cli.common import (
+    HeaderTimeoutOption,
+    JsonOption,
+    ReplCmdOption,
+    console,
+    emit_json,
+    fail,
+    say_wait,
+    settings,
+)
 from prover.config import ConfigError
 from prover.graph.recorder import message_json
 from prover.lean.pool import LeanServer
@@ -222,8 +231,14 @@ def check_cmd(
         typer.Option("--allow-native-decide", help="Accept proofs that trust compiled code."),
     ] = False,
     timeout: Annotated[
-        float, typer.Option("--timeout", min=1.0, help="Seconds Lean may spend on the proof.")
+        float,
+        typer.Option(
+            "--timeout",
+            min=1.0,
+            help="Seconds Lean may spend on the proof (the header import has its own bound).",
+        ),
     ] = DEFAULT_TIMEOUT_S,
+    header_timeout: HeaderTimeoutOption = None,
     repl_cmd: ReplCmdOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -232,9 +247,9 @@ def check_cmd(
     Exit code 0 only when the verdict is `proved`; 1 for `failed` or `rejected`.
     """
     claim = _claim(file, name, header, statement, proof)
-    lean_settings = settings(repl_cmd=repl_cmd).lean
+    lean_settings = settings(repl_cmd=repl_cmd, header_timeout=header_timeout).lean
     try:
-        with LeanServer(lean_settings) as lean:
+        with LeanServer(lean_settings, on_wait=say_wait) as lean:
             verdict = verify(
                 claim.theorem,
                 claim.proof,

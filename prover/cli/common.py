@@ -7,6 +7,7 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -37,6 +38,15 @@ ReplCmdOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+HeaderTimeoutOption = Annotated[
+    float | None,
+    typer.Option(
+        "--header-timeout",
+        min=1.0,
+        help="Seconds the REPL may take to import the header, on top of the proof's own "
+        "bound (default: header_timeout_s in the config's [lean], else 900).",
+    ),
+]
 
 # Budget and model options shared by the commands that search (`prove`, `repair`).
 WallOption = Annotated[float, typer.Option("--time", min=0.1, help="Wall-clock budget in seconds.")]
@@ -87,11 +97,21 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def settings(repl_cmd: str | None = None, db: Path | None = None) -> Settings:
+def settings(
+    repl_cmd: str | None = None, db: Path | None = None, header_timeout: float | None = None
+) -> Settings:
     try:
-        return load_settings(repl_cmd=repl_cmd, db=db)
+        loaded = load_settings(repl_cmd=repl_cmd, db=db)
     except ConfigError as exc:
         fail(str(exc))
+    if header_timeout is None:
+        return loaded
+    return replace(loaded, lean=replace(loaded.lean, header_timeout_s=header_timeout))
+
+
+def say_wait(text: str) -> None:
+    """What a command is waiting on (a slow header import), on stderr."""
+    err_console.print(text, style="dim", highlight=False, markup=False, soft_wrap=True)
 
 
 def emit_json(payload: Any) -> None:
@@ -150,6 +170,7 @@ def prove_and_record(
     """Open a session, record a run of `kind`, and prove `theorem` with a live line."""
     try:
         with open_session(resolved, options) as session:
+            session.lean.on_wait = say_wait
             run_id = session.begin_run(command_line(), config, kind=kind)
             with progress_line(describe, enabled=err_console.is_terminal) as show:
                 return session.prove(theorem, strategy, run_id=run_id, on_progress=show)

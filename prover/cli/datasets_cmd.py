@@ -68,7 +68,7 @@ def list_cmd(cache_dir: CacheDirOption = None, as_json: JsonOption = False) -> N
     if as_json:
         emit_json(rows)
         return
-    table = Table(title=f"benchmark manifests (lean_project pins Lean {pinned or '?'})")
+    table = Table(title=f"benchmark manifests (the Lake project pins Lean {pinned or '?'})")
     table.add_column("name", no_wrap=True)
     for column in ("splits", "statements' Lean", "cached"):
         table.add_column(column)
@@ -92,6 +92,7 @@ def info_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Load a benchmark file and count its problems per split and category."""
+    override = None
     try:
         if from_file is not None:
             path = from_file
@@ -101,9 +102,10 @@ def info_cmd(
             if cached is None:
                 fail(f"{name} is not downloaded yet; run `leanwb datasets fetch {name}`")
             path = cached
+            override = manifest.header_override
         else:
             fail("give a dataset name or --from-file PATH")
-        dataset = load_jsonl(path)
+        dataset = load_jsonl(path, header_override=override)
     except DatasetError as exc:
         fail(str(exc))
     summary = {
@@ -113,6 +115,7 @@ def info_cmd(
         "splits": dict(dataset.splits()),
         "categories": dict(sorted(dataset.categories().items())),
         "renamed_duplicates": dataset.renamed,
+        **dataset.load_notes(),
     }
     if as_json:
         emit_json(summary)
@@ -125,6 +128,18 @@ def info_cmd(
     console.print(table)
     if dataset.renamed:
         console.print(f"repeated names keyed as: {', '.join(dataset.renamed)}")
+    for field_name, rows in dataset.missing_text.items():
+        console.print(f"{field_name}: NaN or empty in {rows} row(s), treated as missing")
+    if dataset.notation_rewritten:
+        console.print(
+            f"{dataset.notation_rewritten} statement(s) rewritten from the removed "
+            "`∑ x in s` spelling to `∑ x ∈ s` (originals kept with each problem)"
+        )
+    if dataset.header_override is not None:
+        console.print(
+            f"header replaced on {dataset.headers_replaced} row(s) by the manifest's "
+            f"(from {dataset.header_override.source}): {dataset.header_override.reason}"
+        )
 
 
 def fetch_cmd(

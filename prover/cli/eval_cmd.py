@@ -43,6 +43,7 @@ from prover.eval.batch import (
     execute,
     finish_if_complete,
     lean_pin,
+    left_undone,
     pinned_lean_version,
     resume_run,
     start_run,
@@ -57,7 +58,7 @@ from prover.eval.report import ReportError, load_summary, render_csv, render_jso
 from prover.eval.report_site import write_html_report
 from prover.eval.results import eval_run_ids, run_counts
 from prover.eval.runner import EvalError
-from prover.eval.solver import EvalJob
+from prover.eval.solver import STOP_AFTER_FAILURES, EvalJob
 from prover.graph.store import Store, StoreError
 from prover.session import SessionOptions
 
@@ -159,7 +160,12 @@ def choose_dataset(
                     manifest = None  # a name of the user's own: a label only
         else:
             fail("give a dataset name (see `leanwb datasets list`) or --from-file PATH")
-        loaded = load_jsonl(path, splits=[split] if split else (), revised=revised)
+        loaded = load_jsonl(
+            path,
+            splits=[split] if split else (),
+            revised=revised,
+            header_override=manifest.header_override if manifest else None,
+        )
     except DatasetError as exc:
         fail(str(exc))
     label = name or path.stem
@@ -299,6 +305,15 @@ def run_cmd(
     resume: Annotated[
         int | None, typer.Option("--resume", help="Finish run RUN (after a crash or kill).")
     ] = None,
+    stop_after_failures: Annotated[
+        int | None,
+        typer.Option(
+            "--stop-after-failures",
+            min=0,
+            help="Stop the run after N infrastructure failures in a row (model server or "
+            "workbench errors; default 5, 0 never); resume it once fixed.",
+        ),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed given to the strategies.")] = None,
     cache_dir: Annotated[
         Path | None, typer.Option("--cache-dir", help="Dataset download cache.")
@@ -330,6 +345,7 @@ def run_cmd(
                     "--base-url": base_url,
                     "--index": index,
                     "--revised": revised or None,
+                    "--stop-after-failures": stop_after_failures,
                 }
                 job, problems, workers = _resume(store, config, resume, given, workers)
                 connection.enter_context(ray_connection(ray, workers))
@@ -365,6 +381,11 @@ def run_cmd(
                         limits=parse_budget(budget),
                         seed=seed or 0,
                     ),
+                    stop_after_failures=(
+                        STOP_AFTER_FAILURES
+                        if stop_after_failures is None
+                        else stop_after_failures or None
+                    ),
                 )
                 workers = workers or 1
                 command = recorded_command(
@@ -387,6 +408,7 @@ def run_cmd(
                         "--seed": seed,
                         "--workers": workers,
                         "--ray": ray,
+                        "--stop-after-failures": stop_after_failures,
                     },
                 )
                 # Connect first: a cluster that cannot be reached must not leave an empty run.
@@ -404,6 +426,7 @@ def run_cmd(
             with LiveProgress(counts, err_console) as progress:
                 execute(job, problems, workers, progress, ray_address=ray)
             complete = finish_if_complete(store, job.run_id)
+            undone = 0 if complete else left_undone(store, job.run_id)
             summary = load_summary(store, job.run_id)
         except (EvalError, StoreError, ReportError) as exc:
             resumable = f" (finish run {run_id} later with `leanwb eval --resume {run_id}`)"
@@ -415,9 +438,14 @@ def run_cmd(
         emit_json(render_json(summary))
     else:
         console.print(summary.headline(), highlight=False)
-    if not complete:
+    if not complete and not undone:
+        err_console.print(
+            f"the rest of run {job.run_id} is being proved by another process working on it; "
+            "that process records the results"
+        )
+    elif not complete:
         fail(
-            f"{summary.pending} problem(s) of run {job.run_id} have no result (a worker died); "
+            f"{undone} problem(s) of run {job.run_id} have no result (a worker died); "
             f"finish them with `leanwb eval --resume {job.run_id}`"
         )
     err_console.print(f"report: leanwb eval report {job.run_id} --format html --out report/")

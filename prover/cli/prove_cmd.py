@@ -25,6 +25,7 @@ from prover.cli.common import (
     BaseUrlOption,
     DbOption,
     ExpansionsOption,
+    HeaderTimeoutOption,
     JsonOption,
     LeanCallsOption,
     ReplCmdOption,
@@ -143,10 +144,11 @@ def prove_command(
     json_output: JsonOption = False,
     db: DbOption = None,
     repl_cmd: ReplCmdOption = None,
+    header_timeout: HeaderTimeoutOption = None,
 ) -> None:
     """Search for a proof, check it with the soundness gate, and record every step."""
     theorem = _read_theorem(theorem_text, file, name, header)
-    resolved = settings(repl_cmd, db)
+    resolved = settings(repl_cmd, db, header_timeout)
     models = resolved.models
     generator = generator or models.generator
     base_url = base_url or models.base_url

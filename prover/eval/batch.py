@@ -2,7 +2,10 @@
 
 A run's problems are written to `eval_problems` when it starts, so a resumed run
 needs neither the dataset file nor the original options: it redoes the problems
-that have no final result, with the strategy and budget recorded in the run.
+that have no final result, and those that failed for the infrastructure's sake
+(`prover.eval.results.INFRASTRUCTURE_REASONS`), with the strategy and budget
+recorded in the run. Before a run is recorded, and before it resumes, the REPL must
+start and every model server it uses must answer (`prover.eval.preflight`).
 """
 
 from __future__ import annotations
@@ -14,22 +17,28 @@ from pathlib import Path
 from typing import Any
 
 from prover.budget import Limits
-from prover.config import Settings
+from prover.config import PROJECT_TEMPLATE_DIR, Settings
 from prover.eval.datasets import LoadedDataset, Manifest, Problem, toolchain_version
+from prover.eval.preflight import check_models, check_repl
 from prover.eval.ray_runner import run_ray
 from prover.eval.report import EVAL_KIND
 from prover.eval.results import (
+    INFRASTRUCTURE_REASONS,
     ensure_schema,
     pending_problems,
     record_config,
     register_problems,
+    release_stale_claims,
+    reopen_results,
     run_counts,
+    stranded,
 )
 from prover.eval.runner import EvalError, ResultCallback, run_local
-from prover.eval.solver import EvalJob
+from prover.eval.solver import STOP_AFTER_FAILURES, EvalJob
 from prover.graph.store import Store, StoreError
 from prover.lean.doctor import uses_custom_repl
 from prover.lean.setup import SetupError, pinned_toolchain
+from prover.lean.template import template_toolchain
 from prover.session import SessionOptions
 from prover.strategies import make_strategy
 
@@ -68,16 +77,20 @@ class DatasetChoice:
             "matches_manifest": (
                 self.manifest.file.sha256 == self.loaded.sha256 if self.manifest else None
             ),
+            # NaN/empty text, `∑ x in s` rewrites, a replaced header: what the loader changed
+            **self.loaded.load_notes(),
         }
 
 
 @dataclass(frozen=True)
 class RunPlan:
-    """How every problem of a run is attempted: strategy, generator, budget, seed."""
+    """How every problem of a run is attempted: strategy, generator, budget, seed; and how
+    many infrastructure failures in a row stop it (None: never)."""
 
     strategy: str
     session: SessionOptions
     strategy_options: dict[str, Any] = field(default_factory=dict)
+    stop_after_failures: int | None = STOP_AFTER_FAILURES
 
     def describe(self) -> dict[str, Any]:
         """What the run records (never the API key)."""
@@ -91,6 +104,7 @@ class RunPlan:
             "base_url": options.base_url,
             "index_dir": str(options.index_dir) if options.index_dir else None,
             "allow_native_decide": options.allow_native_decide,
+            "stop_after_failures": self.stop_after_failures,
         }
 
     @classmethod
@@ -99,6 +113,7 @@ class RunPlan:
         return cls(
             strategy=str(config["strategy"]),
             strategy_options=dict(config.get("strategy_options", {})),
+            stop_after_failures=config.get("stop_after_failures", STOP_AFTER_FAILURES),
             session=SessionOptions(
                 generator=str(config.get("generator", "heuristic")),
                 base_url=config.get("base_url"),
@@ -113,8 +128,11 @@ class RunPlan:
 
 def lean_pin(settings: Settings) -> str:
     """`<toolchain>; Mathlib <rev>` as pinned by the Lean project, flagged when the REPL
-    command is a custom one (then the pin describes the project, not what ran)."""
+    command is a custom one (then the pin describes the project, not what ran). Before
+    `leanwb setup` has written the project, the shipped template's pin."""
     project_dir = settings.lean.project_dir
+    if not (project_dir / "lean-toolchain").is_file():
+        project_dir = PROJECT_TEMPLATE_DIR
     try:
         toolchain = pinned_toolchain(project_dir)
     except SetupError:
@@ -132,12 +150,13 @@ def lean_pin(settings: Settings) -> str:
     return f"{pin} (custom REPL command)" if uses_custom_repl(settings) else pin
 
 
-def pinned_lean_version(settings: Settings) -> str | None:
-    """The Lean release the Lean project pins (`4.24.0`), None if it has no toolchain file."""
+def pinned_lean_version(settings: Settings) -> str:
+    """The Lean release the Lean project pins (`4.24.0`); before `leanwb setup` has written
+    the project, the release its shipped template pins."""
     try:
         return toolchain_version(pinned_toolchain(settings.lean.project_dir))
     except SetupError:
-        return None
+        return toolchain_version(template_toolchain())
 
 
 def version_note(manifest: Manifest, pinned: str | None) -> str | None:
@@ -167,8 +186,12 @@ def start_run(
     command: str,
     workers: int,
 ) -> tuple[EvalJob, list[Problem]]:
-    """Record a new eval run and its problems; returns its job and the problems to do."""
+    """Record a new eval run and its problems; returns its job and the problems to do.
+
+    Raises EvalError, recording nothing, when the REPL or a model server does not work."""
     strategy = make_strategy(plan.strategy, **plan.strategy_options)
+    check_repl(settings)
+    check_models(plan.session, plan.strategy_options)
     config_of = getattr(strategy, "config", None)
     config = {
         "dataset": dataset.describe(),
@@ -191,6 +214,7 @@ def job_for(settings: Settings, run_id: int, plan: RunPlan) -> EvalJob:
         strategy=plan.strategy,
         session=plan.session,
         strategy_options=plan.strategy_options,
+        stop_after_failures=plan.stop_after_failures,
     )
 
 
@@ -201,11 +225,14 @@ def resume_run(
     api_key: str | None = None,
     workers: int | None = None,
 ) -> tuple[EvalJob, list[Problem], int]:
-    """The job of run `run_id` as recorded, its problems still without a final result,
-    and the worker count to finish them with: the recorded one, unless `workers` is
-    given (then the run records the new count, which its report shows).
+    """The job of run `run_id` as recorded, its problems still to do, and the worker
+    count to finish them with: the recorded one, unless `workers` is given (then the
+    run records the new count, which its report shows).
 
-    Attempts left `running` by the killed run are marked abandoned first.
+    Problems to do: those without a final result and not claimed by a live worker
+    (another resume of the same run may be at work), and those whose result was an
+    infrastructure failure. Attempts left `running` by a killed run are marked
+    abandoned first.
     """
     try:
         run = store.run(run_id)
@@ -214,12 +241,16 @@ def resume_run(
     if run.kind != EVAL_KIND:
         raise EvalError(f"run {run_id} is a `{run.kind}` run, not an eval run")
     ensure_schema(store.engine)
+    plan = RunPlan.from_config(run.config, api_key)
+    check_repl(settings)
+    check_models(plan.session, plan.strategy_options)
     store.abandon_running(run_id)
+    release_stale_claims(store.engine, run_id)
+    reopen_results(store.engine, run_id, INFRASTRUCTURE_REASONS)
     if workers is None:
         workers = int(run.config.get("workers", 1))
     elif workers != run.config.get("workers"):
         record_config(store.engine, run_id, {**run.config, "workers": workers})
-    plan = RunPlan.from_config(run.config, api_key)
     return job_for(settings, run_id, plan), pending_problems(store.engine, run_id), workers
 
 
@@ -236,6 +267,12 @@ def execute(
     if ray_address is not None:
         return run_ray(job, problems, workers, ray_address, on_result)
     return run_local(job, problems, workers, on_result)
+
+
+def left_undone(store: Store, run_id: int) -> int:
+    """Problems of the run that no live worker of any process will finish (see
+    `prover.eval.results.stranded`); `--resume` does them."""
+    return stranded(store.engine, run_id)
 
 
 def finish_if_complete(store: Store, run_id: int) -> bool:

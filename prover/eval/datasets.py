@@ -1,18 +1,24 @@
 """Benchmark manifests and the JSONL loader that turns rows into problems.
 
-A manifest (`datasets/<name>.json` in the repository) says where a benchmark file
-comes from (URL, revision, sha256, licence) and which Lean/Mathlib its statements
-were written for. The loader reads the row format of DeepSeek-Prover-V1.5's files
-and the project's shared copies (name, split, header, formal_statement, optional
+A manifest (`prover/data/datasets/<name>.json`, shipped in the package) says where a
+benchmark file comes from (URL, revision, sha256, licence) and which Lean/Mathlib its
+statements were written for. The loader reads the row format of DeepSeek-Prover-V1.5's
+files and the project's shared copies (name, split, header, formal_statement, optional
 helper/informal fields), and the spellings of yangky11/miniF2F-lean4 and
-ProofNet-Verified (`formal_stmt`, `informal_stmt`, `textbook`, no split), and
-yields one `Problem` per row.
+ProofNet-Verified (`formal_stmt`, `informal_stmt`, `textbook`, no split), and yields
+one `Problem` per row.
+
+What the loader changes, it counts (`LoadedDataset.load_notes`): optional text that is
+the bare JSON `NaN` or empty is treated as missing; a manifest's `header_override`
+replaces every row's header; statements in the removed `∑ x in s` spelling are
+rewritten (`prover.eval.big_operators`), the original kept on the problem.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -20,10 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prover.config import PACKAGE_ROOT
+from prover.config import MANIFEST_DIR
+from prover.eval.big_operators import rewrite_big_operators
 from prover.types import Theorem
-
-MANIFEST_DIR = PACKAGE_ROOT / "datasets"
 
 # `:=`, optionally followed by `by` and/or `sorry`: every ending the benchmark files use.
 _PROOF_ENDING = re.compile(r"\s*:=\s*(?:by\b\s*)?(?:sorry\s*)?\Z")
@@ -37,6 +42,8 @@ FIELD_ALIASES: dict[str, str] = {
 }
 # The split of rows from a file that has none (ProofNet-Verified upstream).
 NO_SPLIT = "all"
+# Optional text fields: NaN (a bare JSON token Python reads as a float) or empty is missing.
+OPTIONAL_TEXT = ("split", "helper", "informal_statement", "informal_proof", "source", "book")
 
 # miniF2F categories by name prefix; the first match wins, so the longer prefixes come first.
 MINIF2F_CATEGORIES: tuple[tuple[str, str], ...] = (
@@ -64,6 +71,18 @@ class DatasetFile:
 
 
 @dataclass(frozen=True)
+class HeaderOverride:
+    """A header that replaces every row's own (a file whose headers no longer import)."""
+
+    header: str
+    source: str  # where this header comes from
+    reason: str  # why the file's own header is not used
+
+    def as_dict(self) -> dict[str, str]:
+        return {"header": self.header, "source": self.source, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     description: str
@@ -75,11 +94,13 @@ class Manifest:
     mathlib: str
     splits: dict[str, int]
     notes: str = ""
+    header_override: HeaderOverride | None = None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], origin: str) -> Manifest:
         try:
             file = data["file"]
+            override = data.get("header_override")
             return cls(
                 name=str(data["name"]),
                 description=str(data["description"]),
@@ -96,6 +117,15 @@ class Manifest:
                 mathlib=str(data["mathlib"]),
                 splits={str(k): int(v) for k, v in dict(data["splits"]).items()},
                 notes=str(data.get("notes", "")),
+                header_override=(
+                    HeaderOverride(
+                        header=str(override["header"]),
+                        source=str(override["source"]),
+                        reason=str(override["reason"]),
+                    )
+                    if override is not None
+                    else None
+                ),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise DatasetError(f"{origin} is not a valid manifest ({exc!r})") from exc
@@ -147,6 +177,7 @@ class Problem:
     theorem: Theorem
     revised: bool = False
     line: int = 0
+    original_statement: str | None = None  # the file's text, when the loader rewrote it
 
     def as_dict(self) -> dict[str, Any]:
         t = self.theorem
@@ -156,6 +187,7 @@ class Problem:
             "category": self.category,
             "revised": self.revised,
             "line": self.line,
+            "original_statement": self.original_statement,
             "theorem": {
                 "name": t.name,
                 "header": t.header,
@@ -175,6 +207,7 @@ class Problem:
             revised=bool(data["revised"]),
             line=int(data["line"]),
             theorem=Theorem(**data["theorem"]),
+            original_statement=data.get("original_statement"),
         )
 
 
@@ -185,12 +218,31 @@ class LoadedDataset:
     problems: list[Problem]
     revised_used: int = 0
     renamed: list[str] = field(default_factory=list)
+    missing_text: dict[str, int] = field(default_factory=dict)  # field -> rows NaN or empty
+    header_override: HeaderOverride | None = None
+    headers_replaced: int = 0  # rows whose own header differed from the override
 
     def splits(self) -> Counter[str]:
         return Counter(p.split for p in self.problems)
 
     def categories(self) -> Counter[str]:
         return Counter(p.category for p in self.problems)
+
+    @property
+    def notation_rewritten(self) -> int:
+        """Problems whose statement was rewritten from the removed `∑ x in s` spelling."""
+        return sum(p.original_statement is not None for p in self.problems)
+
+    def load_notes(self) -> dict[str, Any]:
+        """What the loader changed, for `datasets info` and a run's recorded config."""
+        override = self.header_override
+        return {
+            "missing_text": dict(self.missing_text),
+            "notation_rewritten": self.notation_rewritten,
+            "header_override": (
+                {**override.as_dict(), "rows_replaced": self.headers_replaced} if override else None
+            ),
+        }
 
 
 def strip_proof_ending(formal_statement: str) -> str | None:
@@ -230,6 +282,17 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def blank_optional_text(row: dict[str, Any]) -> list[str]:
+    """The optional text fields of `row` that are NaN or empty (so count as missing)."""
+    blank: list[str] = []
+    for key in OPTIONAL_TEXT:
+        value = row.get(key)
+        is_nan = isinstance(value, float) and math.isnan(value)
+        if is_nan or (isinstance(value, str) and not value.strip()):
+            blank.append(key)
+    return blank
+
+
 def _optional(row: dict[str, Any], key: str) -> str | None:
     value = row.get(key)
     if value is None or value == "":
@@ -246,16 +309,26 @@ def _required(row: dict[str, Any], key: str) -> str:
     return value
 
 
-def _problem(row: dict[str, Any], line: int, key: str, *, revised: bool) -> Problem:
+def _problem(
+    row: dict[str, Any],
+    line: int,
+    key: str,
+    *,
+    revised: bool,
+    header_override: HeaderOverride | None,
+) -> Problem:
     split = _optional(row, "split") or NO_SPLIT
     header = row.get("header")
     if not isinstance(header, str):
         raise DatasetError("missing field 'header' (a string, may be empty)")
+    if header_override is not None:
+        header = header_override.header
     use_revised = revised and bool(row.get("revised_formal_statement"))
     field_name = "revised_formal_statement" if use_revised else "formal_statement"
-    statement = strip_proof_ending(_required(row, field_name))
-    if not statement:
+    written = strip_proof_ending(_required(row, field_name))
+    if not written:
         raise DatasetError(f"{field_name} does not end with ':=' (or ':= by', 'sorry')")
+    statement, rewrites = rewrite_big_operators(written)
     helper = _optional(row, "helper")
     if helper:
         header = f"{header.rstrip()}\n\n{helper.strip()}\n"
@@ -274,6 +347,7 @@ def _problem(row: dict[str, Any], line: int, key: str, *, revised: bool) -> Prob
         theorem=theorem,
         revised=use_revised,
         line=line,
+        original_statement=written if rewrites else None,
     )
 
 
@@ -301,8 +375,13 @@ def load_jsonl(
     *,
     splits: Sequence[str] = (),
     revised: bool = False,
+    header_override: HeaderOverride | None = None,
 ) -> LoadedDataset:
     """Load every row of `path` (or only those in `splits`).
+
+    Optional text that is NaN or empty counts as missing (`missing_text` says how many
+    rows per field); `header_override` (a manifest's) replaces each row's header;
+    statements are rewritten by `rewrite_big_operators`, the original kept.
 
     Keys are `full_name` when the row has one, else `name`; a key seen again in the
     file gets `#2`, `#3`, ... (ProofNet reuses exercise names across books), so
@@ -316,15 +395,20 @@ def load_jsonl(
     split_given: dict[bool, int] = {}  # whether a row names its split -> first such line
     problems: list[Problem] = []
     renamed: list[str] = []
+    missing_text: Counter[str] = Counter()
+    headers_replaced = 0
     for number, raw in _rows(path):
         row = canonical_row(raw)
+        for key in blank_optional_text(row):
+            missing_text[key] += 1
+            row[key] = None
         base = row.get("full_name") or row.get("name")
         if not isinstance(base, str) or not base:
             raise DatasetError(f"{path}:{number}: missing field 'name'")
         seen[base] += 1
         key = base if seen[base] == 1 else f"{base}#{seen[base]}"
         try:
-            problem = _problem(row, number, key, revised=revised)
+            problem = _problem(row, number, key, revised=revised, header_override=header_override)
         except DatasetError as exc:
             raise DatasetError(f"{path}:{number}: {exc}") from exc
         identity = (base, problem.split, problem.theorem.header, problem.theorem.statement)
@@ -344,6 +428,9 @@ def load_jsonl(
             renamed.append(key)
         if not splits or problem.split in splits:
             problems.append(problem)
+            headers_replaced += header_override is not None and row["header"] != (
+                header_override.header
+            )
     if not problems:
         wanted = f" in split {', '.join(splits)}" if splits else ""
         raise DatasetError(f"{path} has no problems{wanted}")
@@ -353,4 +440,7 @@ def load_jsonl(
         problems=problems,
         revised_used=sum(p.revised for p in problems),
         renamed=renamed,
+        missing_text=dict(sorted(missing_text.items())),
+        header_override=header_override,
+        headers_replaced=headers_replaced,
     )

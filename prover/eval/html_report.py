@@ -209,7 +209,11 @@ def render_html(
     )
     failures = table(
         ["failure reason", "problems"],
-        [[escape(reason), str(count)] for reason, count in summary.failure_reasons.items()],
+        [[escape(reason), str(count)] for reason, count in summary.failure_reasons.items()]
+        + [
+            [f"{escape(reason)} (infrastructure, not counted)", str(count)]
+            for reason, count in summary.infrastructure_reasons.items()
+        ],
         numeric={1},
     )
     statement_errors = table(

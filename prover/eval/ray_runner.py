@@ -21,7 +21,7 @@ from typing import Any
 
 from prover.eval.datasets import Problem
 from prover.eval.results import ProblemResult
-from prover.eval.runner import EvalError, ResultCallback
+from prover.eval.runner import EvalError, FailureStreak, ResultCallback
 from prover.eval.solver import EvalJob, ProblemSolver
 
 LOCAL = "local"
@@ -126,7 +126,8 @@ def run_ray(
     address: str,
     on_result: ResultCallback,
 ) -> int:
-    """Prove `problems` on `workers` Ray actors; returns how many got a final result here."""
+    """Prove `problems` on `workers` Ray actors; returns how many got a final result here
+    (stopping as the local runner does after the job's infrastructure failures in a row)."""
     import ray
     from ray.exceptions import RayActorError, RayTaskError
 
@@ -144,6 +145,7 @@ def run_ray(
             submit(actor)
         finished = 0
         lost: list[str] = []
+        streak = FailureStreak(job.stop_after_failures)
         while in_flight:
             ready, _ = ray.wait(list(in_flight), num_returns=1)
             actor = in_flight.pop(ready[0])
@@ -159,6 +161,7 @@ def run_ray(
             if result is not None:
                 finished += 1
                 on_result(result)
+                streak.see(result)
             submit(actor)
         if queue:
             raise EvalError(

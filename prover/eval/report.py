@@ -85,6 +85,8 @@ def render_table(summary: RunSummary, console: Console) -> None:
     failures = Table("failure reason", "problems")
     for reason, count in summary.failure_reasons.items():
         failures.add_row(reason, str(count))
+    for reason, count in summary.infrastructure_reasons.items():
+        failures.add_row(f"{reason} (infrastructure, not counted)", str(count))
     problems = Table("problem", "category", "outcome", "reason", "Lean calls", "wall s", "graph")
     for result in summary.results:
         problems.add_row(

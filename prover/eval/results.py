@@ -1,10 +1,16 @@
 """The problems of an eval run and their final results, in the run's database.
 
 `eval_problems` holds one row per (run, problem), written when the run starts. A
-row is `pending` until a worker commits its final result; the commit is a single
-guarded UPDATE (`... WHERE status = 'pending'`), so however many workers or
-resumed runs race on a problem, exactly one final result lands and the others are
-told they lost. Resume redoes the rows still pending.
+row is `pending` until a worker claims it, `claimed` while that worker proves it, and
+`final` once the worker commits its result. Claim and commit are single guarded
+UPDATEs (`... WHERE status = 'pending'`; `... WHERE claimed_by = <me>`), so however
+many workers of however many processes (two `--resume` of one run at once) race on
+a problem, one of them proves it and exactly one final result lands.
+
+A claim names its owner (`host:pid:process start time`). Resume redoes the rows
+still pending, after releasing the claims of owners that are gone (a killed run):
+an owner on this host is checked for life; one on another host cannot be and is
+released (SQLite must be on a disk local to every worker, so there should be none).
 
 The table lives beside the provenance tables (same SQLite file, same engine) and
 links each result to the attempt whose graph explains it.
@@ -12,12 +18,15 @@ links each result to the attempt whose graph explains it.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import psutil
 from sqlalchemy import (
     JSON,
     Column,
@@ -31,14 +40,17 @@ from sqlalchemy import (
     Text,
     func,
     inspect,
+    or_,
     select,
     update,
 )
 
 from prover.budget import Spent
 from prover.eval.datasets import Problem
+from prover.graph.clip import clip
 from prover.graph.engine import writer
 from prover.graph.models import Attempt, Run
+from prover.graph.store import storable_spent
 
 metadata = MetaData()
 
@@ -65,10 +77,18 @@ eval_problems = Table(
     Column("wall_s", Float),
     Column("worker", String(64)),
     Column("finished_at", Float),
+    Column("claimed_by", String(128)),
+    Column("claimed_at", Float),
 )
 
 PENDING = "pending"
+CLAIMED = "claimed"
 FINAL = "final"
+
+INTERNAL_ERROR = "internal_error"
+# Failures of what the prover stands on, not of the prover: reported apart, left out of
+# the pass rate, redone by a resume, and a run stops after too many in a row.
+INFRASTRUCTURE_REASONS = frozenset({"generator_error", INTERNAL_ERROR})
 
 
 class ProblemOutcome(StrEnum):
@@ -97,11 +117,117 @@ class ProblemResult:
     def tokens(self) -> int:
         return self.spent.tokens_in + self.spent.tokens_out
 
+    @property
+    def infrastructure_failure(self) -> bool:
+        return self.outcome is ProblemOutcome.FAILED and self.reason in INFRASTRUCTURE_REASONS
+
 
 def ensure_schema(engine: Engine) -> None:
-    """Create the table if missing (after the provenance schema, which it references)."""
+    """Create the table if missing (after the provenance schema, which it references),
+    and add the columns a table made by an older leanwb lacks."""
     with writer(engine).begin() as conn:
         eval_problems.create(conn, checkfirst=True)
+        present = {c["name"] for c in inspect(conn).get_columns(eval_problems.name)}
+        for column in eval_problems.columns:
+            if column.name not in present:
+                kind = column.type.compile(conn.dialect)
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {eval_problems.name} ADD COLUMN {column.name} {kind}"
+                )
+
+
+def claim_owner() -> str:
+    """This process as a claim's owner: host, pid and start time (pids are reused)."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{psutil.Process(pid).create_time():.3f}"
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether the process that made a claim still runs (False for another host's)."""
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname():
+        return False
+    _, pid, started = parts
+    try:
+        process = psutil.Process(int(pid))
+        alive = process.status() != psutil.STATUS_ZOMBIE
+        return alive and f"{process.create_time():.3f}" == started
+    except (ValueError, psutil.Error):
+        return False
+
+
+def claim_problem(engine: Engine, run_id: int, key: str, owner: str) -> bool:
+    """Take the pending problem `key` for `owner`; False if another has it or it is done."""
+    statement = (
+        update(eval_problems)
+        .where(
+            eval_problems.c.run_id == run_id,
+            eval_problems.c.key == key,
+            eval_problems.c.status == PENDING,
+        )
+        .values(status=CLAIMED, claimed_by=owner, claimed_at=time.time())
+    )
+    with writer(engine).begin() as conn:
+        return conn.execute(statement).rowcount == 1
+
+
+def release_claim(engine: Engine, run_id: int, key: str, owner: str) -> None:
+    """Give a claimed problem back (its attempt was cut short), for another worker or resume."""
+    _release(engine, run_id, [key], owner)
+
+
+def _release(engine: Engine, run_id: int, keys: Iterable[str], owner: str | None) -> int:
+    c = eval_problems.c
+    statement = (
+        update(eval_problems)
+        .where(c.run_id == run_id, c.key.in_(list(keys)), c.status == CLAIMED)
+        .values(status=PENDING, claimed_by=None, claimed_at=None)
+    )
+    if owner is not None:
+        statement = statement.where(c.claimed_by == owner)
+    with writer(engine).begin() as conn:
+        return int(conn.execute(statement).rowcount)
+
+
+def _claims(engine: Engine, run_id: int) -> list[tuple[str, bool]]:
+    """(key, whether its owner is alive) of each claimed problem of the run."""
+    query = select(eval_problems.c.key, eval_problems.c.claimed_by).where(
+        eval_problems.c.run_id == run_id, eval_problems.c.status == CLAIMED
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [(row.key, owner_alive(row.claimed_by or "")) for row in rows]
+
+
+def release_stale_claims(engine: Engine, run_id: int) -> int:
+    """Make the problems claimed by owners that are gone pending again; returns how many."""
+    stale = [key for key, alive in _claims(engine, run_id) if not alive]
+    return _release(engine, run_id, stale, None) if stale else 0
+
+
+def stranded(engine: Engine, run_id: int) -> int:
+    """Problems of the run that nobody is proving and that have no final result: pending,
+    or claimed by a worker that is gone. (Problems a live worker of another process holds,
+    e.g. another resume of the same run, are not stranded: it commits them.)"""
+    query = select(func.count()).where(
+        eval_problems.c.run_id == run_id, eval_problems.c.status == PENDING
+    )
+    with engine.connect() as conn:
+        pending = int(conn.execute(query).scalar_one())
+    return pending + sum(not alive for _, alive in _claims(engine, run_id))
+
+
+def reopen_results(engine: Engine, run_id: int, reasons: Iterable[str]) -> int:
+    """Make the final results whose reason code is one of `reasons` pending again (their
+    failures were the infrastructure's, not the prover's); returns how many."""
+    c = eval_problems.c
+    statement = (
+        update(eval_problems)
+        .where(c.run_id == run_id, c.status == FINAL, c.reason.in_(list(reasons)))
+        .values(status=PENDING, claimed_by=None, claimed_at=None)
+    )
+    with writer(engine).begin() as conn:
+        return int(conn.execute(statement).rowcount)
 
 
 def register_problems(engine: Engine, run_id: int, problems: Sequence[Problem]) -> None:
@@ -137,21 +263,24 @@ def pending_problems(engine: Engine, run_id: int) -> list[Problem]:
         return [Problem.from_dict(row.problem) for row in conn.execute(query)]
 
 
-def commit_result(engine: Engine, run_id: int, result: ProblemResult) -> bool:
-    """Record `result` as the problem's final result; False if one was already recorded."""
-    spent = result.spent
+def commit_result(
+    engine: Engine, run_id: int, result: ProblemResult, owner: str | None = None
+) -> bool:
+    """Record `result` as the problem's final result, if it is pending or claimed by
+    `owner`; False if another worker has it or a final result was already recorded."""
+    spent = storable_spent(result.spent)
+    c = eval_problems.c
+    mine = c.status == PENDING
+    if owner is not None:
+        mine = or_(mine, (c.status == CLAIMED) & (c.claimed_by == owner))
     statement = (
         update(eval_problems)
-        .where(
-            eval_problems.c.run_id == run_id,
-            eval_problems.c.key == result.key,
-            eval_problems.c.status == PENDING,
-        )
+        .where(c.run_id == run_id, c.key == result.key, mine)
         .values(
             status=FINAL,
             outcome=result.outcome.value,
             reason=result.reason,
-            detail=result.detail,
+            detail=clip(result.detail),
             attempt_id=result.attempt_id,
             lean_calls=spent.lean_calls,
             lean_s=spent.lean_s,
@@ -162,6 +291,8 @@ def commit_result(engine: Engine, run_id: int, result: ProblemResult) -> bool:
             wall_s=spent.wall_s,
             worker=result.worker,
             finished_at=time.time(),
+            claimed_by=None,
+            claimed_at=None,
         )
     )
     with writer(engine).begin() as conn:

@@ -7,8 +7,14 @@ with leftovers of the old one; even if it did, `commit_result` keeps one result.
 
 Ctrl-C reaches the whole foreground process group, but only the parent acts on it:
 workers start with SIGINT ignored, and the parent stops them with SIGTERM, which a
-worker turns into an orderly exit that kills its REPLs. A problem cut short keeps no
-final result, so `--resume` redoes it.
+worker turns into an orderly exit that kills its REPLs (a worker already closing
+ignores it). A problem cut short keeps no final result, so `--resume` redoes it.
+
+A failing problem gets its own result and the run goes on, but the job's
+`stop_after_failures` results in a row that are infrastructure failures (the model
+server or the workbench failing, not the prover:
+`prover.eval.results.INFRASTRUCTURE_REASONS`) stop the run with `EvalError`; a
+resume redoes them.
 """
 
 from __future__ import annotations
@@ -38,6 +44,26 @@ class EvalError(RuntimeError):
     """The run cannot go on (a worker could not start, the cluster is unreachable, ...)."""
 
 
+class FailureStreak:
+    """Counts infrastructure failures in a row; the `limit`-th raises `EvalError`."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.count = 0
+
+    def see(self, result: ProblemResult) -> None:
+        if not result.infrastructure_failure:
+            self.count = 0
+            return
+        self.count += 1
+        if self.limit is not None and self.count >= self.limit:
+            raise EvalError(
+                f"stopped after {self.count} infrastructure failures in a row, the last "
+                f"{result.key}: {result.reason}: {result.detail[:300]}; fix the cause "
+                "(is the model server up?) and resume"
+            )
+
+
 @dataclass(frozen=True)
 class WorkerMessage:
     kind: str  # "result" | "duplicate" | "error"
@@ -57,6 +83,7 @@ def worker_main(
     try:
         solver = ProblemSolver(job, name)
     except Exception as exc:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         results.put(WorkerMessage("error", name, text=f"{type(exc).__name__}: {exc}"))
         return
     try:
@@ -73,13 +100,18 @@ def worker_main(
             else:
                 results.put(WorkerMessage("result", name, result=result))
     except Exception as exc:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # the parent stops us: close first
         results.put(WorkerMessage("error", name, text=f"{type(exc).__name__}: {exc}"))
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a half-closed store would complain
         solver.close()
 
 
 def run_local(
-    job: EvalJob, problems: Sequence[Problem], workers: int, on_result: ResultCallback
+    job: EvalJob,
+    problems: Sequence[Problem],
+    workers: int,
+    on_result: ResultCallback,
 ) -> int:
     """Prove `problems` with `workers` processes; returns how many got a final result here."""
     context = multiprocessing.get_context("spawn")
@@ -105,6 +137,7 @@ def run_local(
     finished = 0
     remaining = len(problems)
     graceful = False
+    streak = FailureStreak(job.stop_after_failures)
     try:
         while remaining:
             try:
@@ -119,6 +152,7 @@ def run_local(
             if message.result is not None:
                 finished += 1
                 on_result(message.result)
+                streak.see(message.result)
         graceful = True
     finally:
         _stop(processes, graceful)

@@ -1,10 +1,14 @@
 """`ProblemSolver`: proves the problems of one eval run inside one worker process.
 
 Each solver owns its Lean pool, generator and its own `Store` on the run's SQLite
-file. For every problem it opens an attempt, checks that the statement still
-elaborates, runs the strategy through the soundness gate, closes the attempt and
-commits the problem's final result, in that order, so a worker killed at any point
-leaves either no final result (the problem is redone on resume) or exactly one.
+file. For every problem it claims the problem (a worker of another process that
+holds it wins: see `prover.eval.results`), opens an attempt, checks that the
+statement still elaborates, runs the strategy through the soundness gate, closes the
+attempt and commits the problem's final result, in that order, so a worker killed at
+any point leaves either no final result (the problem is redone on resume) or exactly
+one. Whatever goes wrong with one problem (a strategy's bug, a record the database
+refuses) gives that problem an `internal_error` result; only a REPL that cannot start
+at all stops the worker.
 """
 
 from __future__ import annotations
@@ -17,22 +21,32 @@ from prover.attempt import ProofContext, prove, statement_node
 from prover.budget import Spent
 from prover.config import ConfigError, Settings
 from prover.eval.datasets import Problem
-from prover.eval.results import ProblemOutcome, ProblemResult, commit_result, ensure_schema
+from prover.eval.results import (
+    INTERNAL_ERROR,
+    ProblemOutcome,
+    ProblemResult,
+    claim_owner,
+    claim_problem,
+    commit_result,
+    ensure_schema,
+    release_claim,
+)
 from prover.graph.store import Store
 from prover.session import SessionOptions, open_session
 from prover.strategies import make_strategy
 from prover.types import CallStatus, StartResult, Verdict, VerdictKind
 
 STATEMENT_ERROR = "statement_error"
-INTERNAL_ERROR = "internal_error"
 START_FAILED = "start_failed"  # Lean answered without error but gave no proof state
+STOP_AFTER_FAILURES = 5  # infrastructure failures in a row that stop a run
 
 
 @dataclass(frozen=True)
 class EvalJob:
     """Everything a worker needs to take part in a run; picklable, sent to each worker.
 
-    `session` carries the per-problem budget, the generator and the seed.
+    `session` carries the per-problem budget, the generator and the seed;
+    `stop_after_failures` how many infrastructure failures in a row stop the run.
     """
 
     settings: Settings
@@ -40,6 +54,7 @@ class EvalJob:
     strategy: str
     session: SessionOptions
     strategy_options: dict[str, Any] = field(default_factory=dict)
+    stop_after_failures: int | None = STOP_AFTER_FAILURES
 
 
 def classify_start(start: StartResult) -> tuple[ProblemOutcome, str, str] | None:
@@ -63,6 +78,7 @@ class ProblemSolver:
     def __init__(self, job: EvalJob, worker: str) -> None:
         self.job = job
         self.worker = worker
+        self.owner = claim_owner()
         self.store = Store(job.settings.db_path)
         ensure_schema(self.store.engine)
         self.session = open_session(job.settings, job.session)
@@ -73,25 +89,55 @@ class ProblemSolver:
         self.store.close()
 
     def solve(self, problem: Problem) -> ProblemResult | None:
-        """Prove `problem` and commit its final result; None if it already had one."""
+        """Prove `problem` and commit its final result; None if another worker has it or
+        it already had one."""
+        engine, run_id = self.store.engine, self.job.run_id
+        if not claim_problem(engine, run_id, problem.key, self.owner):
+            return None
+        try:
+            result = self._solve(problem)
+        except ConfigError:
+            release_claim(engine, run_id, problem.key, self.owner)
+            raise
+        except Exception as exc:  # the record failed: the problem still gets its result
+            result = self._result(problem, _internal_error(exc), Spent(), None)
+        except BaseException:  # stopped (SIGTERM, Ctrl-C): redone by the next resume
+            release_claim(engine, run_id, problem.key, self.owner)
+            raise
+        return result if commit_result(engine, run_id, result, self.owner) else None
+
+    def _solve(self, problem: Problem) -> ProblemResult:
         theorem = problem.theorem
         recorder = self.store.begin_attempt(self.job.run_id, theorem, self.strategy.name)
         ctx = self.session.context(recorder, theorem=theorem)
         recorder.event("eval_problem", problem.key, {"worker": self.worker, "pid": os.getpid()})
         outcome, verdict, spent = self._prove(problem, ctx)
-        self.store.finish_attempt(recorder.attempt_id, verdict, spent)
-        result = ProblemResult(
+        try:
+            self.store.finish_attempt(recorder.attempt_id, verdict, spent)
+        except Exception as exc:  # e.g. the graph's last step could not be written
+            outcome, verdict, spent = ProblemOutcome.FAILED, _internal_error(exc), Spent()
+            self.store.finish_attempt(recorder.attempt_id, verdict, spent)
+        return self._result(problem, verdict, spent, recorder.attempt_id, outcome)
+
+    def _result(
+        self,
+        problem: Problem,
+        verdict: Verdict,
+        spent: Spent,
+        attempt_id: int | None,
+        outcome: ProblemOutcome = ProblemOutcome.FAILED,
+    ) -> ProblemResult:
+        return ProblemResult(
             key=problem.key,
             split=problem.split,
             category=problem.category,
             outcome=outcome,
             reason=None if outcome is ProblemOutcome.PROVED else verdict.reason,
             detail=verdict.detail,
-            attempt_id=recorder.attempt_id,
+            attempt_id=attempt_id,
             spent=spent,
             worker=self.worker,
         )
-        return result if commit_result(self.store.engine, self.job.run_id, result) else None
 
     def _prove(self, problem: Problem, ctx: ProofContext) -> tuple[ProblemOutcome, Verdict, Spent]:
         try:
@@ -106,9 +152,13 @@ class ProblemSolver:
         except ConfigError:
             raise  # Lean cannot start at all: stop the run rather than fail every problem
         except Exception as exc:  # a bug in a strategy must not take the batch down
-            detail = f"{type(exc).__name__}: {exc}"[:500]
-            ctx.recorder.event(INTERNAL_ERROR, detail)
-            verdict = Verdict(VerdictKind.FAILED, reason=INTERNAL_ERROR, detail=detail)
+            verdict = _internal_error(exc)
+            ctx.recorder.event(INTERNAL_ERROR, verdict.detail)
             return ProblemOutcome.FAILED, verdict, ctx.budget.finish()
         outcome = ProblemOutcome.PROVED if result.verdict.proved else ProblemOutcome.FAILED
         return outcome, result.verdict, result.spent
+
+
+def _internal_error(exc: Exception) -> Verdict:
+    detail = f"{type(exc).__name__}: {exc}"[:500]
+    return Verdict(VerdictKind.FAILED, reason=INTERNAL_ERROR, detail=detail)

@@ -1,8 +1,10 @@
 """What an eval run achieved and what it cost, computed from its final results.
 
-Pass rate is stated twice: over the problems whose statement elaborates (the
-prover's score) and over every finished problem (statement errors counted as
-failures), always next to the budget it was obtained under.
+Pass rate is stated twice: over the problems whose statement elaborates and whose
+attempt the infrastructure did not spoil (the prover's score: a dead model server
+is not the prover failing) and over every finished problem (statement errors and
+infrastructure failures counted as failures), always next to the budget it was
+obtained under. Infrastructure failures are listed apart from the prover's.
 """
 
 from __future__ import annotations
@@ -53,11 +55,13 @@ class Tally:
     problems: int  # finished problems in this group
     proved: int
     statement_errors: int
+    infrastructure_failures: int = 0
 
     @property
     def judged(self) -> int:
-        """Problems that count in the pass rate: their statement elaborated."""
-        return self.problems - self.statement_errors
+        """Problems that count in the pass rate: their statement elaborated and their
+        attempt was not spoilt by the infrastructure."""
+        return self.problems - self.statement_errors - self.infrastructure_failures
 
     @property
     def pass_rate(self) -> float | None:
@@ -73,6 +77,7 @@ class Tally:
             problems=len(results),
             proved=sum(r.outcome is ProblemOutcome.PROVED for r in results),
             statement_errors=sum(r.outcome is ProblemOutcome.STATEMENT_ERROR for r in results),
+            infrastructure_failures=sum(r.infrastructure_failure for r in results),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -80,6 +85,7 @@ class Tally:
             "problems": self.problems,
             "proved": self.proved,
             "statement_errors": self.statement_errors,
+            "infrastructure_failures": self.infrastructure_failures,
             "judged": self.judged,
             "pass_rate": self.pass_rate,
             "pass_rate_all": self.pass_rate_all,
@@ -144,8 +150,9 @@ class RunSummary:
     overall: Tally
     categories: dict[str, Tally]
     costs: dict[str, CostStats]
-    failure_reasons: dict[str, int]
+    failure_reasons: dict[str, int]  # the prover's failures, by reason code
     statement_errors: list[ProblemResult] = field(default_factory=list)
+    infrastructure_reasons: dict[str, int] = field(default_factory=dict)
 
     @property
     def pending(self) -> int:
@@ -166,10 +173,19 @@ class RunSummary:
 
     def headline(self) -> str:
         o = self.overall
+        excluded = f"{o.statement_errors} statement(s) no longer elaborate and are excluded"
+        counted = "them"
+        if o.infrastructure_failures:
+            excluded = (
+                f"{o.statement_errors} statement(s) no longer elaborate and "
+                f"{o.infrastructure_failures} attempt(s) failed for the infrastructure's sake "
+                f"({', '.join(self.infrastructure_reasons)}); both are excluded"
+            )
+            counted = "both"
         return (
             f"{percent(o.pass_rate)} ({o.proved}/{o.judged}) proved at budget [{self.budget}]; "
-            f"{o.statement_errors} statement(s) no longer elaborate and are excluded "
-            f"({percent(o.pass_rate_all)} = {o.proved}/{o.problems} counting them as failures)"
+            f"{excluded} ({percent(o.pass_rate_all)} = {o.proved}/{o.problems} counting "
+            f"{counted} as failures)"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -184,6 +200,7 @@ class RunSummary:
             "categories": {k: v.as_dict() for k, v in self.categories.items()},
             "cost_per_problem": {k: v.as_dict() for k, v in self.costs.items()},
             "failure_reasons": self.failure_reasons,
+            "infrastructure_failures": self.infrastructure_reasons,
             "problems": [result_dict(r) for r in self.results],
         }
 
@@ -228,10 +245,14 @@ def summarize(
     by_category: dict[str, list[ProblemResult]] = {}
     for result in results:
         by_category.setdefault(result.category, []).append(result)
-    failures = Counter(
-        reason_code(result.reason) for result in results if result.outcome is ProblemOutcome.FAILED
-    )
-    judged = [r for r in results if r.outcome is not ProblemOutcome.STATEMENT_ERROR]
+    failed = [r for r in results if r.outcome is ProblemOutcome.FAILED]
+    failures = Counter(reason_code(r.reason) for r in failed if not r.infrastructure_failure)
+    infrastructure = Counter(reason_code(r.reason) for r in failed if r.infrastructure_failure)
+    judged = [
+        r
+        for r in results
+        if r.outcome is not ProblemOutcome.STATEMENT_ERROR and not r.infrastructure_failure
+    ]
     return RunSummary(
         run_id=run_id,
         config=config,
@@ -241,5 +262,6 @@ def summarize(
         categories={name: Tally.of(group) for name, group in sorted(by_category.items())},
         costs={axis: CostStats.of([m(r) for r in judged]) for axis, m in COST_AXES.items()},
         failure_reasons=dict(failures.most_common()),
+        infrastructure_reasons=dict(infrastructure.most_common()),
         statement_errors=[r for r in results if r.outcome is ProblemOutcome.STATEMENT_ERROR],
     )

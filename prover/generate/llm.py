@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -40,7 +43,40 @@ class Completion:
 
 
 class GenerationError(RuntimeError):
-    """A backend could not produce completions (server down, refused, out of retries)."""
+    """A backend could not produce completions (server down, refused, out of retries, a
+    malformed reply). `code` is the reason code an attempt that stops on it reports."""
+
+    code = "generator_error"
+
+
+class GenerationTimeout(GenerationError):
+    """The attempt's time ran out while a model call waited: it ends on time."""
+
+    code = "generator_timeout"
+
+
+# Monotonic time by which model calls made in this context must have ended (None: no bound).
+_DEADLINE: ContextVar[float | None] = ContextVar("leanwb_model_deadline", default=None)
+
+
+@contextmanager
+def model_deadline(seconds: float | None) -> Iterator[None]:
+    """Model calls made inside must end within `seconds` from now (None adds no bound);
+    an enclosing deadline that falls earlier still holds."""
+    deadline = _DEADLINE.get()
+    if seconds is not None:
+        mine = time.monotonic() + max(0.0, seconds)
+        deadline = mine if deadline is None else min(deadline, mine)
+    token = _DEADLINE.set(deadline)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def current_deadline() -> float | None:
+    """The deadline `model_deadline` set for this context (monotonic seconds), if any."""
+    return _DEADLINE.get()
 
 
 class LanguageModel(Protocol):

@@ -13,6 +13,9 @@ write transaction stays open while a strategy waits on Lean or a model, and
 several processes can record into one database. Steps are written through the
 recorder's own DB-API connection with SQL derived from the models: SQLAlchemy's
 per-statement overhead would otherwise cost more than SQLite's commit.
+
+Every text is recorded through `prover.graph.clip`: secrets masked, and capped per
+message and per edge (head and tail kept around a marker giving the full size).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Engine
 
+from prover.graph.clip import EDGE_CHARS, clip, clip_value, count_strings, share
 from prover.graph.engine import json_dumps
 from prover.graph.models import Base, Edge, EdgeParent, EdgePremise, Event, IdBlock, Node
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
@@ -35,7 +39,8 @@ PENDING_LIMIT = 500
 ID_BLOCK_SIZE = 256
 
 
-def message_json(message: Message) -> dict[str, Any]:
+def message_json(message: Message, limit: int | None = None) -> dict[str, Any]:
+    """A message as JSON; with `limit`, its text as recorded (`prover.graph.clip.clip`)."""
     end = message.end_pos
     return {
         "severity": message.severity.value,
@@ -43,8 +48,14 @@ def message_json(message: Message) -> dict[str, Any]:
         "column": message.pos.column,
         "end_line": end.line if end else None,
         "end_column": end.column if end else None,
-        "text": message.text,
+        "text": message.text if limit is None else clip(message.text, limit),
     }
+
+
+def recorded_messages(messages: Sequence[Message], others: int = 0) -> list[dict[str, Any]]:
+    """`messages` as recorded, sharing one edge's cap with `others` texts."""
+    limit = share(len(messages) + others)
+    return [message_json(m, limit) for m in messages]
 
 
 class _Insert:
@@ -53,19 +64,20 @@ class _Insert:
     def __init__(self, model: type[Base]) -> None:
         columns = model.__table__.columns
         self.columns = [column.name for column in columns]
-        self.json = {column.name for column in columns if isinstance(column.type, JSON)}
+        self.json = [i for i, column in enumerate(columns) if isinstance(column.type, JSON)]
         marks = ", ".join("?" * len(self.columns))
         names = ", ".join(self.columns)
         self.sql = f"INSERT INTO {model.__tablename__} ({names}) VALUES ({marks})"
 
-    def params(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
-        return [
-            tuple(
-                json_dumps(row[c]) if c in self.json and row.get(c) is not None else row.get(c)
-                for c in self.columns
-            )
-            for row in rows
-        ]
+    def params(self, rows: Iterable[Mapping[str, Any]]) -> list[list[Any]]:
+        params = []
+        for row in rows:
+            values = [row.get(c) for c in self.columns]
+            for i in self.json:
+                if values[i] is not None:
+                    values[i] = json_dumps(values[i])
+            params.append(values)
+        return params
 
 
 _NODES, _EDGES, _PARENTS, _PREMISES, _EVENTS = (
@@ -146,10 +158,10 @@ class SqlRecorder:
                 "attempt_id": self.attempt_id,
                 "key": key,
                 "kind": NodeKind(kind).value,
-                "text": text,
-                "goals": list(goals),
+                "text": clip(text, EDGE_CHARS),
+                "goals": [clip(goal, share(len(goals))) for goal in goals],
                 "status": NodeStatus(status).value,
-                "meta": dict(meta or {}),
+                "meta": clip_value(meta) if meta else {},
                 "created_at": time.time(),
             }
             if key is not None:
@@ -180,13 +192,15 @@ class SqlRecorder:
             for node_id in (*parents, *(() if child is None else (child,))):
                 self._check_recorded(node_id)
             edge_id = self._take_id("edges")
+            meta_texts = count_strings(meta) if meta else 0
+            messages = recorded_messages(lean.messages, meta_texts) if lean else None
             self._pending.edges.append(
                 {
                     "id": edge_id,
                     "attempt_id": self.attempt_id,
                     "kind": EdgeKind(kind).value,
                     "child_id": child,
-                    "action": action,
+                    "action": clip(action),
                     "strategy": strategy,
                     "generator": proposer.generator if proposer else None,
                     "model": proposer.model if proposer else None,
@@ -195,8 +209,8 @@ class SqlRecorder:
                     "score": score,
                     "lean_status": lean.status if lean else None,
                     "lean_elapsed_ms": lean.elapsed_ms if lean else None,
-                    "lean_messages": [message_json(m) for m in lean.messages] if lean else None,
-                    "meta": dict(meta or {}),
+                    "lean_messages": messages,
+                    "meta": clip_value(meta, share(meta_texts)) if meta else {},
                     "created_at": time.time(),
                 }
             )
@@ -234,8 +248,8 @@ class SqlRecorder:
                     "run_id": self.run_id,
                     "attempt_id": self.attempt_id,
                     "kind": kind,
-                    "message": message,
-                    "data": dict(data or {}),
+                    "message": clip(message),
+                    "data": clip_value(data) if data else {},
                     "created_at": time.time(),
                 }
             )

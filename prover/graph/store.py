@@ -6,11 +6,12 @@ the store itself writes only run and attempt rows, and answers read queries.
 
 from __future__ import annotations
 
+import math
 import socket
 import subprocess
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
@@ -21,10 +22,11 @@ from sqlalchemy.exc import DBAPIError
 
 from prover.budget import Spent
 from prover.config import PACKAGE_ROOT
+from prover.graph.clip import clip
 from prover.graph.engine import open_engine, writer
 from prover.graph.migrations import SchemaError, migrate
 from prover.graph.models import Attempt, Run, TheoremRow
-from prover.graph.recorder import SqlRecorder, message_json
+from prover.graph.recorder import SqlRecorder, recorded_messages
 from prover.types import Theorem, Verdict, VerdictKind
 
 RUNNING = "running"
@@ -32,8 +34,25 @@ DONE = "done"
 ABANDONED = "abandoned"
 
 
+SQLITE_MAX_INT = 2**63 - 1
+MAX_SECONDS = 1e12  # far beyond any run, and exact in a float
+
+
 class StoreError(RuntimeError):
     """The database cannot be used, or holds no row with the id asked for."""
+
+
+def storable_spent(spent: Spent) -> Spent:
+    """`spent` with every count an integer SQLite can hold and every time finite and
+    non-negative: a count reported from outside may be absurd, and must not make the
+    attempt's record fail."""
+
+    def fit(value: float | int) -> float | int:
+        if isinstance(value, int):
+            return min(max(value, 0), SQLITE_MAX_INT)
+        return min(max(value, 0.0), MAX_SECONDS) if math.isfinite(value) else 0.0
+
+    return Spent(**{name: fit(value) for name, value in asdict(spent).items()})
 
 
 @dataclass(frozen=True)
@@ -198,12 +217,12 @@ class Store:
             "status": DONE,
             "verdict": verdict.kind.value,
             "reason": verdict.reason,
-            "detail": verdict.detail,
+            "detail": clip(verdict.detail),
             "proof": verdict.proof,
             "axioms": list(verdict.axioms),
-            "messages": [message_json(m) for m in verdict.messages],
+            "messages": recorded_messages(verdict.messages),
             "ended_at": time.time(),
-            **spent.as_dict(),
+            **storable_spent(spent).as_dict(),
         }
         with self._writer.begin() as conn:
             done = conn.execute(update(Attempt).where(Attempt.id == attempt_id).values(**values))

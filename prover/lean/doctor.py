@@ -1,7 +1,8 @@
 """`leanwb doctor`: can this machine prove? Each finding says what is wrong and how to fix it.
 
 Findings: the Lean toolchain (elan, lake, the pinned toolchain), Mathlib's build,
-the REPL (its binary, and a one-command probe that it speaks the protocol), the
+the REPL (its binary, a one-command probe that it speaks the protocol, and how long
+it takes to import `import Mathlib` against its bound `header_timeout_s`), the
 Python dependencies, the models of the config file's `[models]` table and the
 database. With a custom REPL command (`--repl-cmd`, `LEANWB_REPL_CMD` or the config
 file) the probe decides alone: the toolchain and Mathlib of lean_project/ are then not
@@ -14,6 +15,7 @@ default generator is the model that cannot be reached: then a plain `leanwb prov
 cannot work, while drafting models serve `--strategy sketch` only.
 
 Nothing here changes the machine: no download, no build, no database created.
+`--deep` (`prover.lean.deep_check`) goes further once these findings say ready.
 """
 
 from __future__ import annotations
@@ -35,21 +37,23 @@ from prover.config import REPL_BINARY, Settings, default_repl_cmd
 from prover.lean.process import LeanUnavailableError, ReplProcess
 from prover.lean.protocol import check_result
 from prover.lean.setup import SetupError, elan_home, find_tool, pinned_toolchain, toolchain_dir
+from prover.redact import has_userinfo, redact
 from prover.types import CallStatus
 
 PROBE_COMMAND = "example : True := trivial"
+PROBE_HEADER = "import Mathlib"  # what benchmark problems import: its time is every run's
 PROBE_TIMEOUT_S = 120.0
 MATHLIB_OLEAN = Path(".lake/packages/mathlib/.lake/build/lib/lean/Mathlib.olean")
 SETUP_FIX = (
-    "run `leanwb setup` (it installs elan and the pinned toolchain, fetches Mathlib's build "
-    "cache and builds the REPL), or point LEANWB_REPL_CMD at a working Lean REPL"
+    "run `leanwb setup` (it writes the Lean project, installs elan and the pinned toolchain, "
+    "fetches Mathlib's build cache and builds the REPL), or point LEANWB_REPL_CMD at a "
+    "working Lean REPL"
 )
 # (import name, distribution name, needed to prove): the rest serve retrieval and models.
 PYTHON_MODULES = (
     ("sqlalchemy", "sqlalchemy", True),
     ("typer", "typer", True),
     ("rich", "rich", True),
-    ("pexpect", "pexpect", True),
     ("platformdirs", "platformdirs", True),
     ("psutil", "psutil", True),
     ("numpy", "numpy", False),
@@ -113,8 +117,9 @@ def _toolchain(settings: Settings, custom: bool) -> Finding:
             "toolchain",
             False,
             required,
-            f"{where}, but {project} has no lean-toolchain file",
-            "set LEANWB_LEAN_PROJECT to the workbench's lean_project folder",
+            f"{where}, but {project} has no lean-toolchain file (the Lean project is not "
+            "written yet)",
+            SETUP_FIX,
         )
     if elan is not None and not toolchain_dir(pinned).is_dir():
         return Finding(
@@ -163,6 +168,25 @@ def probe_repl(argv: tuple[str, ...], cwd: Path | None, timeout: float) -> tuple
     return True, f"speaks the REPL protocol (answered `{PROBE_COMMAND}` in {elapsed:.1f} s)"
 
 
+def probe_header(
+    argv: tuple[str, ...], cwd: Path | None, header: str, timeout: float
+) -> tuple[bool, str]:
+    """Import `header` in a fresh REPL, as the pool does once per process, and say how
+    long it took; `timeout` is the header's bound (`header_timeout_s`)."""
+    process = ReplProcess(argv, cwd=cwd)
+    try:
+        result = check_result(process.request({"cmd": header}, timeout))
+    except LeanUnavailableError as exc:
+        return False, str(exc)
+    finally:
+        process.stop()
+    if result.status is not CallStatus.OK:
+        return False, f"`{header}` did not import within header_timeout_s = {timeout:g} s"
+    if result.errors:
+        return False, f"`{header}` failed: {result.errors[0].text}"
+    return True, f"`{header}` took {result.elapsed_s:.1f} s (header_timeout_s = {timeout:g} s)"
+
+
 def _repl(settings: Settings, custom: bool, probe_timeout: float) -> Finding:
     lean = settings.lean
     command = shlex.join(lean.repl_cmd)
@@ -178,6 +202,10 @@ def _repl(settings: Settings, custom: bool, probe_timeout: float) -> Finding:
                 "repl", False, True, f"built at {binary}, but `lake` is missing", SETUP_FIX
             )
     ok, detail = probe_repl(lean.repl_cmd, cwd, probe_timeout)
+    if ok:
+        imported, said = probe_header(lean.repl_cmd, cwd, PROBE_HEADER, lean.header_timeout_s)
+        detail += f"; header {said}"
+        ok = imported or custom  # a custom REPL may serve problems without Mathlib
     fix = (
         None
         if ok
@@ -220,6 +248,8 @@ def served_models(base_url: str) -> tuple[list[str] | None, str]:
     """Ask an OpenAI-compatible server which models it serves: (their ids, or None when
     it did not answer with a list; what happened, in words)."""
     url = base_url.rstrip("/") + "/models"
+    if has_userinfo(url):
+        return None, f"{redact(base_url)} carries a user name or key: give the key apart"
     if not url.startswith(("http://", "https://")):
         return None, f"{base_url} is not an http(s) URL"
     key = os.environ.get("OPENAI_API_KEY")

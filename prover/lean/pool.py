@@ -11,7 +11,10 @@ header's `env`. Consequences for callers:
   own errors (positions relative to the header, `env` None) and the body is not
   run; that verdict is cached, so the header is never sent again;
 * `timeout` (default `request_timeout_s`) bounds the body's request only; a
-  header import may take up to `header_timeout_s` on top;
+  header import has its own bound, `header_timeout_s` (the config file's `[lean]`
+  table, or `--header-timeout`), and a timeout there says it was the header's. A
+  header import still running after `WAIT_NOTICE_S` is announced through
+  `on_wait` (when set), naming the bound it waits on;
 * `CheckResult.session` names the process incarnation that answered, so a state
   built from one of its sorries (`ProofState(split_goals(sorry.goal),
   id=sorry.proof_state, session=check.session)`) can be run with `run_tactic`.
@@ -67,6 +70,8 @@ from prover.types import (
 # Recycle below the hard cap so a growing process is replaced between requests,
 # not killed by RLIMIT_AS in the middle of one.
 RSS_RECYCLE_FRACTION = 0.8
+WAIT_NOTICE_S = 1.0  # a header import that takes longer is announced through `on_wait`
+HEADER_BOUND_HELP = "set it with --header-timeout, or header_timeout_s in the config's [lean]"
 
 
 @dataclass(frozen=True)
@@ -122,8 +127,11 @@ class _Slot:
 class LeanServer:
     """The pool; implements `prover.protocols.Lean`. Use as a context manager or `close()` it."""
 
-    def __init__(self, settings: LeanSettings) -> None:
+    def __init__(
+        self, settings: LeanSettings, on_wait: Callable[[str], None] | None = None
+    ) -> None:
         self.settings = settings
+        self.on_wait = on_wait  # told, in words, when a header import keeps a caller waiting
         self._cwd = settings.project_dir if settings.project_dir.is_dir() else None
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)  # signalled when a slot becomes free
@@ -244,7 +252,21 @@ class LeanServer:
         if slot.header_session == process.incarnation and slot.header_env is not None:
             return slot.header_env, 0.0
         session = process.incarnation
-        reply = self._send(slot, self.settings.header_timeout_s, encode_command, header)
+        bound = self.settings.header_timeout_s
+        notice = self._notice_later(
+            f"waiting for the REPL to import the header (up to {bound:g} s: "
+            f"header_timeout_s; {HEADER_BOUND_HELP})"
+        )
+        try:
+            reply = self._send(slot, bound, encode_command, header)
+        finally:
+            if notice is not None:
+                notice.cancel()
+        if reply.status is CallStatus.TIMEOUT:
+            reply = reply._replace(
+                error=f"the header import did not finish within header_timeout_s = {bound:g} s "
+                f"({HEADER_BOUND_HELP}); {reply.error}"
+            )
         with self._lock:
             self._bump(header_imports=1)
         result = check_result(reply, session)
@@ -262,6 +284,15 @@ class LeanServer:
         with self._lock:
             self._header_failures[header] = replace(failure, elapsed_s=0.0)  # costs nothing again
         return failure
+
+    def _notice_later(self, text: str) -> threading.Timer | None:
+        """`on_wait(text)` after `WAIT_NOTICE_S`, unless cancelled first."""
+        if self.on_wait is None:
+            return None
+        timer = threading.Timer(WAIT_NOTICE_S, self.on_wait, (text,))
+        timer.daemon = True
+        timer.start()
+        return timer
 
     def _prepare(self, slot: _Slot) -> None:
         """Make sure the slot's process runs: restarted if reassigned or worn out (`reset`, set

@@ -10,6 +10,11 @@ oversized reply, its death, or a resident-memory total over the recycle threshol
 after a reply) kills the group at once; the next request starts a fresh
 incarnation with a new `incarnation` id, and every env and proof-state id of the
 old one is gone. A request is never retried: its caller sees the failure once.
+
+A death is reported as out of memory (MEMORY) only when the workbench's own memory
+cap caused it: the process reports a failed allocation on stderr, as Lean does when
+`RLIMIT_AS` bites. A SIGKILL the workbench did not send is a CRASH that says so (the
+system's OOM killer or a person may have sent it: nothing here can tell which).
 """
 
 from __future__ import annotations
@@ -323,11 +328,17 @@ class ReplProcess:
             code = None
         self.stop()
         stderr = tail.text(wait_s=1.0)
-        memory = code in SIGKILL_STATUSES or bool(OUT_OF_MEMORY.search(stderr))
+        memory = bool(OUT_OF_MEMORY.search(stderr))
         what = "still running with stdout closed" if code is None else f"exited with code {code}"
+        if code in SIGKILL_STATUSES:
+            what = (
+                "was killed by SIGKILL from outside the workbench (not by its memory cap; "
+                "the system's out-of-memory killer or another process may have sent it)"
+            )
         error = f"the REPL process {what}"
         if memory:
-            error += " (out of memory)"
+            cap = f" at the {self.memory_mb} MiB cap" if self.memory_mb is not None else ""
+            error += f" (out of memory{cap})"
         if first_request and not memory:
             error += " before answering its first request; check the setup with `leanwb doctor`"
         if stderr:

@@ -1,4 +1,5 @@
-"""`leanwb setup`: install or find elan, fetch Mathlib's build cache, build the REPL.
+"""`leanwb setup`: write the Lake project, install or find elan, fetch Mathlib's build
+cache, build the REPL.
 
 Every step is a subprocess started with an argv list (never a shell string), its
 output streamed to a progress callback. A step that fails raises `SetupError`
@@ -11,7 +12,6 @@ test pointing it at a closed port to simulate having no network).
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -23,11 +23,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from prover.lean.template import TemplateError, write_project
+
 ELAN_INSTALLER_URL = "https://raw.githubusercontent.com/leanprover/elan/master/elan-init.sh"
 INSTALLER_URL_ENV = "LEANWB_ELAN_INSTALLER_URL"
 DOWNLOAD_TIMEOUT_S = 60.0
 OUTPUT_TAIL_LINES = 20
-REPL_PACKAGE = "REPL"
 
 
 class SetupError(RuntimeError):
@@ -40,6 +41,7 @@ class Step:
     argv: tuple[str, ...]
     cwd: Path | None
     hint: str  # what to do when this step fails
+    required: bool = True  # a step that is not required only warns when it fails
 
 
 # Called with (step number, step count, title) when a step starts, and with each output line.
@@ -66,8 +68,8 @@ def pinned_toolchain(project_dir: Path) -> str:
         return path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise SetupError(
-            f"cannot read {path} ({exc.strerror}); set LEANWB_LEAN_PROJECT to the workbench's "
-            "lean_project folder"
+            f"cannot read {path} ({exc.strerror}); run `leanwb setup` (it writes the Lean "
+            "project there), or set LEANWB_LEAN_PROJECT to a project it wrote"
         ) from None
 
 
@@ -132,14 +134,6 @@ def run_step(step: Step, on_line: LineCallback) -> None:
         raise SetupError(f"{step.title} failed (exit status {code}){last}; {step.hint}")
 
 
-def manifest_has(project_dir: Path, package: str) -> bool:
-    try:
-        manifest = json.loads((project_dir / "lake-manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return any(p.get("name") == package for p in manifest.get("packages", []))
-
-
 def install_elan(toolchain: str, on_line: LineCallback) -> Path:
     """Download and run the elan installer; the path of the `lake` it installed."""
     with tempfile.TemporaryDirectory(prefix="leanwb-elan-") as tmp:
@@ -164,20 +158,11 @@ def install_elan(toolchain: str, on_line: LineCallback) -> Path:
 
 
 def project_steps(project_dir: Path, lake: Path) -> list[Step]:
-    """The Lake steps, in order, for a project whose toolchain elan can provide."""
+    """The Lake steps, in order. The REPL's commit is in the committed `lake-manifest.json`,
+    so nothing is resolved here: Lake fetches exactly the pinned revisions."""
     lake_bin = str(lake)
     retry = "check the network connection and rerun `leanwb setup`"
-    steps: list[Step] = []
-    if not manifest_has(project_dir, REPL_PACKAGE):
-        steps.append(
-            Step(
-                "resolving the REPL revision",
-                (lake_bin, "update", REPL_PACKAGE),
-                project_dir,
-                retry,
-            )
-        )
-    steps += [
+    return [
         Step(
             "fetching Mathlib's build cache",
             (lake_bin, "exe", "cache", "get"),
@@ -194,10 +179,10 @@ def project_steps(project_dir: Path, lake: Path) -> list[Step]:
             "building the corpus dumper",
             (lake_bin, "build", "dump_corpus"),
             project_dir,
-            "see the Lake output above (WorkbenchTools/DumpCorpus.lean must compile)",
+            "only `leanwb index dump-corpus` needs it; see the Lake output above",
+            required=False,
         ),
     ]
-    return steps
 
 
 @dataclass(frozen=True)
@@ -206,17 +191,19 @@ class SetupResult:
     toolchain: str
     installed_elan: bool
     repl_binary: Path
+    written: tuple[Path, ...] = ()  # template files added or brought up to date
+    warnings: tuple[str, ...] = ()  # optional steps that failed
 
 
 def run_setup(
     project_dir: Path, repl_binary: Path, on_step: StepCallback, on_line: LineCallback
 ) -> SetupResult:
-    """Make `project_dir` ready: elan and its toolchain, Mathlib's cache, REPL and helpers."""
-    if not (project_dir / "lakefile.toml").is_file():
-        raise SetupError(
-            f"{project_dir} is not the workbench's Lean project (no lakefile.toml); set "
-            "LEANWB_LEAN_PROJECT to the lean_project folder of a checkout"
-        )
+    """Write the Lake project template into `project_dir`, then make it ready: elan and its
+    toolchain, Mathlib's cache, the REPL and the workbench's helpers."""
+    try:
+        written = tuple(write_project(project_dir))
+    except TemplateError as exc:
+        raise SetupError(str(exc)) from None
     toolchain = pinned_toolchain(project_dir)
     for tool in ("git", "curl"):
         if shutil.which(tool) is None:
@@ -230,13 +217,26 @@ def run_setup(
     if lake is None:
         on_step(1, total, f"installing elan and {toolchain}")
         lake = install_elan(toolchain, on_line)
+    warnings: list[str] = []
     for number, step in enumerate(project_steps(project_dir, lake), start=1 + int(installed)):
         on_step(number, total, step.title)
-        run_step(step, on_line)
+        try:
+            run_step(step, on_line)
+        except SetupError as exc:
+            if step.required:
+                raise
+            warnings.append(str(exc))
     binary = project_dir / repl_binary
     if not binary.is_file():
         raise SetupError(
             f"the REPL build finished but {binary} does not exist; run `lake build repl` in "
             f"{project_dir} and read its output"
         )
-    return SetupResult(lake=lake, toolchain=toolchain, installed_elan=installed, repl_binary=binary)
+    return SetupResult(
+        lake=lake,
+        toolchain=toolchain,
+        installed_elan=installed,
+        repl_binary=binary,
+        written=written,
+        warnings=tuple(warnings),
+    )

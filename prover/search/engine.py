@@ -41,7 +41,6 @@ from prover.types import (
 
 SEARCH_EXHAUSTED = "search_exhausted"
 START_FAILED = "start_failed"
-GENERATOR_FAILED = "generator_error"
 PROVED = "proved"
 # After these the pool restarts the process, so every state it held is gone.
 _PROCESS_LOST = (TacticStatus.TIMEOUT, TacticStatus.CRASH, TacticStatus.STALE_STATE)
@@ -160,7 +159,7 @@ class SearchRun:
             try:
                 self._expand(node, rule)
             except GenerationError as exc:
-                return self._stop(f"{GENERATOR_FAILED}: {str(exc)[:200]}")
+                return self._stop(f"{exc.code}: {str(exc)[:200]}")
         if self.tree.root.status is NodeStatus.SOLVED:
             return self._claim()
         return self._stop(SEARCH_EXHAUSTED)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from prover.attempt import ProofContext
-from prover.generate.llm import GenerationError, LanguageModel, Prompt, prompt_text
+from prover.generate.llm import (
+    GenerationError,
+    LanguageModel,
+    Prompt,
+    model_deadline,
+    prompt_text,
+)
 from prover.types import Provenance, prompt_hash
 
 
@@ -47,7 +53,10 @@ def ask(
         model.usage.tokens_out,
     )
     try:
-        completions = model.complete(prompt, n=1, max_tokens=max_tokens, temperature=temperature)
+        with model_deadline(ctx.budget.remaining_wall()):
+            completions = model.complete(
+                prompt, n=1, max_tokens=max_tokens, temperature=temperature
+            )
     finally:
         ctx.budget.charge_generator(
             model.usage.calls - before_calls,

@@ -55,7 +55,6 @@ LOST_STATE_RETRIES = 2
 
 # Why an attempt ended without a proof (the claim's reason starts with one of these).
 NO_DRAFTER = "no_drafter"
-GENERATOR_FAILED = "generator_error"
 EMPTY_DRAFT = "empty_draft"
 NO_SKETCH = "no_sketch"
 LEAN_FAILED = "lean_failed"
@@ -230,7 +229,7 @@ class _DraftAttempt:
             text, node = stop.near_miss
             return Claim(None, stop.reason, node, near_miss=text)
         except GenerationError as exc:
-            return Claim(None, f"{GENERATOR_FAILED}: {_first_line(str(exc))}")
+            return Claim(None, f"{exc.code}: {_first_line(str(exc))}")
 
     def _progress(self, note: str) -> None:
         self.ctx.progress(SKETCH, 0, 0, f"draft {self.index + 1}/{self.strategy.drafts}: {note}")

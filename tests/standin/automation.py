@@ -308,9 +308,7 @@ def _simp(runner: Runner, tac: Tactic, goal: Goal) -> list[Goal]:
             tac, "simp made no progress" if kind == "simp" else "norm_num failed to simplify"
         )
     runner.ctx.axioms |= AUTOMATION_AXIOMS
-    if tac.kind.startswith("norm_num") and find_hyp(goal, goal.target) is not None:
-        return []
-    return [goal]
+    return [goal]  # as Lean's: no `assumption` afterwards (hypotheses only as `[h]`/`[*]`)
 
 
 @on_main("simpa")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from standin import inject
 from standin.builtins import BUILTINS
 from standin.context import Context, ElabError, Message, SorryRecord
 from standin.elab import Elaborator
@@ -163,6 +164,7 @@ class CommandRunner:
                 tok.start,
                 module.end,
             )
+        inject.on_import(module.text)
         self.env = Environment(imports=(*self.env.imports, module.text))
 
     def _maybe_in(self, p: Parser) -> None:

@@ -1,8 +1,10 @@
-"""Failure-injection tactics (test-only): hang, crash, flood, stall, or hog memory on purpose."""
+"""Failure injection (test-only): tactics that hang, crash, flood, stall, hog memory or are
+killed on purpose, and a header import that never finishes."""
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 
@@ -24,6 +26,23 @@ def _hang(runner: Runner, tac: Tactic, goals: list[Goal]) -> list[Goal]:
 def _crash(runner: Runner, tac: Tactic, goals: list[Goal]) -> list[Goal]:
     sys.stdout.flush()
     os._exit(134)
+
+
+@on_goals("standin_sigkill")
+def _sigkill(runner: Runner, tac: Tactic, goals: list[Goal]) -> list[Goal]:
+    # Indistinguishable, for the workbench, from a kill by the system or a person.
+    os.kill(os.getpid(), signal.SIGKILL)
+    return goals
+
+
+HANGING_IMPORT = "StandinHang"
+
+
+def on_import(module: str) -> None:
+    """`import StandinHang` never finishes: a header import that hangs."""
+    if module == HANGING_IMPORT:
+        while True:
+            time.sleep(3600)
 
 
 @on_goals("standin_spam")

@@ -77,6 +77,7 @@ NO_ARGS = frozenset(
         "symm",
         "standin_hang",
         "standin_crash",
+        "standin_sigkill",
         "infer_instance",
         "ring",
     ]
