@@ -92,7 +92,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 
 def test_the_installed_package_is_the_wheels(installed: tuple[Path, dict[str, str], Path]) -> None:
     bin_dir, env, outside = installed
-    where = run([str(bin_dir / "python"), "-c", "import prover; print(prover.__file__)"], outside, env)
+    where = run(
+        [str(bin_dir / "python"), "-c", "import prover; print(prover.__file__)"], outside, env
+    )
     assert where.returncode == 0, where.stderr
     assert Path(where.stdout.strip()).is_relative_to(bin_dir.parent), where.stdout
 

@@ -10,7 +10,9 @@ definitive).
 
 Answers are also kept in memory (the most recent `memory_entries`), and written to the
 database by a background thread in batches: a commit costs milliseconds on a slow disk,
-which a request should not wait for. `close` writes what is still queued.
+which a request should not wait for. `close` writes what is still queued. The keys in the
+database are read once at start, so a miss costs no query; answers another process stores
+in the same database meanwhile are not seen (they are checked again).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class CheckCache:
         self._lock = threading.Lock()
         self._reader: Connection | None = None
         self._reader_lock = threading.Lock()
+        with engine.connect() as conn:  # a miss then costs no query (64 bytes a key in memory)
+            self._on_disk: set[str] = set(conn.execute(select(CheckCacheRow.key)).scalars())
         self._queue: queue.Queue[object] = queue.Queue()
         self._thread = threading.Thread(target=self._write_loop, name="check-cache", daemon=True)
         self._thread.start()
@@ -55,20 +59,29 @@ class CheckCache:
         material = json.dumps([self.pin, kind, header, body, dict(options)], sort_keys=True)
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, Answer]:
-        wanted = list(dict.fromkeys(keys))
+    def remembered(self, keys: Iterable[str]) -> dict[str, Answer]:
+        """The answers held in memory (no I/O: callers may run it on the event loop)."""
         found: dict[str, Answer] = {}
         with self._lock:
-            for key in wanted:
+            for key in keys:
                 answer = self._memory.get(key)
                 if answer is not None:
                     self._memory.move_to_end(key)
                     found[key] = answer
-        missing = [key for key in wanted if key not in found]
-        if missing:
-            stored = self._read(missing)
-            self._remember(stored)
-            found.update(stored)
+        return found
+
+    def on_disk(self, keys: Iterable[str]) -> list[str]:
+        """Which of `keys` the database held at start or got since (no I/O)."""
+        with self._lock:
+            return [key for key in dict.fromkeys(keys) if key in self._on_disk]
+
+    def stored(self, keys: Iterable[str]) -> dict[str, Answer]:
+        """The answers in the database (blocking I/O), remembered from now on."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        found = self._read(wanted)
+        self._remember(found)
         return found
 
     def put_many(self, answers: Mapping[str, Answer]) -> None:
@@ -87,6 +100,7 @@ class CheckCache:
 
     def _remember(self, answers: Mapping[str, Answer]) -> None:
         with self._lock:
+            self._on_disk.update(answers)  # stored, or queued to be
             for key, answer in answers.items():
                 self._memory[key] = answer
                 self._memory.move_to_end(key)
@@ -103,27 +117,33 @@ class CheckCache:
         return {key: answer for key, answer in rows}
 
     def _write_loop(self) -> None:
-        stopping = False
-        while not stopping:
-            batch: dict[str, Answer] = {}
-            item = self._queue.get()
-            while True:
-                if item is _STOP:
-                    stopping = True
-                else:
-                    assert isinstance(item, dict)
-                    batch.update(item)
-                if stopping or len(batch) >= WRITE_BATCH:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-            if batch:
+        """Write queued answers in batches, on one connection, until `close` says stop."""
+        statement = insert(CheckCacheRow).prefix_with("OR REPLACE")
+        with self._writer.connect() as conn:
+            stopping = False
+            while not stopping:
+                batch, stopping = self._next_batch()
+                if not batch:
+                    continue
                 now = time.time()
                 rows = [{"key": k, "answer": v, "created_at": now} for k, v in batch.items()]
                 try:
-                    with self._writer.begin() as conn:
-                        conn.execute(insert(CheckCacheRow).prefix_with("OR REPLACE"), rows)
-                except SQLAlchemyError as exc:  # the answers stay in memory; the next run rechecks
+                    with conn.begin():
+                        conn.execute(statement, rows)
+                except SQLAlchemyError as exc:  # the answers stay in memory; a later run rechecks
                     log.warning("could not store %d checked answers: %s", len(rows), exc)
+
+    def _next_batch(self) -> tuple[dict[str, Answer], bool]:
+        """What is queued (waiting for the first item), up to WRITE_BATCH; and whether to stop."""
+        batch: dict[str, Answer] = {}
+        item = self._queue.get()
+        while item is not _STOP:
+            assert isinstance(item, dict)
+            batch.update(item)
+            if len(batch) >= WRITE_BATCH:
+                return batch, False
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return batch, False
+        return batch, True

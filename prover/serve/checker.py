@@ -104,7 +104,10 @@ class Checker:
             for i, split in splits.items()
             if cache is not None
         }
-        found = await self.on_store(cache.get_many, keys.values()) if cache and keys else {}
+        found = cache.remembered(keys.values()) if cache else {}
+        unseen = cache.on_disk(k for k in keys.values() if k not in found) if cache else []
+        if cache and unseen:
+            found.update(await self.on_store(cache.stored, unseen))
         cached = {i for i, key in keys.items() if key in found}
         for index in cached:
             answers[index] = found[keys[index]]
