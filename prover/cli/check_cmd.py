@@ -37,6 +37,10 @@ DEFAULT_TIMEOUT_S = 60.0
 _STYLE = {VerdictKind.PROVED: "bold green", VerdictKind.FAILED: "bold red"}
 
 
+class ClaimError(ValueError):
+    """The texts do not make one claim to check; the message says why."""
+
+
 @dataclass(frozen=True)
 class Origin:
     """Where one piece of the checked text starts in the user's input."""
@@ -112,19 +116,20 @@ def _holds_a_proof(statement: str) -> bool:
     return found.proof is not None and found.proof != "sorry"
 
 
-def _claim_from_options(header: str | None, statement: str, proof: str) -> Claim:
+def claim_from_parts(header: str | None, statement: str, proof: str) -> Claim:
+    """The claim of the --header/--statement/--proof texts; ClaimError says what is wrong."""
     if not statement.strip():
-        fail("--statement is empty; give the declaration up to `:=`")
+        raise ClaimError("--statement is empty; give the declaration up to `:=`")
     if not proof.strip():
-        fail("--proof is empty; give the text after `:=`")
+        raise ClaimError("--proof is empty; give the text after `:=`")
     try:
         name = parse_declaration(statement).name or "example"
     except (ValueError, LexError) as exc:
-        fail(f"--statement: {exc}")
+        raise ClaimError(f"--statement: {exc}") from None
     if _holds_a_proof(statement.strip()):
-        fail("--statement must stop before `:=`; put the proof in --proof")
+        raise ClaimError("--statement must stop before `:=`; put the proof in --proof")
     if proof.lstrip().startswith(":="):
-        fail("--proof is the text after `:=`; leave the `:=` out")
+        raise ClaimError("--proof is the text after `:=`; leave the `:=` out")
     # Up to its last token, so that a trailing `-- comment` cannot swallow the `:=`.
     text = statement.strip()[: _token_ends(statement.strip())[1][-1]]
     return Claim(
@@ -151,7 +156,10 @@ def _claim(
         fail("--name selects a theorem in FILE; with --statement the name is in the statement")
     if statement is None or proof is None:
         fail("give a FILE, or both --statement (up to `:=`) and --proof (the text after `:=`)")
-    return _claim_from_options(header, statement, proof)
+    try:
+        return claim_from_parts(header, statement, proof)
+    except ClaimError as exc:
+        fail(str(exc))
 
 
 def _user_place(claim: Claim, verdict: Verdict, pos: Position) -> tuple[Origin, Position]:
@@ -176,7 +184,7 @@ def _shown_messages(claim: Claim, verdict: Verdict) -> list[tuple[Origin, Messag
     return shown
 
 
-def _payload(claim: Claim, verdict: Verdict) -> dict[str, Any]:
+def payload(claim: Claim, verdict: Verdict) -> dict[str, Any]:
     return {
         "verdict": verdict.kind.value,
         "reason": verdict.reason,
@@ -260,7 +268,7 @@ def check_cmd(
     except ConfigError as exc:
         fail(str(exc))
     if as_json:
-        emit_json(_payload(claim, verdict))
+        emit_json(payload(claim, verdict))
     else:
         _print(claim, verdict)
     if not verdict.proved:

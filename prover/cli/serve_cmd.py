@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -69,5 +70,34 @@ def serve_cmd(
         fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
+def mcp_cmd(
+    pool: Annotated[int, typer.Option("--pool", min=1, help="REPL processes.")] = 1,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0.1, help="Most seconds per Lean call.")
+    ] = 60.0,
+    index: Annotated[
+        Path | None,
+        typer.Option("--index", help="Premise index for search_premises (`leanwb index build`)."),
+    ] = None,
+    repl_cmd: ReplCmdOption = None,
+    db: DbOption = None,
+) -> None:
+    """Serve MCP tools over stdio: check_proof, goal_state, run_tactic, prove, search_premises."""
+    from prover.graph.store import StoreError
+    from prover.serve.mcp_tools import McpOptions, build_server
+    from prover.serve.service import ServeOptions, Service
+
+    resolved = settings(repl_cmd=repl_cmd, db=db)
+    try:
+        service = Service(resolved, ServeOptions(pool_size=pool, max_timeout_s=timeout))
+    except StoreError as exc:
+        fail(str(exc))
+    try:
+        build_server(service, McpOptions(index_dir=index)).run("stdio")
+    finally:
+        service.close()
+
+
 def register(app: typer.Typer) -> None:
     app.command("serve")(serve_cmd)
+    app.command("mcp")(mcp_cmd)

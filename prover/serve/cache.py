@@ -18,8 +18,8 @@ in the same database meanwhile are not seen (they are checked again).
 from __future__ import annotations
 
 import hashlib
-import logging
 import json
+import logging
 import queue
 import threading
 import time
