@@ -13,14 +13,29 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
 from prover.serve.checker import PoolFull, SnippetCheck
 from prover.serve.guards import ASGIApp, LimitBody, RequireKey
 from prover.serve.kimina import CheckRequest, VerifyRequest, verify_result
+from prover.serve.operations import BadInput
 from prover.serve.service import NotFound, Service
 
 log = logging.getLogger("leanwb.serve")
+
+
+class ClaimCheck(BaseModel):
+    """`POST /v1/check`: what `leanwb check --header/--statement/--proof` takes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    header: str = ""
+    statement: str = Field(description="The declaration up to `:=`")
+    proof: str = Field(description="The text after `:=`")
+    allow_native_decide: bool = False
+    timeout: float | None = Field(None, gt=0, description="Seconds (capped by the server's)")
+    disable_cache: bool = False
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -68,8 +83,8 @@ def create_app(service: Service, *, api_key: str | None, max_body: int) -> ASGIA
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, 404)
 
-    @app.exception_handler(ValueError)
-    async def _bad_value(_: Request, exc: ValueError) -> JSONResponse:
+    @app.exception_handler(BadInput)
+    async def _bad_input(_: Request, exc: BadInput) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, 422)
 
     @app.exception_handler(Exception)
@@ -101,6 +116,26 @@ def create_app(service: Service, *, api_key: str | None, max_body: int) -> ASGIA
             snippets, checker.timeout(request.timeout), use_cache=not request.disable_cache
         )
         return JSONResponse({"results": [verify_result(r["id"], r) for r in results]})
+
+    @app.post("/v1/check")
+    async def v1_check(request: ClaimCheck) -> JSONResponse:
+        payload, cached = await service.check_claim(
+            request.header,
+            request.statement,
+            request.proof,
+            allow_native_decide=request.allow_native_decide,
+            timeout=service.checker.timeout(request.timeout),
+            use_cache=not request.disable_cache,
+        )
+        return JSONResponse(payload, headers={"X-Leanwb-Cache": "hit" if cached else "miss"})
+
+    @app.get("/v1/attempts/{attempt_id}/graph")
+    async def v1_graph(attempt_id: int) -> JSONResponse:
+        return JSONResponse(await service.checker.on_store(service.graph_json, attempt_id))
+
+    @app.get("/v1/attempts/{attempt_id}/graph.html")
+    async def v1_graph_html(attempt_id: int) -> HTMLResponse:
+        return HTMLResponse(await service.checker.on_store(service.graph_html, attempt_id))
 
     guarded: ASGIApp = LimitBody(app, max_body)
     if api_key:

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import shlex
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from prover.config import Settings
 from prover.eval.batch import lean_pin
-from prover.graph.store import Store
+from prover.graph.export import graph_data, render_attempt_html
+from prover.graph.queries import Graph, load_graph
+from prover.graph.store import Store, StoreError
 from prover.lean.pool import LeanServer
 from prover.serve.cache import CheckCache
 from prover.serve.checker import Checker
+from prover.serve.operations import CLAIM_KIND, check_claim, definitive
 
 
 class NotFound(LookupError):
@@ -50,6 +56,58 @@ class Service:
     @cached_property
     def store(self) -> Store:
         return Store(Path(self.settings.db_path))
+
+    async def check_claim(
+        self,
+        header: str,
+        statement: str,
+        proof: str,
+        *,
+        allow_native_decide: bool,
+        timeout: float,
+        use_cache: bool,
+    ) -> tuple[dict[str, Any], bool]:
+        """The `leanwb check --json` answer for the three texts, and whether it was cached."""
+        checker, cache = self.checker, self.cache
+        key = None
+        if cache is not None:
+            body = json.dumps([statement, proof])
+            key = cache.key(CLAIM_KIND, header, body, {"allow_native_decide": allow_native_decide})
+        if cache is not None and key is not None and use_cache:
+            found = cache.remembered([key])
+            if not found and cache.on_disk([key]):
+                found = await checker.on_store(cache.stored, [key])
+            if key in found:
+                return found[key], True
+        with checker.admit(1):
+            answer = await checker.on_lean(
+                functools.partial(
+                    check_claim,
+                    checker.lean,
+                    header,
+                    statement,
+                    proof,
+                    allow_native_decide=allow_native_decide,
+                    timeout=timeout,
+                )
+            )
+        if cache is not None and key is not None and definitive(answer):
+            cache.put_many({key: answer})
+        return answer, False
+
+    def graph_json(self, attempt_id: int) -> dict[str, Any]:
+        """What `leanwb graph show ATTEMPT --json` prints."""
+        return graph_data(self._graph(attempt_id))
+
+    def graph_html(self, attempt_id: int) -> str:
+        """The offline page `leanwb graph export ATTEMPT` writes."""
+        return render_attempt_html(self._graph(attempt_id))
+
+    def _graph(self, attempt_id: int) -> Graph:
+        try:
+            return load_graph(self.store, attempt_id)
+        except StoreError as exc:
+            raise NotFound(str(exc)) from None
 
     def close(self) -> None:
         try:
