@@ -50,8 +50,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
         tar.extractall(source, filter="data")
     wheels = base / "wheels"
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"]
-        + ["--no-index", "-w", str(wheels), str(source)],
+        [
+            *(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q"),
+            *("--no-index", "-w", str(wheels), str(source)),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -69,8 +71,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     # The running interpreter's third-party packages, appended after the venv's own.
     Path(purelib, "outer.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps"]
-        + ["--no-index", str(wheel)],
+        [
+            *(sys.executable, "-m", "pip", "--python", str(python), "install", "-q"),
+            # The outer packages may hold an editable install of this checkout, which pip
+            # would otherwise take as already satisfied.
+            *("--no-deps", "--ignore-installed", "--no-index", str(wheel)),
+        ],
         capture_output=True,
         text=True,
         timeout=600,
