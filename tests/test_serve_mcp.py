@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from serve_process import LEANWB, leanwb_env
@@ -115,6 +116,21 @@ def test_a_tactic_past_the_timeout_is_reported(tmp_path: Path) -> None:
     assert again.structured_content["status"] == "stale_state"
 
 
+def test_prove_finds_a_proof_and_records_it(tmp_path: Path) -> None:
+    theorem = "theorem t (p q : Prop) (hp : p) (hq : q) : p ∧ q := by sorry"
+
+    async def script(session: ClientSession) -> Any:
+        found = await session.call_tool("prove", {"theorem": theorem, "wall_s": 30})
+        unknown = await session.call_tool("prove", {"theorem": theorem, "strategy": "nope"})
+        return found, unknown
+
+    found, unknown = run_session(tmp_path / "db.sqlite", script)
+    assert found.structured_content["verdict"] == "proved"
+    assert text_of(found).startswith("proved t (attempt 1)")
+    assert found.structured_content["proof"] in text_of(found)
+    assert unknown.is_error and "unknown strategy 'nope'" in text_of(unknown)
+
+
 def test_search_premises_needs_an_index(tmp_path: Path) -> None:
     async def script(session: ClientSession) -> Any:
         return await session.call_tool("search_premises", {"query": "a + b = b + a"})
@@ -122,3 +138,31 @@ def test_search_premises_needs_an_index(tmp_path: Path) -> None:
     result = run_session(tmp_path / "db.sqlite", script)
     assert result.is_error and "--index DIR" in text_of(result)
     json.dumps(result.structured_content)  # None or plain data
+
+
+@pytest.mark.slow
+def test_search_premises_answers_from_an_index(tmp_path: Path) -> None:
+    from retrieval.build import build_index
+    from retrieval.cache import EmbeddingCache
+    from retrieval.corpus import Corpus, CorpusPremise
+    from retrieval.encoder import load_encoder
+
+    corpus = Corpus(
+        premises=(
+            CorpusPremise("Nat.add_comm", "theorem Nat.add_comm (n m : ℕ) : n + m = m + n"),
+            CorpusPremise("Nat.succ_ne_zero", "theorem Nat.succ_ne_zero (n : ℕ) : n + 1 ≠ 0"),
+            CorpusPremise("Or.inl", "theorem Or.inl {a b : Prop} (h : a) : a ∨ b"),
+        )
+    )
+    index = tmp_path / "index"
+    build_index(corpus, index, load_encoder(None), cache=EmbeddingCache(tmp_path / "cache"))
+
+    async def script(session: ClientSession) -> Any:
+        return await session.call_tool(
+            "search_premises", {"query": "addition is commutative: a + b = b + a", "k": 2}
+        )
+
+    result = run_session(tmp_path / "db.sqlite", script, "--index", str(index))
+    premises = result.structured_content["premises"]
+    assert len(premises) == 2 and premises[0]["name"] == "Nat.add_comm"
+    assert text_of(result).splitlines()[0].startswith("Nat.add_comm : theorem Nat.add_comm")

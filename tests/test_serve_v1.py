@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +106,34 @@ def test_graph_routes_serve_a_recorded_attempt(standin_env: Path) -> None:
     assert "Content-Security-Policy" in page.text and str(attempt) in page.text
     assert missing.status_code == 404 and "999" in missing.json()["detail"]
     assert not_a_number.status_code == 422
+
+
+def poll(url: str, job: str, seconds: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        state = httpx.get(f"{url}/v1/jobs/{job}").json()
+        if state["status"] in ("done", "failed"):
+            return state
+        time.sleep(0.1)
+    raise AssertionError(f"job {job} did not finish: {state}")
+
+
+def test_v1_prove_runs_a_recorded_job(standin_env: Path) -> None:
+    theorem = "theorem t (p q : Prop) (hp : p) (hq : q) : p ∧ q := by sorry"
+    with running_server(standin_env) as (url, _):
+        body = {"theorem": theorem, "strategy": "bfs", "budget": {"wall_s": 30}}
+        submitted = httpx.post(f"{url}/v1/prove", json=body)
+        assert submitted.status_code == 202
+        assert submitted.json()["status"] in ("queued", "running")
+        done = poll(url, submitted.json()["id"])
+        assert done["status"] == "done", done
+        assert done["result"]["verdict"] == "proved"
+        attempt = done["attempt_id"]
+        assert attempt == done["result"]["attempt_id"]
+        graph = httpx.get(f"{url}/v1/attempts/{attempt}/graph").json()
+        assert graph["summary"]["attempt"]["verdict"] == "proved"
+        unknown = httpx.post(f"{url}/v1/prove", json={"theorem": theorem, "strategy": "nope"})
+        assert unknown.status_code == 422 and "unknown strategy" in unknown.json()["detail"]
+        no_theorem = httpx.post(f"{url}/v1/prove", json={"theorem": "hello"})
+        assert no_theorem.status_code == 422
+        assert httpx.get(f"{url}/v1/jobs/999").status_code == 404

@@ -10,16 +10,19 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from prover.budget import Limits
 from prover.serve.checker import PoolFull, SnippetCheck
 from prover.serve.guards import ASGIApp, LimitBody, RequireKey
+from prover.serve.jobs import TooManyJobs, UnknownJob
 from prover.serve.kimina import CheckRequest, VerifyRequest, verify_result
-from prover.serve.operations import BadInput
+from prover.serve.operations import BadInput, prepare_prove
 from prover.serve.service import NotFound, Service
 
 log = logging.getLogger("leanwb.serve")
@@ -36,6 +39,30 @@ class ClaimCheck(BaseModel):
     allow_native_decide: bool = False
     timeout: float | None = Field(None, gt=0, description="Seconds (capped by the server's)")
     disable_cache: bool = False
+
+
+class Budget(BaseModel):
+    """What one prove job may spend (unset: unbounded, except the wall clock)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    wall_s: float | None = Field(60.0, gt=0)
+    lean_calls: int | None = Field(None, ge=1)
+    tokens: int | None = Field(None, ge=1)
+    expansions: int | None = Field(None, ge=1)
+    tactic_timeout_s: float = Field(30.0, gt=0, description="Capped by the server's --timeout")
+
+
+class ProveJob(BaseModel):
+    """`POST /v1/prove`: what `leanwb prove` takes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    theorem: str = Field(description="A declaration; its proof, if any, is ignored")
+    strategy: str = "bfs"
+    options: dict[str, Any] = Field(default_factory=dict, description="The strategy's options")
+    generator: str = "heuristic"
+    budget: Budget = Field(default_factory=Budget)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -79,8 +106,16 @@ def create_app(service: Service, *, api_key: str | None, max_body: int) -> ASGIA
         headers = {"Retry-After": str(exc.retry_after_s)}
         return JSONResponse({"detail": str(exc)}, 429, headers=headers)
 
+    @app.exception_handler(TooManyJobs)
+    async def _too_many_jobs(_: Request, exc: TooManyJobs) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 429, headers={"Retry-After": "10"})
+
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, 404)
+
+    @app.exception_handler(UnknownJob)
+    async def _unknown_job(_: Request, exc: UnknownJob) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, 404)
 
     @app.exception_handler(BadInput)
@@ -128,6 +163,25 @@ def create_app(service: Service, *, api_key: str | None, max_body: int) -> ASGIA
             use_cache=not request.disable_cache,
         )
         return JSONResponse(payload, headers={"X-Leanwb-Cache": "hit" if cached else "miss"})
+
+    @app.post("/v1/prove", status_code=202)
+    async def v1_prove(request: ProveJob) -> JSONResponse:
+        budget = request.budget
+        limits = Limits(
+            wall_s=budget.wall_s,
+            lean_calls=budget.lean_calls,
+            tokens=budget.tokens,
+            expansions=budget.expansions,
+            tactic_timeout_s=service.checker.timeout(budget.tactic_timeout_s),
+        )
+        prepared = prepare_prove(
+            request.theorem, request.strategy, request.options, request.generator, limits
+        )
+        return JSONResponse(service.jobs.submit(prepared).as_dict(), 202)
+
+    @app.get("/v1/jobs/{job_id}")
+    async def v1_job(job_id: str) -> JSONResponse:
+        return JSONResponse(service.jobs.get(job_id).as_dict())
 
     @app.get("/v1/attempts/{attempt_id}/graph")
     async def v1_graph(attempt_id: int) -> JSONResponse:

@@ -17,7 +17,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 
-from prover.serve.operations import BadInput, Goals, ProofStates, check_claim
+from prover.budget import Limits
+from prover.serve.operations import BadInput, Goals, ProofStates, check_claim, prepare_prove
 from prover.serve.service import Service
 from prover.types import TacticStatus
 
@@ -138,6 +139,32 @@ def build_server(service: Service, options: McpOptions) -> MCPServer:
             text = f"{result.status.value}: {data['error'] or 'the tactic did not apply'}"
             return _result(f"{text}\n(state {state_id} is unchanged)", data)
         return _result(_goals_text(goals), data)
+
+    @server.tool()
+    def prove(
+        theorem: Annotated[str, Field(description="A declaration; its proof is ignored")],
+        strategy: Annotated[str, Field(description="bfs, mps, sketch, repair or auto")] = "bfs",
+        generator: Annotated[str, Field(description="heuristic, hf:…, openai:…")] = "heuristic",
+        wall_s: Annotated[float, Field(gt=0, description="Wall-clock budget in seconds")] = 60.0,
+        lean_calls: Annotated[int | None, Field(ge=1, description="Most Lean calls")] = None,
+    ) -> CallToolResult:
+        """Search for a proof within a budget; every proof passes the soundness gate."""
+        limits = Limits(wall_s=wall_s, lean_calls=lean_calls, tactic_timeout_s=timeout(30.0))
+        try:
+            request = prepare_prove(theorem, strategy, {}, generator, limits)
+            report = service.prove(request)
+        except BadInput as exc:
+            raise ToolError(str(exc)) from None
+        if report["verdict"] == "proved":
+            text = (
+                f"proved {report['theorem']} (attempt {report['attempt_id']}):\n{report['proof']}"
+            )
+        else:
+            text = (
+                f"{report['verdict']} {report['theorem']} (attempt {report['attempt_id']}): "
+                f"{report['reason']} — {report['detail']}"
+            )
+        return _result(text, report)
 
     @server.tool()
     def search_premises(

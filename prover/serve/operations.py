@@ -1,18 +1,24 @@
 """What `/v1/…` and the MCP tools do with the workbench: check a claim, open a goal, run a
-tactic. Plain functions over the pool; blocking (callers choose the thread)."""
+tactic, prove. Plain functions over the pool; blocking (callers choose the thread)."""
 
 from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from prover.attempt import Strategy
+from prover.budget import Limits
 from prover.cli.check_cmd import ClaimError, claim_from_parts, payload
+from prover.config import Settings
+from prover.generate.registry import make_generator, parse_spec
 from prover.graph.recorder import message_json
 from prover.lean.pool import LeanServer
 from prover.lean_text import DEFAULT_HEADER, TheoremTextError, declaration_from_text
-from prover.types import CallStatus, ProofState, TacticResult
+from prover.session import ProverSession, SessionOptions
+from prover.strategies import make_strategy
+from prover.types import CallStatus, ProofState, TacticResult, Theorem
 from prover.verify import verify
 
 CLAIM_KIND = "claim"
@@ -106,3 +112,72 @@ class ProofStates:
         if result.state is None or result.status.value not in ("open_goals", "completed"):
             return None, result
         return self._keep(result.state), result
+
+
+@dataclass(frozen=True)
+class ProveRequest:
+    """A prove job, checked before it is queued."""
+
+    theorem: Theorem
+    strategy: Strategy
+    strategy_name: str
+    generator: str
+    limits: Limits
+
+
+def prepare_prove(
+    theorem_text: str,
+    strategy: str,
+    strategy_options: dict[str, Any],
+    generator: str,
+    limits: Limits,
+) -> ProveRequest:
+    """Read the theorem and build the strategy now, so a bad request fails at once (BadInput)."""
+    try:
+        found = declaration_from_text(theorem_text, default_header=DEFAULT_HEADER)
+        built = make_strategy(strategy, **strategy_options)
+        parse_spec(generator)
+    except (TheoremTextError, ValueError) as exc:
+        raise BadInput(str(exc)) from None
+    return ProveRequest(found.theorem, built, strategy, generator, limits)
+
+
+def prove(
+    settings: Settings, lean: LeanServer, request: ProveRequest, *, command: str
+) -> dict[str, Any]:
+    """Run a recorded attempt on the shared pool: what `leanwb prove --json` prints."""
+    try:
+        generator = make_generator(request.generator)
+    except ValueError as exc:
+        raise BadInput(f"cannot make generator {request.generator!r}: {exc}") from None
+    options = SessionOptions(generator=request.generator, limits=request.limits)
+    # The session's own store records the attempt; the pool is the server's, so the session
+    # is never closed (that would close the pool), only its store.
+    session = ProverSession(settings, options, lean, generator, None)
+    config = {
+        "theorem": request.theorem.name,
+        "strategy": request.strategy_name,
+        "generator": request.generator,
+        "limits": asdict(request.limits),
+    }
+    try:
+        run_id = session.begin_run(command, config, kind="prove")
+        result = session.prove(request.theorem, request.strategy, run_id=run_id)
+        session.store.end_run(run_id)
+    finally:
+        session.store.close()
+    verdict, claim = result.outcome.verdict, result.outcome.claim
+    return {
+        "theorem": request.theorem.name,
+        "strategy": request.strategy_name,
+        "verdict": verdict.kind.value,
+        "reason": verdict.reason,
+        "detail": verdict.detail,
+        "proof": verdict.proof if verdict.proved else None,
+        "claimed_proof": claim.proof,
+        "axioms": list(verdict.axioms),
+        "attempt_id": result.attempt_id,
+        "run_id": result.run_id,
+        "spent": result.outcome.spent.as_dict(),
+        "db": str(settings.db_path),
+    }

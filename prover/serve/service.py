@@ -18,7 +18,8 @@ from prover.graph.store import Store, StoreError
 from prover.lean.pool import LeanServer
 from prover.serve.cache import CheckCache
 from prover.serve.checker import Checker
-from prover.serve.operations import CLAIM_KIND, check_claim, definitive
+from prover.serve.jobs import Jobs
+from prover.serve.operations import CLAIM_KIND, ProveRequest, check_claim, definitive, prove
 
 
 class NotFound(LookupError):
@@ -31,6 +32,8 @@ class ServeOptions:
     max_timeout_s: float = 60.0
     queue_limit: int = 256
     cache: bool = True
+    prove_workers: int = 1
+    max_waiting_jobs: int = 100
 
 
 def cache_pin(settings: Settings) -> str:
@@ -52,6 +55,13 @@ class Service:
             max_timeout_s=options.max_timeout_s,
             queue_limit=options.queue_limit,
         )
+        self.jobs = Jobs(
+            self.prove, workers=options.prove_workers, max_waiting=options.max_waiting_jobs
+        )
+
+    def prove(self, request: ProveRequest) -> dict[str, Any]:
+        """A recorded attempt on the server's pool (blocking): `leanwb prove --json`'s answer."""
+        return prove(self.settings, self.checker.lean, request, command="leanwb serve: prove")
 
     @cached_property
     def store(self) -> Store:
@@ -110,8 +120,10 @@ class Service:
             raise NotFound(str(exc)) from None
 
     def close(self) -> None:
+        self.jobs.close()
         try:
             self.checker.close()
+            self.jobs.wait()
         finally:
             if self.cache is not None:
                 self.cache.close()
