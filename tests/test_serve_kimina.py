@@ -81,3 +81,26 @@ def test_kimina_client_is_refused_without_the_key(client_python: Path, tmp_path:
         assert wrong["statuses"] == {"valid": "server_error"}
         accepted = client_check(client_python, url, SNIPPETS[:1], key=key)
         assert accepted["statuses"] == {"valid": "valid"}
+
+
+def test_verify_answers_the_older_route_in_the_clients_shape(
+    client_python: Path, tmp_path: Path
+) -> None:
+    body = {
+        "codes": [
+            {"custom_id": "p", "proof": SNIPPETS[0]["code"]},
+            {"custom_id": 7, "code": SNIPPETS[2]["code"]},
+            {"custom_id": "host", "proof": "#eval 1"},
+        ],
+        "timeout": 60,
+    }
+    with running_server(tmp_path / "db.sqlite") as (url, _):
+        argv = [str(client_python), str(TESTS_DIR / "kimina_check.py"), "--verify", url]
+        done = subprocess.run(
+            [*argv, json.dumps(body)], capture_output=True, text=True, timeout=120, check=True
+        )
+    results = {r["custom_id"]: r for r in json.loads(done.stdout)}
+    assert set(results) == {"p", "7", "host"}
+    assert results["p"]["response"]["env"] is not None and "time" in results["p"]["response"]
+    assert results["7"]["response"]["messages"][0]["severity"] == "error"
+    assert results["host"]["error"].startswith("refused by the soundness gate")
