@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,6 +85,17 @@ class Checker:
     async def on_store(self, call: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._store_threads, call, *args)
 
+    async def cached(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The cache's answers for `keys`: from memory, else (on a store thread) from disk."""
+        if self.cache is None:
+            return {}
+        wanted = list(keys)
+        found = self.cache.remembered(wanted)
+        unseen = self.cache.on_disk(k for k in wanted if k not in found)
+        if unseen:
+            found.update(await self.on_store(self.cache.stored, unseen))
+        return found
+
     async def check_snippets(
         self, snippets: Sequence[SnippetCheck], timeout: float, *, use_cache: bool
     ) -> list[dict[str, Any]]:
@@ -98,37 +109,30 @@ class Checker:
                 answers[index] = {"time": 0.0, "error": f"refused by the soundness gate: {exc}"}
                 continue
             splits[index] = split_snippet(snippet.code)
-        cache = self.cache if use_cache else None
-        keys = {
-            i: cache.key(SNIPPET_KIND, split.header, split.body, {})
-            for i, split in splits.items()
-            if cache is not None
-        }
-        found = cache.remembered(keys.values()) if cache else {}
-        unseen = cache.on_disk(k for k in keys.values() if k not in found) if cache else []
-        if cache and unseen:
-            found.update(await self.on_store(cache.stored, unseen))
+        cache = self.cache
+        keys = (
+            {
+                i: cache.key(SNIPPET_KIND, split.header, split.body, {})
+                for i, split in splits.items()
+            }
+            if cache
+            else {}
+        )
+        found = await self.cached(keys.values()) if use_cache else {}
         cached = {i for i, key in keys.items() if key in found}
         for index in cached:
             answers[index] = found[keys[index]]
         todo = [i for i in splits if i not in cached]
         with self.admit(len(todo)):
-            results = await asyncio.gather(
-                *(
-                    self.on_lean(self.lean.check, splits[i].header, splits[i].body, timeout)
-                    for i in todo
-                )
-            )
+            calls = [(splits[i].header, splits[i].body, timeout) for i in todo]
+            results = await asyncio.gather(*(self.on_lean(self.lean.check, *c) for c in calls))
         fresh: dict[str, dict[str, Any]] = {}
         for index, result in zip(todo, results, strict=True):
             answers[index] = snippet_answer(splits[index], result, timeout)
-            if self.cache is not None and result.status is CallStatus.OK:
-                key = keys.get(index) or self.cache.key(
-                    SNIPPET_KIND, splits[index].header, splits[index].body, {}
-                )
-                fresh[key] = answers[index]
-        if fresh and self.cache is not None:
-            await self.on_store(self.cache.put_many, fresh)
+            if index in keys and result.status is CallStatus.OK:  # Lean answered: definitive
+                fresh[keys[index]] = answers[index]
+        if cache is not None:
+            cache.put_many(fresh)
         return [
             {"id": snippet.id, **answers[i], "cached": i in cached}
             for i, snippet in enumerate(snippets)

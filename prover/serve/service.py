@@ -83,10 +83,7 @@ class Service:
         if cache is not None:
             body = json.dumps([statement, proof])
             key = cache.key(CLAIM_KIND, header, body, {"allow_native_decide": allow_native_decide})
-        if cache is not None and key is not None and use_cache:
-            found = cache.remembered([key])
-            if not found and cache.on_disk([key]):
-                found = await checker.on_store(cache.stored, [key])
+            found = await checker.cached([key]) if use_cache else {}
             if key in found:
                 return found[key], True
         with checker.admit(1):
