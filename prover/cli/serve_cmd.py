@@ -16,11 +16,9 @@ DEFAULT_MAX_BODY = 10 * 1024 * 1024
 
 def serve_cmd(
     host: Annotated[
-        str, typer.Option("--host", help="Address to bind; other machines reach only 0.0.0.0.")
+        str, typer.Option("--host", help="Address to bind (0.0.0.0: every interface).")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="0 picks a free port.")] = (
-        8000
-    ),
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="0: a free one.")] = 8000,
     pool: Annotated[int, typer.Option("--pool", min=1, help="REPL processes.")] = 2,
     max_body: Annotated[
         int, typer.Option("--max-body", min=1, help="Largest request body in bytes (else 413).")
@@ -39,7 +37,7 @@ def serve_cmd(
     repl_cmd: ReplCmdOption = None,
     db: DbOption = None,
 ) -> None:
-    """Serve checks over HTTP: Kimina's /api/check and /verify, and /v1/… (see README).
+    """Serve checks over HTTP: Kimina's /api/check and /verify, and /v1/… (docs/serve.md).
 
     With $LEANWB_SERVER_KEY set, every route but /health needs `Authorization: Bearer <key>`.
     Prints `listening on http://HOST:PORT` first; stops cleanly on SIGTERM.
