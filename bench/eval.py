@@ -30,7 +30,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from prover.automation import CLOSERS
 from prover.budget import Limits
 from prover.config import load_settings
 from prover.eval.batch import DatasetChoice, RunPlan, execute, start_run
@@ -38,6 +37,7 @@ from prover.eval.datasets import load_jsonl
 from prover.eval.results import run_counts
 from prover.graph.store import Store
 from prover.session import SessionOptions
+from prover.strategies.automation import CLOSERS
 
 REPO = Path(__file__).resolve().parent.parent
 STANDIN = shlex.join([sys.executable, str(REPO / "tests" / "standin" / "repl.py")])

@@ -28,14 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from prover.attempt import ProofContext, statement_node
 from prover.budget import Budget, Limits
 from prover.config import LeanSettings
 from prover.graph.store import Store
 from prover.lean.pool import LeanServer
 from prover.protocols import EdgeKind, NodeKind, NodeStatus, Recorder
-from prover.search.engine import SearchRun, TacticSearch
-from prover.strategies import make_strategy
+from prover.strategies.attempt import statement_node
+from prover.strategies.base import ProofContext
+from prover.strategies.registry import make_strategy
+from prover.strategies.search.engine import SearchRun, TacticSearch
 from prover.types import Candidate, Premise, Provenance, Theorem, Usage
 
 REPO = Path(__file__).resolve().parent.parent

@@ -5,9 +5,27 @@ Every strategy stops on the first exhausted limit and reports its `Spent`.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
+
+from prover.errors import BudgetError
+from prover.types import StopReason
+
+BUDGET_KEYS = {
+    "time": "wall_s",
+    "wall": "wall_s",
+    "wall_s": "wall_s",
+    "lean": "lean_calls",
+    "lean_calls": "lean_calls",
+    "tokens": "tokens",
+    "expansions": "expansions",
+    "tactic_timeout": "tactic_timeout_s",
+    "tactic_timeout_s": "tactic_timeout_s",
+}
+UNBOUNDED = ("none", "unbounded")
+_SECONDS = ("wall_s", "tactic_timeout_s")
 
 
 @dataclass(frozen=True)
@@ -36,6 +54,53 @@ class Limits:
             tokens=part(self.tokens),
             expansions=part(self.expansions),
         )
+
+
+def parse_budget(spec: str | None, defaults: Limits | None = None) -> Limits:
+    """`wall=60,lean_calls=200,tokens=none,expansions=64,tactic_timeout=10` -> Limits.
+
+    Keys not given keep `defaults` (`Limits()` unless given). Every number must be a
+    finite positive number (`nan`, `inf` and `-0` are refused); `none` lifts a limit.
+    Raises BudgetError with one sentence saying what is wrong.
+    """
+    limits: dict[str, Any] = {}
+    for part in (spec or "").split(","):
+        if not part.strip():
+            continue
+        key, sep, raw = part.partition("=")
+        name = BUDGET_KEYS.get(key.strip())
+        if not sep or name is None:
+            raise BudgetError(
+                f"budget part {part.strip()!r} is not KEY=VALUE with KEY one of "
+                f"{', '.join(sorted(set(BUDGET_KEYS)))}"
+            )
+        value = raw.strip().lower()
+        if value in UNBOUNDED:
+            if name == "tactic_timeout_s":
+                raise BudgetError("budget tactic_timeout needs a number of seconds")
+            limits[name] = None
+            continue
+        limits[name] = budget_number(
+            key.strip(),
+            value.removesuffix("s") if name in _SECONDS else value,
+            seconds=name in _SECONDS,
+        )
+    return replace(defaults or Limits(), **limits)
+
+
+def budget_number(key: str, text: str, *, seconds: bool) -> float | int:
+    """One budget value: a finite number above zero (seconds may be fractional)."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise BudgetError(f"budget {key}={text!r} is not a number") from None
+    if not math.isfinite(number) or number <= 0:
+        raise BudgetError(f"budget {key}={text!r} must be a finite number above zero")
+    if seconds:
+        return number
+    if not number.is_integer():
+        raise BudgetError(f"budget {key}={text!r} must be a whole number")
+    return int(number)
 
 
 @dataclass
@@ -90,17 +155,17 @@ class Budget:
     def charge_expansion(self) -> None:
         self.spent.expansions += 1
 
-    def exhausted(self) -> str | None:
-        """The name of the first exhausted limit, or None while work may go on."""
+    def exhausted(self) -> StopReason | None:
+        """The first exhausted limit, or None while work may go on."""
         lim, sp = self.limits, self.spent
         if lim.wall_s is not None and self.elapsed() >= lim.wall_s:
-            return "wall_time"
+            return StopReason.WALL_TIME
         if lim.lean_calls is not None and sp.lean_calls >= lim.lean_calls:
-            return "lean_calls"
+            return StopReason.LEAN_CALLS
         if lim.tokens is not None and sp.tokens_in + sp.tokens_out >= lim.tokens:
-            return "tokens"
+            return StopReason.TOKENS
         if lim.expansions is not None and sp.expansions >= lim.expansions:
-            return "expansions"
+            return StopReason.EXPANSIONS
         return None
 
     def remaining(self) -> Limits:

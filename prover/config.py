@@ -25,7 +25,8 @@ Config file: `$LEANWB_CONFIG`, else `<user config dir>/leanwb/config.toml`:
 
 A flag given on the command line wins over `[models]`, which wins over the built-in
 default (the heuristic generator, no models). API keys are never read from the file:
-they come from --api-key or $OPENAI_API_KEY only.
+they come from --api-key, else $LEANWB_API_KEY, else $OPENAI_API_KEY (`api_key`), for
+every command alike.
 
 Environment: `LEANWB_REPL_CMD`, `LEANWB_LEAN_PROJECT`, `LEANWB_DB`, `LEANWB_CONFIG`.
 """
@@ -41,6 +42,8 @@ from typing import Any
 
 import platformdirs
 
+from prover.errors import ConfigError
+
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 # Shipped inside the package (so an installed wheel has them): the benchmark manifests and
 # the Lake project template that `leanwb setup` writes out.
@@ -49,10 +52,6 @@ MANIFEST_DIR = DATA_DIR / "datasets"
 PROJECT_TEMPLATE_DIR = DATA_DIR / "lean_project"
 # Where `lake build repl` puts the REPL binary inside the Lean project (REPL is a Lake dependency).
 REPL_BINARY = Path(".lake/packages/REPL/.lake/build/bin/repl")
-
-
-class ConfigError(ValueError):
-    """A setting is malformed; the message says which and how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +113,12 @@ def parse_argv(text: str, origin: str) -> tuple[str, ...]:
     return argv
 
 
-def _config_file() -> Path | None:
+def _config_file(given: str | Path | None = None) -> Path | None:
+    if given is not None:
+        path = Path(given)
+        if not path.is_file():
+            raise ConfigError(f"the config file {path} is not a file")
+        return path
     explicit = os.environ.get("LEANWB_CONFIG")
     if explicit:
         path = Path(explicit)
@@ -137,7 +141,7 @@ def _model_settings(table: object, origin: str) -> ModelSettings:
         raise ConfigError(f"{origin} [models] must be a table of model specs")
     for key, value in table.items():
         if key not in MODEL_KEYS:
-            secret = " (API keys are never read from the file: use --api-key or $OPENAI_API_KEY)"
+            secret = " (API keys are never read from the file: use $LEANWB_API_KEY)"
             raise ConfigError(
                 f"{origin} [models] has unknown key {key!r}; the keys are "
                 f"{', '.join(MODEL_KEYS)}" + (secret if "key" in key else "")
@@ -145,6 +149,26 @@ def _model_settings(table: object, origin: str) -> ModelSettings:
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f"{origin} [models] {key} = {value!r} must be a non-empty string")
     return ModelSettings(**{key: value.strip() for key, value in table.items()})
+
+
+API_KEY_VARIABLES = ("LEANWB_API_KEY", "OPENAI_API_KEY")
+
+
+def api_key(given: str | None = None) -> str | None:
+    """The API key for openai: models: `given`, else $LEANWB_API_KEY, else
+    $OPENAI_API_KEY, else None."""
+    if given:
+        return given
+    return next((os.environ[name] for name in API_KEY_VARIABLES if os.environ.get(name)), None)
+
+
+def resolve_models(models: ModelSettings, **given: str | None) -> ModelSettings:
+    """Every model option alike: the value `given` (a flag) when there is one, else
+    the `[models]` table's (`models`), else the built-in default."""
+    unknown = set(given) - set(MODEL_KEYS)
+    if unknown:
+        raise ConfigError(f"unknown model options {sorted(unknown)}; the keys are {MODEL_KEYS}")
+    return replace(models, **{key: value for key, value in given.items() if value})
 
 
 def _prices(table: object, origin: str) -> dict[str, Price]:
@@ -177,9 +201,15 @@ def default_project_dir() -> Path:
     return Path(platformdirs.user_data_dir("leanwb")) / "lean_project"
 
 
-def load_settings(*, repl_cmd: str | None = None, db: str | Path | None = None) -> Settings:
-    """Resolve every setting; explicit arguments are the command-line flags."""
-    config_file = _config_file()
+def load_settings(
+    *,
+    repl_cmd: str | None = None,
+    db: str | Path | None = None,
+    config: str | Path | None = None,
+) -> Settings:
+    """Resolve every setting; explicit arguments are the command-line flags (`config`,
+    a config file to read instead of $LEANWB_CONFIG's or the user's)."""
+    config_file = _config_file(config)
     data = _read_toml(config_file) if config_file else {}
     lean_cfg: dict[str, Any] = dict(data.get("lean", {}))
     origin = f"{config_file} [lean]" if config_file else "defaults"

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from prover.errors import TheoremTextError
 from prover.types import Theorem
 from prover.verify_lexer import LexError, Token, TokenKind, tokenize
 from prover.verify_rules import parse_declaration
@@ -39,10 +40,6 @@ _SCOPED_PREFIXES = frozenset({"open", "set_option"})  # `open Foo in theorem …
 _OPENING = {"(": ")", "[": "]", "{": "}", "⟨": "⟩", "⦃": "⦄"}
 _CLOSING = frozenset(_OPENING.values())
 _TRAILING_DOC = re.compile(r"/--(?:(?!-/).)*-/\s*$", re.DOTALL)
-
-
-class TheoremTextError(ValueError):
-    """The text holds no usable theorem; the message says why in one sentence."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +95,20 @@ def declaration_from_text(
     With `last_by_default`, several theorems and no `name` select the last one (a
     file's main theorem, after its helper lemmas) instead of asking for a name.
     """
+    declarations = _all_declarations(text)
+    chosen = _choose(declarations[-1:] if last_by_default and name is None else declarations, name)
+    return _read(text, chosen, default_header, source)
+
+
+def declarations_from_text(
+    text: str, *, default_header: str = DEFAULT_HEADER, source: str | None = None
+) -> list[Declaration]:
+    """Every theorem in `text` with its proof, in order; each one's header is all the
+    text before it (so earlier lemmas are in scope, as in the file)."""
+    return [_read(text, found, default_header, source) for found in _all_declarations(text)]
+
+
+def _all_declarations(text: str) -> list[_Declaration]:
     try:
         tokens = tokenize(text)
     except LexError as exc:
@@ -108,7 +119,10 @@ def declaration_from_text(
         raise TheoremTextError(str(exc)) from exc
     if not declarations:
         raise TheoremTextError("no `theorem`, `lemma` or `example` starting at column 0 was found")
-    chosen = _choose(declarations[-1:] if last_by_default and name is None else declarations, name)
+    return declarations
+
+
+def _read(text: str, chosen: _Declaration, default_header: str, source: str | None) -> Declaration:
     before = _TRAILING_DOC.sub("", text[: chosen.start]).strip()
     header = "\n".join(part for part in (before, *chosen.scoped) if part)
     theorem = Theorem(

@@ -98,6 +98,22 @@ class LeanOutcome:
     elapsed_ms: float
     messages: tuple[Message, ...] = ()
 
+    @classmethod
+    def of(
+        cls,
+        result: CheckResult | TacticResult,
+        *,
+        status: str | None = None,
+        messages: Sequence[Message] | None = None,
+    ) -> LeanOutcome:
+        """The outcome of a Lean reply: its status (unless `status` names it, e.g.
+        `clean`), its time in ms and its messages (unless `messages` picks some)."""
+        return cls(
+            status if status is not None else result.status.value,
+            round(result.elapsed_s * 1000.0, 3),
+            tuple(result.messages if messages is None else messages),
+        )
+
 
 class Recorder(Protocol):
     """The only way strategies write to the provenance graph of one attempt.

@@ -7,7 +7,7 @@ and the batch runner.
 
 A session owns one Lean pool, one generator, an optional retriever and, opened on
 first use, the graph store. `prove` opens an attempt in a run, runs the strategy
-through `prover.attempt.prove` (so every claim goes through the soundness gate) and
+through `prover.strategies.attempt.prove` (so every claim goes through the soundness gate) and
 writes the verdict and its cost; an attempt interrupted by an exception (Ctrl-C
 included) is still finished, as `failed: interrupted`. Runs begun by the session are
 ended when it closes. Callers that keep their own store (the batch workers) use only
@@ -22,20 +22,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from prover.attempt import Outcome, Progress, ProofContext, Strategy, prove
 from prover.budget import Budget, Limits
 from prover.config import Settings
+from prover.errors import GenerationError, SessionError
 from prover.generate.registry import make_generator, parse_spec
 from prover.graph.store import Store, StoreError
 from prover.lean.pool import LeanServer
 from prover.protocols import Generator, Recorder, Retriever
-from prover.types import Theorem, Verdict, VerdictKind
-
-INTERRUPTED = "interrupted"
-
-
-class SessionError(RuntimeError):
-    """A part of the session could not be opened; the message says which and why."""
+from prover.strategies.attempt import Outcome, prove
+from prover.strategies.base import Progress, ProofContext, Strategy
+from prover.types import StopReason, Theorem, Verdict, VerdictKind
 
 
 @dataclass(frozen=True)
@@ -66,13 +62,19 @@ class ProverSession:
         lean: LeanServer,
         generator: Generator,
         retriever: Retriever | None,
+        *,
+        store: Store | None = None,
+        owned: bool = True,
     ) -> None:
+        """With `owned` False the pool and the store belong to the caller (a
+        `Workbench`), and closing the session leaves them open."""
         self.settings = settings
         self.options = options
         self.lean = lean
         self.generator = generator
         self.retriever = retriever
-        self._store: Store | None = None
+        self._store = store
+        self._owned = owned
         self._runs: list[int] = []
 
     @property
@@ -126,7 +128,9 @@ class ProverSession:
         try:
             outcome = prove(theorem, strategy, ctx)
         except BaseException:
-            interrupted = Verdict(VerdictKind.FAILED, reason=INTERRUPTED, detail=INTERRUPTED)
+            interrupted = Verdict(
+                VerdictKind.FAILED, reason=StopReason.INTERRUPTED, detail="interrupted"
+            )
             self.store.finish_attempt(recorder.attempt_id, interrupted, ctx.budget.finish())
             raise
         self.store.finish_attempt(recorder.attempt_id, outcome.verdict, outcome.spent)
@@ -137,9 +141,11 @@ class ProverSession:
             if self._store is not None:
                 for run_id in self._runs:
                     self._store.end_run(run_id)
-                self._store.close()
+                if self._owned:
+                    self._store.close()
         finally:
-            self.lean.close()
+            if self._owned:
+                self.lean.close()
 
     def __enter__(self) -> ProverSession:
         return self
@@ -153,10 +159,17 @@ class ProverSession:
         self.close()
 
 
-def open_session(settings: Settings, options: SessionOptions | None = None) -> ProverSession:
+def open_session(
+    settings: Settings,
+    options: SessionOptions | None = None,
+    *,
+    lean: LeanServer | None = None,
+    store: Store | None = None,
+) -> ProverSession:
     """Make the generator (seeded unless it is the deterministic heuristic one) and load
     the retriever, raising SessionError if either fails; then create the Lean pool
-    (its processes start on first use)."""
+    (its processes start on first use), unless `lean` (and `store`) are given: then
+    the session uses them and leaves them open when it closes."""
     options = options or SessionOptions()
     try:
         scheme, _ = parse_spec(options.generator)
@@ -166,19 +179,23 @@ def open_session(settings: Settings, options: SessionOptions | None = None) -> P
             api_key=options.api_key,
             seed=None if scheme == "heuristic" else options.seed,
         )
-    except ValueError as exc:
+    except (ValueError, GenerationError) as exc:
         raise SessionError(f"cannot make generator {options.generator!r}: {exc}") from exc
-    retriever = _load_retriever(options.index_dir) if options.index_dir else None
+    retriever = load_retriever(options.index_dir) if options.index_dir else None
+    if lean is not None:
+        return ProverSession(
+            settings, options, lean, generator, retriever, store=store, owned=False
+        )
     return ProverSession(settings, options, LeanServer(settings.lean), generator, retriever)
 
 
-def _load_retriever(index_dir: Path) -> Retriever:
+def load_retriever(index_dir: Path) -> Retriever:
     # Imported here: retrieval pulls in torch and faiss, which `prove` without an index
     # should not pay for.
     from retrieval.errors import RetrievalError
-    from retrieval.retriever import load_retriever
+    from retrieval.retriever import load_retriever as load
 
     try:
-        return load_retriever(index_dir)
+        return load(index_dir)
     except (RetrievalError, ValueError, OSError) as exc:
         raise SessionError(f"cannot load the premise index in {index_dir}: {exc}") from exc

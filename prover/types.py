@@ -66,6 +66,18 @@ class Message:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
+    def as_dict(self) -> dict[str, Any]:
+        """The message as the database and `--json` outputs store it."""
+        end = self.end_pos
+        return {
+            "severity": self.severity.value,
+            "line": self.pos.line,
+            "column": self.pos.column,
+            "end_line": end.line if end else None,
+            "end_column": end.column if end else None,
+            "text": self.text,
+        }
+
 
 @dataclass(frozen=True)
 class Sorry:
@@ -241,6 +253,45 @@ class Usage:
     calls: int = 0
     tokens_in: int = 0
     tokens_out: int = 0
+
+
+class StopReason(StrEnum):
+    """Why a strategy stopped: the one vocabulary of claims, verdicts and the database.
+
+    Stored verbatim (a failed verdict's `reason` is its claim's); what a person should
+    read about it goes in a separate `detail`, never after a colon in the code.
+    """
+
+    PROVED = "proved"
+    REPAIRED = "repaired"
+    # a budget limit ran out (`Budget.exhausted`)
+    WALL_TIME = "wall_time"
+    LEAN_CALLS = "lean_calls"
+    TOKENS = "tokens"
+    EXPANSIONS = "expansions"
+    # search
+    SEARCH_EXHAUSTED = "search_exhausted"
+    START_FAILED = "start_failed"
+    GENERATOR_ERROR = "generator_error"
+    GENERATOR_TIMEOUT = "generator_timeout"
+    # sketch
+    NO_DRAFTER = "no_drafter"
+    EMPTY_DRAFT = "empty_draft"
+    NO_SKETCH = "no_sketch"
+    SKETCH_UNREPAIRABLE = "sketch_unrepairable"
+    SUBGOALS_UNPROVED = "subgoals_unproved"
+    RECOMBINED_ERROR = "recombined_error"
+    # repair
+    NOTHING_TO_REPAIR = "nothing_to_repair"
+    HOLES_REMAIN = "holes_remain"
+    STATEMENT_ERROR = "statement_error"
+    LEAN_FAILED = "lean_failed"
+    # portfolio
+    NO_STAGE = "no_stage_available"
+    NO_CLOSER = "no_closer_worked"
+    # the attempt itself
+    INTERRUPTED = "interrupted"
+    INTERNAL_ERROR = "internal_error"
 
 
 class VerdictKind(StrEnum):

@@ -18,15 +18,15 @@ import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from prover.attempt import ProofContext
-from prover.automation import no_goals_node
-from prover.generate.llm import ChatMessage, GenerationError, LanguageModel
-from prover.holes import Hole
+from prover.errors import GenerationError
+from prover.generate.llm import ChatMessage, LanguageModel
+from prover.generate.prompts import lean_code_block
 from prover.proof_text import fill_sorry, parse_steps, top_level_assign
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind
-from prover.search.tree import normalise_goals
-from prover.sketch.models import ModelReply, ask
-from prover.sketch.prompts import read_sketch_code
+from prover.strategies.automation import no_goals_node
+from prover.strategies.base import ModelReply, ProofContext
+from prover.strategies.holes import Hole
+from prover.strategies.search.tree import normalise_goals
 from prover.types import ProofState, Provenance, TacticResult, TacticStatus, Theorem
 from repair.diagnose import Diagnosis, classify
 from repair.rules import refined
@@ -93,7 +93,7 @@ def proof_from_reply(reply: str) -> str | None:
     """The proof body in a model's reply: what follows the declaration's `:=` when it
     wrote the whole theorem (its own statement is dropped), else the code itself: a
     term when it starts like one (`⟨`, `fun`), else tactics (a `by` block)."""
-    code = read_sketch_code(reply).strip("\n")
+    code = lean_code_block(reply).strip("\n")
     if _DECLARATION.match(code):
         assign = top_level_assign(code)
         if assign is None:
@@ -140,7 +140,7 @@ class ScriptRun:
 
 
 class ConjectureProver:
-    """A `prover.holes.HoleProver` that asks `model` (see the module docstring)."""
+    """A `prover.strategies.holes.HoleProver` that asks `model` (see the module docstring)."""
 
     def __init__(
         self,
@@ -170,11 +170,10 @@ class ConjectureProver:
             if ctx.budget.exhausted() is not None:
                 return None
             try:
-                reply = ask(
+                reply = ctx.ask(
                     self.model,
                     ROLE,
                     correction_prompt(self.theorem, context, state.text),
-                    ctx,
                     max_tokens=self.max_tokens,
                     temperature=self.temperature,
                 )
@@ -246,7 +245,7 @@ class ConjectureProver:
             tactic,
             strategy=self.strategy,
             proposer=provenance,
-            lean=LeanOutcome(result.status.value, result.elapsed_s * 1000, result.messages),
+            lean=LeanOutcome.of(result),
             meta={"conjecture_correction_level": level + 1},
         )
         return child

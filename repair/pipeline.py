@@ -1,9 +1,10 @@
-"""Compiler-guided repair: the loop, and the `repair` strategy built on it.
+"""Compiler-guided repair: the loop (the `repair` strategy, `prover.strategies.repair`,
+runs it on a given or drafted proof).
 
 Each round (at most `rounds`) of `repair_proof`:
 
 1. **Check** the proof; a clean elaboration ends the loop (the soundness gate in
-   `prover.attempt.prove` then has the last word).
+   `prover.strategies.attempt.prove` then has the last word).
 2. **Refine** — the syntax rules of `repair.rules`, each that changes something a
    REPAIR_FIX edge (its rule, the error class Lean reported on the line, the line).
 3. **Fix** — for each error Lean reports, the targeted fixes of `repair.fixes`
@@ -13,7 +14,7 @@ Each round (at most `rounds`) of `repair_proof`:
 4. **Sorrify** what still fails (`repair.sorrify`, SORRIFY edges) so the proof
    elaborates with holes; each hole is a SUBGOAL with its own proof state.
 5. **Re-prove** each hole: the one-shot closers, then tactic search from the hole's
-   state (`prover.subgoals`, with half of what is left of the budget), then, when a
+   state (`prover.strategies.subgoals`, with half of what is left of the budget), then, when a
    model is configured, conjecture correction (`repair.conjecture`).
 6. **Recombine** the scripts into the proof (a RECOMBINE edge) and go round again.
 
@@ -23,46 +24,35 @@ with only holes) with its open holes, and the list of changes made on the way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from prover.attempt import Claim, ProofContext
-from prover.automation import CLOSERS
-from prover.generate.llm import GenerationError, LanguageModel
-from prover.generate.registry import make_language_model
-from prover.holes import Hole, fill_holes, holes_of
+from prover.generate.llm import LanguageModel
 from prover.proof_text import locate
 from prover.protocols import EdgeKind, Generator, LeanOutcome, NodeKind
-from prover.sketch.models import ask
-from prover.subgoals import SubgoalProver, make_hole_prover
-from prover.types import CallStatus, CheckResult, Provenance, Theorem
+from prover.strategies.automation import CLOSERS
+from prover.strategies.base import ProofContext
+from prover.strategies.holes import Hole, fill_holes, holes_of
+from prover.strategies.search.engine import TacticSearch
+from prover.strategies.subgoals import SubgoalProver
+from prover.types import CallStatus, CheckResult, StopReason, Theorem
 from repair.conjecture import (
     DEFAULT_DEPTH,
     DEFAULT_MAX_TOKENS,
     DEFAULT_TEMPERATURE,
-    SYSTEM,
     ConjectureProver,
     HoleContext,
     hole_context,
-    proof_from_reply,
 )
 from repair.diagnose import Diagnosis, ErrorClass, diagnose, errors
 from repair.fixes import Edit, proposals
 from repair.rules import line_map, refine
 from repair.sorrify import Sorrified, StatementError, sorrify
 
-REPAIR = "repair"
 DEFAULT_ROUNDS = 3
 SEARCH_SHARE = 0.5  # of what is left of the budget, for automation + search on the holes
 MAX_FIX_TRIES = 40  # candidate checks per round
 
-# Why repair ended (a claim's reason).
-REPAIRED = "repaired"
-NOTHING_TO_REPAIR = "nothing_to_repair"
-STATEMENT_ERROR = "statement_error"
-LEAN_FAILED = "lean_failed"
-HOLES_REMAIN = "holes_remain"
 
 _FIXABLE = frozenset(
     {
@@ -80,17 +70,14 @@ _FIXABLE = frozenset(
 class RepairOptions:
     rounds: int = DEFAULT_ROUNDS
     depth: int = DEFAULT_DEPTH  # model calls per hole (conjecture-correction levels)
-    search: str | None = "bfs"  # tactic search on holes after automation; None: automation only
-    width: int = 8
+    search: TacticSearch | None = None  # tactic search on holes after automation; None: none
     closers: tuple[str, ...] = CLOSERS
     temperature: float = DEFAULT_TEMPERATURE
     max_tokens: int = DEFAULT_MAX_TOKENS
 
     def __post_init__(self) -> None:
-        if self.rounds < 1 or self.depth < 1 or self.width < 1:
-            raise ValueError("rounds, depth and width must be at least 1")
-        if self.search not in (None, "bfs", "mps"):
-            raise ValueError(f"hole search {self.search!r} is not bfs, mps or none")
+        if self.rounds < 1 or self.depth < 1:
+            raise ValueError("rounds and depth must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -125,7 +112,7 @@ class RepairResult:
     proof: str
     node: int
     repaired: bool
-    reason: str
+    reason: StopReason
     changes: tuple[Change, ...]
     holes: tuple[OpenHole, ...] = ()
     rounds: int = 0
@@ -141,7 +128,7 @@ def repair_proof(
     options: RepairOptions | None = None,
     model: LanguageModel | None = None,
     generator: Generator | None = None,
-    strategy: str = REPAIR,
+    strategy: str,
 ) -> RepairResult:
     """Repair `proof` of `theorem`; `node` is its PROOF_TEXT node in the graph (the
     caller records it). `generator` replaces the context's for the holes' search;
@@ -196,12 +183,12 @@ class _Run:
                     strategy=self.strategy,
                 )
             except StatementError as exc:
-                return self._result(state, best, rounds, STATEMENT_ERROR, str(exc))
+                return self._result(state, best, rounds, StopReason.STATEMENT_ERROR, str(exc))
             self._note_sorrify(sorrified)
             holed = _State(sorrified.proof, sorrified.node, sorrified.check)
             if errors(diagnose(self.theorem, holed.proof, holed.check)):
                 detail = "the proof does not elaborate even with its failing steps sorried"
-                return self._result(holed, best, rounds, LEAN_FAILED, detail)
+                return self._result(holed, best, rounds, StopReason.LEAN_FAILED, detail)
             best = holed
             self._phase(rounds, "re-prove holes")
             filled = self._reprove(sorrified, state.proof)
@@ -213,9 +200,9 @@ class _Run:
             if not errors(diagnose(self.theorem, state.proof, state.check)):
                 best = state
         if state.check.clean:
-            return self._result(state, best, rounds, REPAIRED)
+            return self._result(state, best, rounds, StopReason.REPAIRED)
         exhausted = self.ctx.budget.exhausted()
-        return self._result(state, best, rounds, exhausted or HOLES_REMAIN)
+        return self._result(state, best, rounds, exhausted or StopReason.HOLES_REMAIN)
 
     # --- the steps -------------------------------------------------------------------
 
@@ -233,12 +220,15 @@ class _Run:
             NodeKind.PROOF_TEXT, self.theorem.with_proof(proof), key=f"proof:{proof}"
         )
 
-    def _stop_reason(self, check: CheckResult) -> tuple[str, str] | None:
+    def _stop_reason(self, check: CheckResult) -> tuple[StopReason, str] | None:
         exhausted = self.ctx.budget.exhausted()
         if exhausted is not None:
             return exhausted, f"the {exhausted} budget ran out"
         if check.status not in (CallStatus.OK, CallStatus.TIMEOUT):
-            return LEAN_FAILED, check.error or f"Lean did not answer: {check.status.value}"
+            return (
+                StopReason.LEAN_FAILED,
+                check.error or f"Lean did not answer: {check.status.value}",
+            )
         return None
 
     def _refine(self, state: _State) -> _State:
@@ -319,11 +309,7 @@ class _Run:
             "message": target.text if target else None,
             "accepted": child is not None,
         }
-        lean = (
-            LeanOutcome(check.status.value, check.elapsed_s * 1000, check.messages)
-            if check is not None
-            else None
-        )
+        lean = LeanOutcome.of(check) if check is not None else None
         self.ctx.recorder.edge(
             EdgeKind.REPAIR_FIX,
             [parent],
@@ -387,10 +373,10 @@ class _Run:
         state: _State,
         best: _State | None,
         rounds: int,
-        reason: str,
+        reason: StopReason,
         detail: str = "",
     ) -> RepairResult:
-        if reason == REPAIRED:
+        if reason is StopReason.REPAIRED:
             changes = tuple(self.changes)
             return RepairResult(state.proof, state.node, True, reason, changes, (), rounds)
         elaborates = not errors(diagnose(self.theorem, state.proof, state.check))
@@ -403,7 +389,7 @@ class _Run:
         )
         if not detail:
             detail = f"{len(holes)} hole(s) remain"
-            if reason != HOLES_REMAIN:  # a budget ran out
+            if reason is not StopReason.HOLES_REMAIN:  # a budget ran out
                 detail = f"the {reason} budget ran out; {detail}"
         return RepairResult(
             shown.proof, shown.node, False, reason, tuple(self.changes), holes, rounds, detail
@@ -422,12 +408,11 @@ class _HoleProver:
 
     def __init__(self, run: _Run, sorrified: Sorrified, previous: str, count: int) -> None:
         self.run = run
-        self.search: SubgoalProver = make_hole_prover(
+        self.search = SubgoalProver(
+            run.options.search,
             theorem=run.theorem,
             strategy=run.strategy,
             holes=count,
-            search=run.options.search,
-            width=run.options.width,
             closers=run.options.closers,
             generator=run.generator,
         )
@@ -492,129 +477,3 @@ def improved(before: list[Diagnosis], after: list[Diagnosis], target: Diagnosis)
     if len(new) < len(old):
         return True
     return all(d.line is not None and target.line is not None and d.line > target.line for d in new)
-
-
-class RepairStrategy:
-    """The `repair` strategy: repairs `proof` when given one; otherwise asks `model` for
-    a whole proof and repairs that; with neither it has nothing to repair and says so."""
-
-    name = REPAIR
-
-    def __init__(
-        self,
-        *,
-        proof: str | None = None,
-        model: LanguageModel | str | None = None,
-        base_url: str | None = None,
-        api_key: str | None = None,
-        rounds: int = DEFAULT_ROUNDS,
-        depth: int = DEFAULT_DEPTH,
-        search: str | None = "bfs",
-        width: int = 8,
-        closers: Sequence[str] = CLOSERS,
-        temperature: float = DEFAULT_TEMPERATURE,
-        max_tokens: int = DEFAULT_MAX_TOKENS,
-        generator: Generator | None = None,
-    ) -> None:
-        """`model` may be built or a spec (`openai:<model>`, `hf:<model>`, made with
-        `base_url`/`api_key`). ValueError on bad options."""
-        if isinstance(model, str):
-            model = make_language_model(model, base_url=base_url, api_key=api_key)
-        self.proof = proof
-        self.model = model
-        self.generator = generator
-        self.options = RepairOptions(
-            rounds=rounds,
-            depth=depth,
-            search=None if search in (None, "none") else search,
-            width=width,
-            closers=tuple(closers),
-            temperature=temperature,
-            max_tokens=max_tokens,
-        )
-        self.last: RepairResult | None = None
-
-    def config(self) -> dict[str, object]:
-        return {
-            "strategy": self.name,
-            "model": self.model.name if self.model else None,
-            "given_proof": self.proof is not None,
-            "rounds": self.options.rounds,
-            "depth": self.options.depth,
-            "search": self.options.search,
-            "width": self.options.width,
-        }
-
-    def attempt(self, theorem: Theorem, ctx: ProofContext, root: int) -> Claim:
-        self.last = None
-        if self.proof is not None:
-            proof = self.proof
-            node = record_given(theorem, proof, ctx, root, Provenance(generator="given"))
-        elif self.model is not None:
-            drafted = self._draft(self.model, theorem, ctx, root)
-            if isinstance(drafted, Claim):
-                return drafted
-            proof, node = drafted
-        else:
-            return Claim(
-                None,
-                f"{NOTHING_TO_REPAIR}: no proof was given and no model is configured to write one",
-            )
-        result = repair_proof(
-            theorem,
-            proof,
-            ctx,
-            node=node,
-            options=self.options,
-            model=self.model,
-            generator=self.generator,
-            strategy=self.name,
-        )
-        self.last = result
-        if result.repaired:
-            return Claim(result.proof, REPAIRED, result.node)
-        return Claim(None, result.reason, result.node)
-
-    def _draft(
-        self, model: LanguageModel, theorem: Theorem, ctx: ProofContext, root: int
-    ) -> tuple[str, int] | Claim:
-        prompt = [
-            {"role": "system", "content": SYSTEM},
-            {
-                "role": "user",
-                "content": "Prove this theorem in Lean 4. Reply with the whole theorem in one "
-                f"```lean4 block.\n```lean4\n{theorem.statement} := by\n  sorry\n```",
-            },
-        ]
-        try:
-            reply = ask(
-                model,
-                "prover",
-                prompt,
-                ctx,
-                max_tokens=self.options.max_tokens,
-                temperature=self.options.temperature,
-            )
-        except GenerationError as exc:
-            return Claim(None, f"{exc.code}: {exc}")
-        proof = proof_from_reply(reply.text)
-        if proof is None:
-            return Claim(None, f"{NOTHING_TO_REPAIR}: the model wrote no proof")
-        return proof, record_given(theorem, proof, ctx, root, reply.provenance)
-
-
-def record_given(
-    theorem: Theorem, proof: str, ctx: ProofContext, root: int, proposer: Provenance
-) -> int:
-    """The proof to repair as a PROOF_TEXT node, joined to the statement by a DRAFT edge
-    that names who wrote it (`given` for a proof handed in)."""
-    node = ctx.recorder.node(NodeKind.PROOF_TEXT, theorem.with_proof(proof), key=f"proof:{proof}")
-    ctx.recorder.edge(
-        EdgeKind.DRAFT,
-        [root],
-        node,
-        "proof to repair" if proposer.generator == "given" else "whole proof by the model",
-        strategy=REPAIR,
-        proposer=proposer,
-    )
-    return node

@@ -28,9 +28,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from prover.attempt import ProofContext
 from prover.proof_text import Step, indentation, parse_steps, top_level_assign, walk
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind
+from prover.strategies.base import ProofContext
 from prover.types import CheckResult, Theorem
 from repair.diagnose import Diagnosis, ErrorClass, diagnose, errors
 
@@ -312,7 +312,7 @@ def _record(
         child,
         edit.describe(),
         strategy=strategy,
-        lean=LeanOutcome(state.check.status.value, state.check.elapsed_s * 1000, (target.message,)),
+        lean=LeanOutcome.of(state.check, messages=(target.message,)),
         meta={
             "action": edit.action,
             "error_class": target.kind.value,

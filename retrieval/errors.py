@@ -6,9 +6,7 @@ prints its message; none of them should ever reach a user as a traceback.
 
 from __future__ import annotations
 
-
-class RetrievalError(Exception):
-    """Base class: the message is a complete sentence that says what to do."""
+from prover.errors import RetrievalError
 
 
 class CorpusError(RetrievalError):

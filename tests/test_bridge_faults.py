@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from prover.cli import app
 from prover.config import LeanSettings, load_settings
-from prover.eval.portfolio import Portfolio
 from prover.graph.clip import EDGE_CHARS, MESSAGE_CHARS, clip
 from prover.graph.export import export_attempt_html
 from prover.graph.queries import load_graph
@@ -22,6 +21,7 @@ from prover.graph.store import Store
 from prover.lean import LeanServer
 from prover.protocols import EdgeKind
 from prover.session import SessionOptions, open_session
+from prover.strategies.registry import make_strategy
 from prover.types import CallStatus, TacticStatus, Theorem
 
 HANGING_HEADER = "import StandinHang"
@@ -94,8 +94,8 @@ def test_a_flooding_reply_is_recorded_capped_and_the_page_stays_light(
 ) -> None:
     flood = 5_000_000
     settings = load_settings()  # replies up to 64 MiB are read (`max_output_bytes`)
-    strategy = Portfolio(
-        closers=[f"standin_spam {flood}"], stages=[{"name": "automation", "share": 1}]
+    strategy = make_strategy(
+        "auto", closers=[f"standin_spam {flood}"], stages=[{"name": "automation", "share": 1}]
     )
     with open_session(settings, SessionOptions()) as session:
         run_id = session.begin_run("test", {})

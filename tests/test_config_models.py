@@ -13,11 +13,11 @@ from fake_openai_server import FakeOpenAIServer, Reply
 from typer.testing import CliRunner
 
 from prover.cli import app
-from prover.cli.eval_cmd import with_configured_models
 from prover.config import ConfigError, ModelSettings, load_settings
 from prover.graph.queries import load_graph
 from prover.graph.store import Store
 from prover.protocols import EdgeKind
+from prover.strategies.registry import with_configured_models
 
 # The stand-in closes this with `exact hp`, the fake model's only answer.
 THEOREM = "theorem t (p : Prop) (hp : p) : p := by sorry"
@@ -187,7 +187,7 @@ def test_repair_records_the_configured_generator(
 @pytest.mark.parametrize(
     ("strategy", "given", "expected"),
     [
-        ("sketch", {}, {"drafter": "openai:d", "sketcher": "openai:s", "base_url": "U"}),
+        ("sketch", {}, {"drafter": "openai:d", "sketcher": "openai:s"}),
         ("sketch", {"drafter": "hf:mine"}, {"drafter": "hf:mine", "sketcher": "openai:s"}),
         (
             "auto",
@@ -204,8 +204,7 @@ def test_eval_fills_in_the_configured_drafting_models(
     strategy: str, given: dict[str, Any], expected: dict[str, Any]
 ) -> None:
     models = ModelSettings(drafter="openai:d", sketcher="openai:s")
-    base_url = "U" if strategy == "sketch" and not given else None
-    assert with_configured_models(strategy, given, models, base_url) == expected
+    assert with_configured_models(strategy, given, models) == expected
 
 
 def test_eval_records_the_configured_models(
@@ -226,7 +225,7 @@ def test_eval_records_the_configured_models(
     with Store(standin_env) as store:
         run = max(store.runs(), key=lambda r: r.id)
     assert (run.config["generator"], run.config["base_url"]) == ("openai:fake", server.base_url)
-    sketch = {"drafter": "openai:fake", "base_url": server.base_url}
+    sketch = {"drafter": "openai:fake"}  # made with the run's base URL, recorded once
     assert run.config["strategy_options"] == {"sketch": sketch}
     assert "--generator openai:fake" in run.command
     assert f"--base-url {server.base_url}" in run.command

@@ -226,7 +226,7 @@ def test_ctrl_c_stops_quietly_and_resume_finishes_with_the_recorded_workers(
     run_id = latest_run(standin_env)
     assert run.returncode == 130, stderr
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr, stderr
-    assert f"interrupted; finish with `leanwb eval --resume {run_id}`" in stderr
+    assert f"interrupted; finish with `leanwb eval run --resume {run_id}`" in stderr
     assert 1 <= finished_results(standin_env) < len(problems), "Ctrl-C came too late to test"
 
     code, output = cli("eval", "--resume", str(run_id))
@@ -250,7 +250,7 @@ def run_counts_for(db: Path, run_id: int) -> tuple[int, int]:
         (["--from-file", "{bad}"], ":2: not valid JSON"),
         (["--from-file", "{good}", "--budget", "walls=3"], "is not KEY=VALUE"),
         (["--from-file", "{good}", "--budget", "wall=soon"], "is not a number"),
-        (["--from-file", "{good}", "--strategy", "magic"], "--strategy must be one of"),
+        (["--from-file", "{good}", "--strategy", "magic"], "unknown strategy 'magic'"),
         (["nosuchset"], "no dataset named 'nosuchset'"),
         (["minif2f", "--cache-dir", "{empty}"], "leanwb datasets fetch minif2f"),
     ],

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fake_openai_server import Choice, FakeOpenAIServer, Reply
 
-from prover.generate.llm import GenerationError
+from prover.errors import GenerationError
 from prover.generate.model_generator import ModelGenerator
 from prover.generate.openai_api import OpenAIModel
 from prover.generate.registry import make_generator, make_language_model

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from fake_openai_server import FakeOpenAIServer
 
-from prover.generate.llm import GenerationError, GenerationTimeout, model_deadline
+from prover.errors import GenerationError
+from prover.generate.llm import GenerationTimeout, model_deadline
 from prover.generate.openai_api import MalformedReplyError, OpenAIModel, normalize_base_url
 from prover.redact import redact
 

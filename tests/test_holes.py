@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from prover.attempt import ProofContext
 from prover.config import LeanSettings
 from prover.generate.registry import make_generator
 from prover.graph.queries import load_graph
 from prover.graph.store import Store
-from prover.holes import find_holes, holes_of
 from prover.lean.pool import LeanServer
 from prover.lean_text import theorem_from_text
 from prover.proof_text import sorry_spans
 from prover.protocols import EdgeKind, NodeKind
+from prover.strategies.base import ProofContext
+from prover.strategies.holes import find_holes, holes_of
 
 THEOREM = theorem_from_text(
     "theorem t (a b : ℕ) (h₀ : a = 2) (h₁ : b = a + 3) : a * b = 10 := by sorry"

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from fake_openai_server import FakeOpenAIServer, Reply
 
-from prover.attempt import Outcome, ProofContext, prove
 from prover.budget import Budget, Limits
 from prover.generate.openai_api import OpenAIModel
 from prover.generate.registry import make_generator
@@ -20,9 +19,11 @@ from prover.graph.queries import Graph, load_graph
 from prover.graph.store import Store
 from prover.lean.pool import LeanServer
 from prover.protocols import EdgeKind, NodeKind
-from prover.strategies import make_strategy
+from prover.strategies.attempt import Outcome, prove
+from prover.strategies.base import ProofContext, Strategy
+from prover.strategies.registry import make_strategy
 from prover.types import Theorem
-from repair.pipeline import RepairResult, RepairStrategy
+from repair.pipeline import RepairResult
 from repair.source import read_source
 
 HEADER = "import Mathlib"
@@ -36,7 +37,7 @@ def repair(
     lean: LeanServer,
     store: Store,
     theorem: Theorem,
-    strategy: RepairStrategy,
+    strategy: Strategy,
     limits: Limits | None = None,
 ) -> tuple[Outcome, RepairResult | None, Graph]:
     run_id = store.begin_run("test", {}, kind="test")
@@ -49,7 +50,9 @@ def repair(
     )
     outcome = prove(theorem, strategy, ctx)
     store.finish_attempt(recorder.attempt_id, outcome.verdict, outcome.spent)
-    return outcome, strategy.last, load_graph(store, recorder.attempt_id)
+    report = outcome.claim.report
+    assert report is None or isinstance(report, RepairResult)
+    return outcome, report, load_graph(store, recorder.attempt_id)
 
 
 def path_kinds(graph: Graph) -> list[EdgeKind]:
@@ -122,7 +125,9 @@ def test_a_proof_broken_in_one_class_is_repaired_by_the_matching_fix(
     lean: LeanServer, store: Store, label: str, proof: str, rule: str, error_class: str
 ) -> None:
     del label
-    outcome, result, graph = repair(lean, store, THEOREM, RepairStrategy(proof=proof, search=None))
+    outcome, result, graph = repair(
+        lean, store, THEOREM, make_strategy("repair", proof=proof, search=None)
+    )
     assert outcome.verdict.proved, (result, outcome.verdict)
     assert result is not None and result.repaired
     fixes = [
@@ -151,7 +156,7 @@ def test_what_no_fix_answers_is_sorried_and_reproved(
     lean: LeanServer, store: Store, label: str, proof: str, error_class: str
 ) -> None:
     del label
-    outcome, result, graph = repair(lean, store, THEOREM, RepairStrategy(proof=proof))
+    outcome, result, graph = repair(lean, store, THEOREM, make_strategy("repair", proof=proof))
     assert outcome.verdict.proved, (result, outcome.verdict)
     kinds = path_kinds(graph)
     assert kinds[0] is EdgeKind.DRAFT and kinds[-1] is EdgeKind.VERIFY
@@ -167,7 +172,7 @@ def test_the_done_criterion_three_faults_become_a_verified_proof_with_each_step_
     lean: LeanServer, store: Store
 ) -> None:
     proof = "by\n  have hq : q := hpq hp,\n  constructor\n  · linarith\n  · exact hpq hp2"
-    outcome, result, graph = repair(lean, store, THEOREM, RepairStrategy(proof=proof))
+    outcome, result, graph = repair(lean, store, THEOREM, make_strategy("repair", proof=proof))
     assert outcome.verdict.proved
     assert (
         outcome.verdict.proof
@@ -195,7 +200,7 @@ def test_the_done_criterion_three_faults_become_a_verified_proof_with_each_step_
 
 def test_an_irreparable_proof_ends_with_its_holes_listed(lean: LeanServer, store: Store) -> None:
     proof = "by\n  constructor\n  · linarith\n  · exact hpq hp"
-    outcome, result, graph = repair(lean, store, FALSE, RepairStrategy(proof=proof))
+    outcome, result, graph = repair(lean, store, FALSE, make_strategy("repair", proof=proof))
     assert not outcome.verdict.proved and outcome.verdict.reason == "holes_remain"
     assert result is not None and not result.repaired
     assert result.proof == "by\n  constructor\n  · sorry\n  · exact hpq hp"
@@ -208,7 +213,7 @@ def test_an_irreparable_proof_ends_with_its_holes_listed(lean: LeanServer, store
 
 def test_a_statement_lean_rejects_is_not_repaired(lean: LeanServer, store: Store) -> None:
     broken = Theorem("b", HEADER, "theorem b (x : ℕ) : x = undefined_thing")
-    outcome, result, _ = repair(lean, store, broken, RepairStrategy(proof="by\n  simp"))
+    outcome, result, _ = repair(lean, store, broken, make_strategy("repair", proof="by\n  simp"))
     assert outcome.verdict.reason == "statement_error"
     assert result is not None and "statement does not elaborate" in result.detail
 
@@ -216,7 +221,7 @@ def test_a_statement_lean_rejects_is_not_repaired(lean: LeanServer, store: Store
 def test_a_timeout_replaces_the_whole_proof_and_reproves_it(lean: LeanServer, store: Store) -> None:
     proof = "by\n  constructor\n  · standin_slow 5\n    omega\n  · exact hpq hp"
     limits = Limits(wall_s=60, expansions=20, tactic_timeout_s=1)
-    outcome, _, graph = repair(lean, store, THEOREM, RepairStrategy(proof=proof), limits)
+    outcome, _, graph = repair(lean, store, THEOREM, make_strategy("repair", proof=proof), limits)
     sorrify = [e for e in graph.edges.values() if e.kind is EdgeKind.SORRIFY]
     assert sorrify[0].meta["error_class"] == "timeout" and sorrify[0].meta["action"] == "whole"
     assert outcome.verdict.proved
@@ -225,7 +230,7 @@ def test_a_timeout_replaces_the_whole_proof_and_reproves_it(lean: LeanServer, st
 def test_without_a_proof_or_a_model_there_is_nothing_to_repair(
     lean: LeanServer, store: Store
 ) -> None:
-    outcome, result, _ = repair(lean, store, THEOREM, make_strategy("repair"))  # type: ignore[arg-type]
+    outcome, result, _ = repair(lean, store, THEOREM, make_strategy("repair"))
     assert outcome.verdict.reason is not None
     assert outcome.verdict.reason.startswith("nothing_to_repair")
     assert result is None
@@ -253,7 +258,9 @@ def test_conjecture_correction_recurses_on_the_error_until_the_hole_is_closed(
         Reply(texts=("```lean4\n· right; exact hp'\n· left; exact hq',\n```",)),
     )
     model = OpenAIModel("fake", server.base_url, logprobs=False)
-    strategy = RepairStrategy(proof="by\n  exact h", model=model, search=None, closers=("omega",))
+    strategy = make_strategy(
+        "repair", proof="by\n  exact h", model=model, search=None, closers=("omega",)
+    )
     outcome, result, graph = repair(lean, store, SWAP, strategy)
     assert outcome.verdict.proved, result
     assert (
@@ -291,8 +298,8 @@ def test_a_model_writes_the_proof_when_none_is_given(
         "Prove this theorem",
         f"```lean4\n{THEOREM.statement} := by\n  constructor,\n  · omega\n  · exact hpq hq\n```",
     )
-    strategy = RepairStrategy(
-        model=OpenAIModel("fake", server.base_url, logprobs=False), search=None
+    strategy = make_strategy(
+        "repair", model=OpenAIModel("fake", server.base_url, logprobs=False), search=None
     )
     outcome, result, graph = repair(lean, store, THEOREM, strategy)
     assert outcome.verdict.proved, result

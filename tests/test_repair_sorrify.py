@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from prover.attempt import ProofContext
 from prover.budget import Budget, Limits
 from prover.generate.registry import make_generator
 from prover.graph.queries import load_graph
 from prover.graph.store import Store
 from prover.lean.pool import LeanServer
 from prover.protocols import EdgeKind, NodeKind
+from prover.strategies.base import ProofContext
 from prover.types import Message, Position, Severity, Theorem
 from repair.diagnose import Diagnosis, ErrorClass, diagnose, errors
 from repair.sorrify import Origin, SorryEdit, StatementError, plan, shift, sorrify

@@ -17,7 +17,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from prover.cli import index_cmd
+from prover.cli import app as leanwb
 from retrieval.access import Accessibility
 from retrieval.corpus import load_corpus
 from retrieval.dump import parse_dump, run_dump
@@ -182,9 +182,7 @@ def test_failed_dump_reports_its_last_line(
 
 @pytest.fixture
 def cli() -> typer.Typer:
-    app = typer.Typer()
-    index_cmd.register(app)
-    return app
+    return leanwb  # the real command line: its one handler turns errors into a sentence
 
 
 def test_dump_corpus_without_lean_fails_cleanly(

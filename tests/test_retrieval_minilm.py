@@ -15,7 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from prover.cli import index_cmd
+from prover.cli import app as leanwb
 from retrieval import encoder as encoder_module
 from retrieval.build import build_index
 from retrieval.cache import EmbeddingCache
@@ -334,9 +334,7 @@ def test_a_theorem_s_header_scopes_retrieval_where_the_corpus_knows_its_imports(
 
 @pytest.fixture(scope="module")
 def cli() -> typer.Typer:
-    app = typer.Typer()
-    index_cmd.register(app)
-    return app
+    return leanwb  # the real command line: its one handler turns errors into a sentence
 
 
 def test_build_search_info_eval_commands(

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import pytest
 
-from prover.attempt import Outcome, ProofContext, prove
 from prover.budget import Budget, Limits
 from prover.generate.registry import make_generator
 from prover.graph.queries import Graph, load_graph
@@ -15,7 +14,9 @@ from prover.graph.store import Store
 from prover.lean.pool import LeanServer
 from prover.lean_text import theorem_from_text
 from prover.protocols import EdgeKind, Generator
-from prover.strategies import make_strategy
+from prover.strategies.attempt import Outcome, prove
+from prover.strategies.base import ProofContext
+from prover.strategies.registry import make_strategy
 from prover.types import Candidate, Premise, Provenance, Theorem, Usage
 
 STRATEGIES = ["bfs", "mps"]

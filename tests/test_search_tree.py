@@ -7,11 +7,11 @@ import math
 import pytest
 
 from prover.protocols import NodeStatus
-from prover.search.critic import HeuristicCritic
-from prover.search.mps import Perspective, PerspectiveFrontier, interleave
-from prover.search.rules import PathFeatures, diversify, tactic_head, target_size
-from prover.search.script import tactic_script
-from prover.search.tree import NO_GOALS, SearchTree, normalise_goals
+from prover.strategies.search.critic import HeuristicCritic
+from prover.strategies.search.mps import Perspective, PerspectiveFrontier, interleave
+from prover.strategies.search.rules import PathFeatures, diversify, tactic_head, target_size
+from prover.strategies.search.script import tactic_script
+from prover.strategies.search.tree import NO_GOALS, SearchTree, normalise_goals
 from prover.types import Candidate, ProofState, Provenance
 
 _ids = iter(range(1, 1_000_000))

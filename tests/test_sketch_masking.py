@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from prover.sketch.masking import LeanError, Rule, Unrepairable, apply, plan, signature
-from prover.sketch.sketch import parse_sketch
+from prover.strategies.sketch.masking import LeanError, Rule, Unrepairable, apply, plan, signature
+from prover.strategies.sketch.sketch import parse_sketch
 
 SKETCH = parse_sketch(
     "by\n"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from prover.sketch.prompts import draft_prompt, read_draft, read_sketch_code, sketch_prompt
-from prover.sketch.sketch import SketchError, SketchStep, parse_sketch
+from prover.generate.prompts import lean_code_block
+from prover.strategies.sketch.prompts import draft_prompt, read_draft, sketch_prompt
+from prover.strategies.sketch.sketch import SketchError, SketchStep, parse_sketch
 from prover.types import Theorem
 
 THEOREM = Theorem(
@@ -111,9 +112,9 @@ def test_replies_lose_reasoning_fences_and_headers() -> None:
         "```lean4\nimport Mathlib\nopen Real\ntheorem t : 1 = 1 := by\n  rfl\n```\n"
         "```lean\nsecond\n```"
     )
-    assert read_sketch_code(reply) == "theorem t : 1 = 1 := by\n  rfl"
-    assert read_sketch_code("```\nby omega\n```") == "by omega"
-    assert read_sketch_code("by omega") == "by omega"
+    assert lean_code_block(reply) == "theorem t : 1 = 1 := by\n  rfl"
+    assert lean_code_block("```\nby omega\n```") == "by omega"
+    assert lean_code_block("by omega") == "by omega"
 
 
 def test_prompts_show_the_statement_and_the_draft() -> None:

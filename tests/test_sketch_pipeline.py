@@ -12,7 +12,6 @@ import pytest
 from fake_openai_server import FakeOpenAIServer
 from typer.testing import CliRunner
 
-from prover.attempt import Outcome, ProofContext, prove
 from prover.budget import Budget, Limits
 from prover.cli import app
 from prover.generate.registry import make_generator, make_language_model
@@ -23,11 +22,12 @@ from prover.graph.store import Store
 from prover.lean.pool import LeanServer
 from prover.lean_text import theorem_from_text
 from prover.protocols import EdgeKind, NodeKind
-from prover.sketch import pipeline
-from prover.sketch.pipeline import SketchStrategy
-from prover.sketch.prompts import DRAFT_SYSTEM, SKETCH_SYSTEM
-from prover.types import Theorem
-from repair.pipeline import RepairResult
+from prover.strategies.attempt import Outcome, prove
+from prover.strategies.base import Claim, ProofContext, Strategy
+from prover.strategies.registry import make_strategy
+from prover.strategies.sketch.pipeline import SketchStrategy
+from prover.strategies.sketch.prompts import DRAFT_SYSTEM, SKETCH_SYSTEM
+from prover.types import StopReason, Theorem
 
 DRAFT_RULE = DRAFT_SYSTEM[:40]
 SKETCH_RULE = SKETCH_SYSTEM[:40]
@@ -80,8 +80,8 @@ def attempt(
     return outcome, load_graph(store, recorder.attempt_id)
 
 
-def sketcher(server: FakeOpenAIServer, **options: object) -> SketchStrategy:
-    return SketchStrategy(drafter="openai:drafter", base_url=server.base_url, **options)
+def sketcher(server: FakeOpenAIServer, **options: object) -> Strategy:
+    return make_strategy("sketch", drafter="openai:drafter", base_url=server.base_url, **options)
 
 
 def edges(graph: Graph, kind: EdgeKind) -> list:
@@ -161,7 +161,7 @@ def test_an_unrepairable_sketch_fails_with_the_reason(
     outcome, graph = attempt(lean, store, ARITH, sketcher(server))
     assert not outcome.verdict.proved
     assert outcome.verdict.reason == "sketch_unrepairable"
-    assert outcome.verdict.detail.startswith("sketch_unrepairable: masking removed every step")
+    assert outcome.verdict.detail.startswith("masking removed every step")
     assert "foo_bar" in outcome.verdict.detail
     (mask,) = edges(graph, EdgeKind.MASK)
     assert mask.child is None and "unrepairable" in mask.meta
@@ -174,7 +174,7 @@ def test_a_reply_with_nothing_but_sorry_is_no_sketch(
     script(server, "```lean4\nby\n  sorry\n```")
     outcome, graph = attempt(lean, store, ARITH, sketcher(server))
     assert outcome.verdict.reason == "no_sketch"
-    assert outcome.verdict.detail == "no_sketch: the sketch has no step besides `sorry`"
+    assert outcome.verdict.detail == "the sketch has no step besides `sorry`"
     (sketch_edge,) = edges(graph, EdgeKind.SKETCH)
     assert sketch_edge.child is None and outcome.spent.lean_calls == 0
 
@@ -183,8 +183,12 @@ def test_a_later_draft_gets_what_an_earlier_one_left(
     lean: LeanServer, store: Store, server: FakeOpenAIServer
 ) -> None:
     script(server, UNREPAIRABLE, BROKEN)
-    strategy = SketchStrategy(
-        drafter="openai:drafter", sketcher="openai:sketcher", base_url=server.base_url, drafts=3
+    strategy = make_strategy(
+        "sketch",
+        drafter="openai:drafter",
+        sketcher="openai:sketcher",
+        base_url=server.base_url,
+        drafts=3,
     )
     outcome, graph = attempt(lean, store, ARITH, strategy)
     assert outcome.verdict.proved, outcome.verdict
@@ -211,14 +215,14 @@ def test_a_failing_model_ends_the_attempt_with_its_error(
 ) -> None:
     server.fail(503, times=1)
     drafter = make_language_model("openai:drafter", base_url=server.base_url, max_retries=0)
-    outcome, _ = attempt(lean, store, ARITH, SketchStrategy(drafter=drafter))
-    assert outcome.verdict.detail.startswith("generator_error:")
+    outcome, _ = attempt(lean, store, ARITH, make_strategy("sketch", drafter=drafter))
+    assert outcome.verdict.reason == "generator_error" and "503" in outcome.verdict.detail
     assert outcome.spent.lean_calls == 0
 
 
 def test_without_a_drafter_nothing_is_spent(lean: LeanServer, store: Store) -> None:
     outcome, _ = attempt(lean, store, ARITH, SketchStrategy())
-    assert outcome.verdict.reason.startswith("no_drafter")
+    assert outcome.verdict.reason == "no_drafter"
     assert outcome.spent.lean_calls == 0 and outcome.spent.generator_calls == 0
 
 
@@ -228,7 +232,7 @@ def test_a_statement_that_does_not_elaborate_is_named(
     script(server, "```lean4\nby\n  have h : x = 4 := by sorry\n  exact h\n```")
     bad = theorem_from_text("theorem bad (x : ℝ) (h : Real.sqrt x = 2) : x = 4 := by sorry")
     outcome, _ = attempt(lean, store, bad, sketcher(server))
-    assert outcome.verdict.detail.startswith("statement_error:")
+    assert "Real.sqrt" in outcome.verdict.detail
 
 
 def test_holes_lost_to_a_restart_are_elaborated_again_and_retried(
@@ -277,7 +281,7 @@ def test_prove_cli_proves_a_broken_sketch_and_exports_its_graph(
     ("args", "message"),
     [
         (("--strategy", "sketch"), "needs --drafter"),
-        (("--strategy", "bfs", "--drafts", "2"), "need --strategy sketch"),
+        (("--strategy", "bfs", "--drafts", "2"), "--drafts applies to --strategy sketch or auto"),
     ],
 )
 def test_prove_cli_refuses_sketch_options_that_do_not_fit(
@@ -291,20 +295,20 @@ FALSE_HOLE = "```lean4\nby\n  have h2 : b = 6 := by sorry\n  rw [h₀, h2]\n```"
 
 
 def test_a_near_miss_is_handed_to_repair_with_the_sketcher(
-    lean: LeanServer,
-    store: Store,
-    server: FakeOpenAIServer,
-    monkeypatch: pytest.MonkeyPatch,
+    lean: LeanServer, store: Store, server: FakeOpenAIServer
 ) -> None:
     handed: list[tuple[str, object]] = []
 
-    def fake_repair(theorem: Theorem, proof: str, ctx: object, **kwargs: object) -> RepairResult:
+    def fake_repair(theorem: Theorem, proof: str, ctx: object, **kwargs: object) -> Claim:
         handed.append((proof, kwargs["model"]))
-        return RepairResult("by\n  rw [h₁, h₀]", kwargs["node"], True, "repaired", ())
+        node = kwargs["node"]
+        assert isinstance(node, int)
+        return Claim("by\n  rw [h₁, h₀]", StopReason.REPAIRED, node)
 
-    monkeypatch.setattr(pipeline, "repair_proof", fake_repair)
     script(server, FALSE_HOLE)
     strategy = sketcher(server)
+    assert isinstance(strategy, SketchStrategy) and strategy.repairer is not None
+    strategy.repairer = fake_repair
     outcome, _ = attempt(lean, store, ARITH, strategy, Limits(wall_s=20, tactic_timeout_s=5))
     ((near_miss, model),) = handed
     assert "have h2 : b = 6 := by sorry" in near_miss and model is strategy.sketcher

@@ -5,25 +5,26 @@ Everything runs on the stand-in REPL through the real pool and the SQLite graph 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
+from fakes import FakeGenerator, fixed
 
-from prover.attempt import ProofContext
-from prover.automation import close_by_automation
 from prover.budget import Budget, Limits
+from prover.errors import StrategyError
 from prover.generate.registry import make_generator
 from prover.graph.queries import Graph, load_graph
 from prover.graph.recorder import SqlRecorder
 from prover.graph.store import Store
-from prover.holes import Hole, fill_holes, find_holes
 from prover.lean.pool import LeanServer
 from prover.lean_text import theorem_from_text
 from prover.protocols import EdgeKind, Generator, NodeKind
-from prover.search.bfs import BestFirstSearch
-from prover.search.from_state import search_from_state
-from prover.subgoals import make_hole_prover
-from prover.types import Candidate, Premise, Provenance, Theorem, Usage
+from prover.strategies.automation import close_by_automation
+from prover.strategies.base import ProofContext
+from prover.strategies.holes import Hole, fill_holes, find_holes
+from prover.strategies.registry import tactic_search
+from prover.strategies.search.bfs import BestFirstSearch
+from prover.strategies.search.from_state import search_from_state
+from prover.strategies.subgoals import SubgoalProver
+from prover.types import Theorem
 
 ARITH = theorem_from_text(
     "theorem t (a b : ℕ) (h₀ : a = 2) (h₁ : b = a + 3) : a * b = 10 := by sorry"
@@ -31,18 +32,6 @@ ARITH = theorem_from_text(
 ARITH_SKETCH = "by\n  have h2 : b = 5 := by sorry\n  rw [h₀, h2]"
 SWAP = theorem_from_text("theorem s (p q r : Prop) (h : p ∨ q) (hr : r) : (q ∨ p) ∧ r := by sorry")
 SWAP_SKETCH = "by\n  have h1 : q ∨ p := by sorry\n  exact ⟨h1, hr⟩"  # no closer proves h1
-
-
-class ScriptedGenerator:
-    """Proposes the same tactics for every state."""
-
-    def __init__(self, *tactics: str) -> None:
-        self.tactics = tactics
-        self.name = "scripted"
-        self.usage = Usage()
-
-    def suggest(self, state: str, premises: Sequence[Premise], n: int) -> list[Candidate]:
-        return [Candidate(t, -float(i), Provenance("scripted")) for i, t in enumerate(self.tactics)]
 
 
 def context(
@@ -117,7 +106,7 @@ def test_search_from_a_hole_hangs_under_its_subgoal_and_pastes_back(
 ) -> None:
     ctx = context(lean, store, SWAP)
     sketch, holes = holes_in(SWAP, SWAP_SKETCH, ctx)
-    prover = make_hole_prover(theorem=SWAP, strategy="test", holes=len(holes), search="bfs")
+    prover = SubgoalProver(BestFirstSearch(), theorem=SWAP, strategy="test", holes=len(holes))
     filled = fill_holes(SWAP, SWAP_SKETCH, holes, ctx, prover, parent=sketch, strategy="test")
     assert not filled.remaining and filled.node is not None
     assert ctx.check(SWAP.header, SWAP.with_proof(filled.proof)).clean
@@ -142,11 +131,12 @@ def test_search_from_a_hole_hangs_under_its_subgoal_and_pastes_back(
 
 
 def test_each_hole_searches_with_its_share_of_what_is_left(lean: LeanServer, store: Store) -> None:
-    endless = ScriptedGenerator("have hx : 1 = 1 := rfl")  # a new state every time, never done
+    # A new state every time, never done.
+    endless = FakeGenerator(fixed(["have hx : 1 = 1 := rfl"], name="endless"))
     ctx = context(lean, store, SWAP, Limits(wall_s=60, expansions=6, tactic_timeout_s=5))
     _, (hole,) = holes_in(SWAP, SWAP_SKETCH, ctx)
-    prover = make_hole_prover(
-        theorem=SWAP, strategy="test", holes=3, closers=(), generator=endless, search="bfs"
+    prover = SubgoalProver(
+        BestFirstSearch(), theorem=SWAP, strategy="test", holes=3, closers=(), generator=endless
     )
     spent = []
     for _ in range(3):
@@ -154,23 +144,26 @@ def test_each_hole_searches_with_its_share_of_what_is_left(lean: LeanServer, sto
         spent.append(ctx.budget.spent.expansions)
     assert spent == [2, 4, 6]
     tactics = [e for e in graph_of(store, ctx).edges.values() if e.kind is EdgeKind.TACTIC]
-    assert {e.generator for e in tactics if e.action != "start"} == {"scripted"}
+    assert {e.generator for e in tactics if e.action != "start"} == {"endless"}
 
 
 def test_a_search_that_loses_its_root_says_so(lean: LeanServer, store: Store) -> None:
     # The crash kills the process holding the hole; `left` then needs the state again.
-    ctx = context(lean, store, SWAP, generator=ScriptedGenerator("standin_crash", "left"))
+    ctx = context(lean, store, SWAP, generator=FakeGenerator(fixed(["standin_crash", "left"])))
     _, (hole,) = holes_in(SWAP, SWAP_SKETCH, ctx)
     found = search_from_state(BestFirstSearch(), SWAP, hole.state, ctx, parent=hole.node)
     assert found.tactics is None and found.state_lost
-    prover = make_hole_prover(theorem=SWAP, strategy="test", holes=1, closers=("omega",))
+    prover = SubgoalProver(
+        BestFirstSearch(), theorem=SWAP, strategy="test", holes=1, closers=("omega",)
+    )
     assert prover(hole, ctx) is None
     assert prover.lost == [hole]
 
 
-def test_automation_only_and_bad_searches() -> None:
-    assert make_hole_prover(theorem=SWAP, strategy="t", holes=1, search=None).search is None
-    with pytest.raises(ValueError, match="not a tactic search"):
-        make_hole_prover(theorem=SWAP, strategy="t", holes=1, search="auto")
-    with pytest.raises(ValueError, match="unknown strategy"):
-        make_hole_prover(theorem=SWAP, strategy="t", holes=1, search="dfs")
+def test_hole_searches_by_name_and_bad_ones() -> None:
+    assert tactic_search("none") is None and tactic_search(None) is None
+    built = tactic_search("mps", width=3)
+    assert built is not None and built.config()["strategy"] == "mps" and built.width == 3
+    for bad in ("auto", "dfs"):
+        with pytest.raises(StrategyError, match="not a tactic search"):
+            tactic_search(bad)

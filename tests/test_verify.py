@@ -8,9 +8,9 @@ stand-in REPL live in tests/test_check_cli.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import pytest
+from fakes import FakeLean, LeanCheck, checks
 
 from prover.types import (
     CallStatus,
@@ -19,7 +19,6 @@ from prover.types import (
     Position,
     Severity,
     Sorry,
-    StartResult,
     Theorem,
     VerdictKind,
 )
@@ -42,27 +41,18 @@ def info(line: int, text: str, column: int = 0) -> Message:
     return Message(Severity.INFO, Position(line, column), None, text)
 
 
-@dataclass
-class ScriptedLean:
-    """Answers `check` with `reply(body)`; records every call."""
-
-    reply: Callable[[str], CheckResult]
-    calls: list[tuple[str, str, float | None]] = field(default_factory=list)
-
-    def check(self, header: str, body: str, timeout: float | None = None) -> CheckResult:
-        self.calls.append((header, body, timeout))
-        return self.reply(body)
-
-    def start(self, theorem: Theorem, timeout: float | None = None) -> StartResult:
-        raise AssertionError("the gate only uses check")
-
-    def run_tactic(self, state: object, tactic: str, timeout: float | None = None) -> object:
-        raise AssertionError("the gate only uses check")
+def scripted(reply: Callable[[str], CheckResult]) -> FakeLean:
+    """A Lean answering each check with `reply(body)` (the gate only checks)."""
+    return FakeLean(checks(reply))
 
 
-def answering(text: str, *extra: Message) -> ScriptedLean:
+def calls(lean: FakeLean) -> list[tuple[str, str, float | None]]:
+    return [(r.header, r.body, r.timeout) for r in lean.of_kind(LeanCheck)]
+
+
+def answering(text: str, *extra: Message) -> FakeLean:
     """A Lean whose `#print axioms` answer is `text`, placed at the gate's own command."""
-    return ScriptedLean(
+    return scripted(
         lambda body: CheckResult(
             CallStatus.OK, env=1, messages=(*extra, info(axioms_line(body), text))
         )
@@ -74,7 +64,7 @@ def test_clean_proof_with_standard_axioms_is_proved() -> None:
     verdict = verify(THEOREM, PROOF, lean, timeout=7.0)
     assert verdict.kind is VerdictKind.PROVED
     assert verdict.axioms == ("propext", "Classical.choice", "Quot.sound")
-    header, body, timeout = lean.calls[0]
+    header, body, timeout = calls(lean)[0]
     assert header == THEOREM.header and timeout == 7.0
     assert body.startswith(THEOREM.with_proof(PROOF))
     assert body.endswith("\n\n#print axioms t")
@@ -111,12 +101,12 @@ def test_native_axioms_pass_only_when_allowed() -> None:
     assert "Lean.ofReduceBool" in verdict.axioms
     refused = verify(THEOREM, "by native_decide", lean)
     assert (refused.kind, refused.reason) == (VerdictKind.REJECTED, "native_decide")
-    assert len(lean.calls) == 1, "a statically refused proof must not reach Lean"
+    assert len(calls(lean)) == 1, "a statically refused proof must not reach Lean"
 
 
 def test_axioms_message_printed_elsewhere_does_not_count() -> None:
     # A message such as Mathlib's `trace` can print any text, but not at our command's line.
-    lean = ScriptedLean(
+    lean = scripted(
         lambda body: CheckResult(
             CallStatus.OK,
             env=1,
@@ -133,7 +123,7 @@ def test_axioms_message_about_another_declaration_does_not_count() -> None:
 
 
 def test_two_messages_at_the_audit_line_are_not_trusted() -> None:
-    lean = ScriptedLean(
+    lean = scripted(
         lambda body: CheckResult(
             CallStatus.OK,
             env=1,
@@ -153,7 +143,7 @@ def test_name_inside_a_namespace_matches() -> None:
 
 def test_lean_error_fails() -> None:
     error = Message(Severity.ERROR, Position(2, 2), None, "unknown identifier 'hq'\nmore")
-    lean = ScriptedLean(lambda body: CheckResult(CallStatus.OK, env=1, messages=(error,)))
+    lean = scripted(lambda body: CheckResult(CallStatus.OK, env=1, messages=(error,)))
     verdict = verify(THEOREM, "by\n  exact hq", lean)
     assert (verdict.kind, verdict.reason) == (VerdictKind.FAILED, "lean_error")
     assert verdict.detail == "unknown identifier 'hq'"
@@ -172,7 +162,7 @@ def test_failed_verdict_carries_the_axioms_lean_reported() -> None:
 
 def test_unterminated_proof_is_reported_at_its_end_not_at_the_gate_s_command() -> None:
     proof = "(by exact hpq hp"
-    lean = ScriptedLean(
+    lean = scripted(
         lambda body: CheckResult(
             CallStatus.OK,
             env=1,
@@ -202,7 +192,7 @@ def test_unterminated_proof_is_reported_at_its_end_not_at_the_gate_s_command() -
 
 
 def test_error_only_in_the_gate_s_command_is_not_shown_as_the_user_s() -> None:
-    lean = ScriptedLean(
+    lean = scripted(
         lambda body: CheckResult(
             CallStatus.OK,
             env=1,
@@ -235,7 +225,7 @@ def test_unnamed_declaration_messages_are_positioned_in_the_user_s_text() -> Non
             ),
         )
 
-    verdict = verify(theorem, proof, ScriptedLean(reply))
+    verdict = verify(theorem, proof, scripted(reply))
     user = theorem.with_proof(proof).split("\n")[0]
     assert [(m.text, m.pos, m.end_pos) for m in verdict.messages] == [
         ("binder", Position(1, user.index("(hp")), None),
@@ -254,9 +244,7 @@ def test_sorry_reported_by_lean_is_rejected() -> None:
         ("sorryAx",),
         (warning,),
     )
-    with_hole = ScriptedLean(
-        lambda body: CheckResult(CallStatus.OK, env=1, sorries=(Sorry("⊢ q", 0),))
-    )
+    with_hole = scripted(lambda body: CheckResult(CallStatus.OK, env=1, sorries=(Sorry("⊢ q", 0),)))
     assert verify(THEOREM, PROOF, with_hole).reason == "sorry_in_lean"
 
 
@@ -264,7 +252,7 @@ def test_sorry_reported_by_lean_is_rejected() -> None:
     "status", [CallStatus.TIMEOUT, CallStatus.CRASH, CallStatus.MEMORY, CallStatus.REPL_ERROR]
 )
 def test_no_answer_from_lean_fails_with_the_call_status(status: CallStatus) -> None:
-    lean = ScriptedLean(lambda body: CheckResult(status, error="details"))
+    lean = scripted(lambda body: CheckResult(status, error="details"))
     verdict = verify(THEOREM, PROOF, lean)
     assert (verdict.kind, verdict.reason) == (VerdictKind.FAILED, status.value)
     assert "details" in verdict.detail
@@ -272,7 +260,7 @@ def test_no_answer_from_lean_fails_with_the_call_status(status: CallStatus) -> N
 
 def test_header_failure_fails_with_header_error() -> None:
     error = Message(Severity.ERROR, Position(1, 0), None, "unknown module prefix 'Mathlb'")
-    lean = ScriptedLean(
+    lean = scripted(
         lambda body: CheckResult(
             CallStatus.OK, env=None, messages=(error,), error="the header failed to elaborate"
         )
@@ -294,10 +282,10 @@ def test_example_is_audited_under_a_fresh_name() -> None:
         )
 
     theorem = Theorem("ex", "", "example (p : Prop) (hp : p) : p")
-    verdict = verify(theorem, "hp", ScriptedLean(reply))
+    verdict = verify(theorem, "hp", scripted(reply))
     assert verdict.proved
     assert seen[0].startswith("leanwb_checked_")
-    other = verify(theorem, "by exact hp", ScriptedLean(reply))
+    other = verify(theorem, "by exact hp", scripted(reply))
     assert other.proved and seen[1] != seen[0], "the name depends on the proof text"
 
 
@@ -306,7 +294,7 @@ def test_header_switching_off_the_kernel_is_rejected() -> None:
     lean = answering("'t' does not depend on any axioms")
     verdict = verify(theorem, PROOF, lean)
     assert (verdict.kind, verdict.reason) == (VerdictKind.REJECTED, "debug_option")
-    assert lean.calls == []
+    assert calls(lean) == []
 
 
 def test_unreadable_statement_is_rejected() -> None:
@@ -322,7 +310,7 @@ def test_static_rejection_names_its_reason_and_keeps_the_proof() -> None:
         "contains_sorry",
         "by sorry",
     )
-    assert lean.calls == []
+    assert calls(lean) == []
 
 
 @pytest.mark.parametrize(

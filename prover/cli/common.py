@@ -1,11 +1,14 @@
-"""Shared pieces of the `leanwb` commands: options, output, and clean failure."""
+"""Shared pieces of the `leanwb` commands: options, output, and clean failure.
+
+A `WorkbenchError` needs no handling here: `prover.cli.LazyGroup` turns it into one
+line and exit status 2."""
 
 from __future__ import annotations
 
 import json
 import shlex
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -16,11 +19,9 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from prover.attempt import Progress, Strategy
-from prover.budget import Limits
-from prover.config import ConfigError, Settings, load_settings
-from prover.session import AttemptResult, SessionError, SessionOptions, open_session
-from prover.types import Theorem
+from prover.budget import Limits, parse_budget
+from prover.config import Settings, load_settings
+from prover.strategies.base import Progress
 
 console = Console()
 err_console = Console(stderr=True)
@@ -48,17 +49,22 @@ HeaderTimeoutOption = Annotated[
     ),
 ]
 
-# Budget and model options shared by the commands that search (`prove`, `repair`).
-WallOption = Annotated[float, typer.Option("--time", min=0.1, help="Wall-clock budget in seconds.")]
+# The one budget syntax of every command that searches (prove, repair, eval run).
+BudgetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--budget",
+        help="Per-attempt budget, e.g. 'wall=60,lean_calls=200,tokens=none,expansions=64,"
+        "tactic_timeout=10' (unset keys keep their defaults).",
+    ),
+]
+TimeOption = Annotated[
+    str | None,
+    typer.Option("--time", metavar="SECONDS", help="Shorthand for --budget wall=SECONDS."),
+]
 ExpansionsOption = Annotated[
-    int | None, typer.Option("--expansions", min=1, help="Maximum search expansions.")
-]
-LeanCallsOption = Annotated[
-    int | None, typer.Option("--lean-calls", min=1, help="Maximum Lean requests.")
-]
-TokensOption = Annotated[int | None, typer.Option("--tokens", min=1, help="Maximum model tokens.")]
-TacticTimeoutOption = Annotated[
-    float, typer.Option("--tactic-timeout", min=0.1, help="Seconds per Lean request.")
+    str | None,
+    typer.Option("--expansions", metavar="N", help="Shorthand for --budget expansions=N."),
 ]
 WidthOption = Annotated[int, typer.Option("--width", min=1, help="Candidates per expansion.")]
 BaseUrlOption = Annotated[
@@ -71,24 +77,22 @@ BaseUrlOption = Annotated[
 ]
 ApiKeyOption = Annotated[
     str | None,
-    typer.Option("--api-key", help="API key for openai: models (default $OPENAI_API_KEY)."),
+    typer.Option(
+        "--api-key",
+        help="API key for openai: models (default $LEANWB_API_KEY, else $OPENAI_API_KEY).",
+    ),
 ]
 
 
-def limits(
-    wall: float,
-    expansions: int | None,
-    lean_calls: int | None,
-    tokens: int | None,
-    tactic_timeout: float,
-) -> Limits:
-    return Limits(
-        wall_s=wall,
-        lean_calls=lean_calls,
-        tokens=tokens,
-        expansions=expansions,
-        tactic_timeout_s=tactic_timeout,
-    )
+def limits_from(budget: str | None, time: str | None, expansions: str | None) -> Limits:
+    """The budget of `--budget`, with the `--time`/`--expansions` shorthands added (they
+    go through the same parser, so the same numbers are refused)."""
+    parts = [budget or ""]
+    if time is not None:
+        parts.append(f"wall={time}")
+    if expansions is not None:
+        parts.append(f"expansions={expansions}")
+    return parse_budget(",".join(part for part in parts if part))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -100,10 +104,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def settings(
     repl_cmd: str | None = None, db: Path | None = None, header_timeout: float | None = None
 ) -> Settings:
-    try:
-        loaded = load_settings(repl_cmd=repl_cmd, db=db)
-    except ConfigError as exc:
-        fail(str(exc))
+    loaded = load_settings(repl_cmd=repl_cmd, db=db)
     if header_timeout is None:
         return loaded
     return replace(loaded, lean=replace(loaded.lean, header_timeout_s=header_timeout))
@@ -155,24 +156,3 @@ def progress_line(
             live.update(Text(describe(progress)))
 
         yield show
-
-
-def prove_and_record(
-    resolved: Settings,
-    options: SessionOptions,
-    theorem: Theorem,
-    strategy: Strategy,
-    config: Mapping[str, Any],
-    *,
-    kind: str,
-    describe: Callable[[Progress], str],
-) -> AttemptResult:
-    """Open a session, record a run of `kind`, and prove `theorem` with a live line."""
-    try:
-        with open_session(resolved, options) as session:
-            session.lean.on_wait = say_wait
-            run_id = session.begin_run(command_line(), config, kind=kind)
-            with progress_line(describe, enabled=err_console.is_terminal) as show:
-                return session.prove(theorem, strategy, run_id=run_id, on_progress=show)
-    except (SessionError, ConfigError) as exc:  # ConfigError: e.g. the REPL cannot start
-        fail(str(exc))

@@ -18,7 +18,6 @@ from rich.table import Table
 from prover.cli.common import JsonOption, console, emit_json, err_console, fail, settings
 from prover.eval.batch import pinned_lean_version
 from prover.eval.datasets import (
-    DatasetError,
     find_manifest,
     list_manifests,
     load_jsonl,
@@ -46,10 +45,7 @@ def list_cmd(cache_dir: CacheDirOption = None, as_json: JsonOption = False) -> N
     one, and whether each file is cached and verified."""
     cache = cache_dir or default_cache_dir()
     pinned = pinned_lean_version(settings())
-    try:
-        manifests = list_manifests()
-    except DatasetError as exc:
-        fail(str(exc))
+    manifests = list_manifests()
     rows = [
         {
             "name": m.name,
@@ -93,21 +89,18 @@ def info_cmd(
 ) -> None:
     """Load a benchmark file and count its problems per split and category."""
     override = None
-    try:
-        if from_file is not None:
-            path = from_file
-        elif name is not None:
-            manifest = find_manifest(name)
-            cached = verified_cached(manifest, cache_dir or default_cache_dir())
-            if cached is None:
-                fail(f"{name} is not downloaded yet; run `leanwb datasets fetch {name}`")
-            path = cached
-            override = manifest.header_override
-        else:
-            fail("give a dataset name or --from-file PATH")
-        dataset = load_jsonl(path, header_override=override)
-    except DatasetError as exc:
-        fail(str(exc))
+    if from_file is not None:
+        path = from_file
+    elif name is not None:
+        manifest = find_manifest(name)
+        cached = verified_cached(manifest, cache_dir or default_cache_dir())
+        if cached is None:
+            fail(f"{name} is not downloaded yet; run `leanwb datasets fetch {name}`")
+        path = cached
+        override = manifest.header_override
+    else:
+        fail("give a dataset name or --from-file PATH")
+    dataset = load_jsonl(path, header_override=override)
     summary = {
         "path": str(dataset.path),
         "sha256": dataset.sha256,
@@ -155,14 +148,11 @@ def fetch_cmd(
 ) -> None:
     """Download a benchmark file into the cache, resuming a partial download, and verify it."""
     cache = cache_dir or default_cache_dir()
-    try:
-        manifest = find_manifest(name)
-        if from_file is not None:
-            path = import_file(manifest, from_file, cache)
-            console.print(f"{manifest.name}: {path} (sha256 verified)")
-            return
-    except DatasetError as exc:
-        fail(str(exc))
+    manifest = find_manifest(name)
+    if from_file is not None:
+        path = import_file(manifest, from_file, cache)
+        console.print(f"{manifest.name}: {path} (sha256 verified)")
+        return
     columns = (BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err_console, transient=True) as progress:
         task = progress.add_task(manifest.name, total=manifest.file.size)
@@ -170,11 +160,7 @@ def fetch_cmd(
         def update(done: int, total: int | None) -> None:
             progress.update(task, completed=done, total=total)
 
-        try:
-            path = fetch(manifest, cache, update)
-        except DatasetError as exc:
-            progress.stop()
-            fail(str(exc))
+        path = fetch(manifest, cache, update)  # a DatasetError leaves the bar first
     console.print(f"{manifest.name}: {path} (sha256 verified)")
 
 

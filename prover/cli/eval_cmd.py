@@ -7,6 +7,7 @@
 `prover.config`), then to the built-in defaults; its `drafter` and `sketcher` serve the
 `sketch` strategy and `auto`'s sketch stage unless `--set` names them. The run records
 the values used; a resumed run takes the recorded ones, whatever the config file says.
+`run` parses, calls `prover.api.Workbench.evaluate` and renders its `EvalReport`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import json
 import os
 import shlex
 import sys
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -25,57 +25,31 @@ from rich.progress import Progress
 from rich.table import Table
 from typer.core import TyperGroup
 
-from prover.budget import Limits
+from prover.api import EvalStart, Workbench
 from prover.cli.common import (
+    BudgetOption,
     DbOption,
+    ExpansionsOption,
     JsonOption,
     ReplCmdOption,
+    TimeOption,
     console,
     emit_json,
     err_console,
     fail,
+    limits_from,
     settings,
 )
-from prover.config import DEFAULT_GENERATOR, ModelSettings, Settings
-from prover.eval.batch import (
-    DatasetChoice,
-    RunPlan,
-    execute,
-    finish_if_complete,
-    lean_pin,
-    left_undone,
-    pinned_lean_version,
-    resume_run,
-    start_run,
-    version_note,
-)
+from prover.config import DEFAULT_GENERATOR
+from prover.errors import EvalError, ReportError, StoreError
+from prover.eval.batch import refuse_changes
 from prover.eval.compare import compare_runs, render_compare_html, render_compare_table
-from prover.eval.datasets import DatasetError, Problem, find_manifest, load_jsonl
-from prover.eval.fetch import default_cache_dir, verified_cached
 from prover.eval.progress import LiveProgress
-from prover.eval.ray_runner import ray_connection
-from prover.eval.report import ReportError, load_summary, render_csv, render_json, render_table
+from prover.eval.report import load_summary, render_csv, render_json, render_table
 from prover.eval.report_site import write_html_report
-from prover.eval.results import eval_run_ids, run_counts
-from prover.eval.runner import EvalError
-from prover.eval.solver import STOP_AFTER_FAILURES, EvalJob
-from prover.graph.store import Store, StoreError
-from prover.session import SessionOptions
-
-STRATEGY_CHOICES = ("auto", "bfs", "mps", "sketch", "repair")
-BUDGET_KEYS = {
-    "time": "wall_s",
-    "wall": "wall_s",
-    "wall_s": "wall_s",
-    "lean": "lean_calls",
-    "lean_calls": "lean_calls",
-    "tokens": "tokens",
-    "expansions": "expansions",
-    "tactic_timeout": "tactic_timeout_s",
-    "tactic_timeout_s": "tactic_timeout_s",
-}
-UNBOUNDED = ("none", "inf", "unbounded")
-API_KEY_ENV = "LEANWB_API_KEY"
+from prover.eval.results import eval_run_ids
+from prover.graph.store import Store
+from prover.strategies.registry import STRATEGY_NAMES, parse_options
 
 
 class DefaultRunGroup(TyperGroup):
@@ -85,118 +59,6 @@ class DefaultRunGroup(TyperGroup):
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = ["run", *args]
         return super().parse_args(ctx, args)
-
-
-def parse_budget(spec: str | None) -> Limits:
-    """`wall=60,lean_calls=200,tokens=none,expansions=64,tactic_timeout=10` -> Limits.
-
-    Keys not given keep the defaults of `Limits` (the same as `leanwb prove`'s).
-    """
-    limits: dict[str, Any] = {}
-    for part in (spec or "").split(","):
-        if not part.strip():
-            continue
-        key, sep, value = part.partition("=")
-        field = BUDGET_KEYS.get(key.strip())
-        if not sep or field is None:
-            fail(
-                f"--budget part {part.strip()!r} is not KEY=VALUE with KEY one of "
-                f"{', '.join(sorted(set(BUDGET_KEYS)))}"
-            )
-        value = value.strip().lower().removesuffix("s")
-        if value in UNBOUNDED:
-            if field == "tactic_timeout_s":
-                fail("--budget tactic_timeout needs a number of seconds")
-            limits[field] = None
-            continue
-        try:
-            number = float(value)
-        except ValueError:
-            fail(f"--budget {key.strip()}={value!r} is not a number")
-        if number <= 0:
-            fail(f"--budget {key.strip()} must be positive")
-        limits[field] = number if field in ("wall_s", "tactic_timeout_s") else int(number)
-    return Limits(**limits)
-
-
-def parse_options(pairs: list[str] | None) -> dict[str, Any]:
-    """`--set width=4 --set length_alpha=0.5` -> strategy keyword options (JSON values)."""
-    options: dict[str, Any] = {}
-    for pair in pairs or []:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            fail(f"--set {pair!r} is not KEY=VALUE")
-        try:
-            options[key.strip()] = json.loads(raw)
-        except json.JSONDecodeError:
-            options[key.strip()] = raw
-    return options
-
-
-def choose_dataset(
-    name: str | None,
-    from_file: Path | None,
-    split: str | None,
-    revised: bool,
-    limit: int | None,
-    cache_dir: Path | None,
-) -> DatasetChoice:
-    manifest = None
-    try:
-        if name is not None and from_file is None:
-            manifest = find_manifest(name)
-            path = verified_cached(manifest, cache_dir or default_cache_dir())
-            if path is None:
-                fail(
-                    f"{name} is not downloaded; run `leanwb datasets fetch {name}` "
-                    "or pass the file with --from-file"
-                )
-        elif from_file is not None:
-            path = from_file
-            if name is not None:
-                try:
-                    manifest = find_manifest(name)
-                except DatasetError:
-                    manifest = None  # a name of the user's own: a label only
-        else:
-            fail("give a dataset name (see `leanwb datasets list`) or --from-file PATH")
-        loaded = load_jsonl(
-            path,
-            splits=[split] if split else (),
-            revised=revised,
-            header_override=manifest.header_override if manifest else None,
-        )
-    except DatasetError as exc:
-        fail(str(exc))
-    label = name or path.stem
-    return DatasetChoice(
-        name=label, loaded=loaded, split=split, revised=revised, limit=limit, manifest=manifest
-    )
-
-
-def with_configured_models(
-    strategy: str, options: dict[str, Any], models: ModelSettings, base_url: str | None
-) -> dict[str, Any]:
-    """`options` with the config file's drafter and sketcher (and the base URL) filled in
-    where `strategy` drafts (sketch, and auto's sketch stage) and `--set` left them out."""
-    if strategy == "sketch":
-        return {**options, **_sketch_models(options, models, base_url)}
-    stage = options.get("sketch", {})
-    if strategy != "auto" or not isinstance(stage, dict):
-        return options  # a malformed stage option is the portfolio's to reject
-    added = _sketch_models(stage, models, base_url)
-    return {**options, "sketch": {**stage, **added}} if added else options
-
-
-def _sketch_models(
-    given: dict[str, Any], models: ModelSettings, base_url: str | None
-) -> dict[str, Any]:
-    if given.get("drafter") is None and models.drafter is None:
-        return {}
-    wanted = {"drafter": models.drafter, "sketcher": models.sketcher, "base_url": base_url}
-    return {
-        key: value for key, value in wanted.items() if value is not None and given.get(key) is None
-    }
 
 
 def recorded_command(arguments: list[str], options: dict[str, Any]) -> str:
@@ -215,26 +77,6 @@ def recorded_command(arguments: list[str], options: dict[str, Any]) -> str:
     return shlex.join(words)
 
 
-def _resume(
-    store: Store, config: Settings, run_id: int, given: dict[str, Any], workers: int | None
-) -> tuple[EvalJob, list[Problem], int]:
-    """The job, pending problems and worker count of `run_id` (the recorded count unless
-    `workers` is given), refusing any change to what it measures."""
-    clash = [flag for flag, value in given.items() if value is not None]
-    if clash:
-        fail(
-            f"--resume takes the problems and settings recorded in run {run_id}; "
-            f"drop {', '.join(clash)}"
-        )
-    recorded_pin = store.run(run_id).config.get("lean", {}).get("pin")
-    if recorded_pin != lean_pin(config):
-        fail(
-            f"run {run_id} was made with Lean {recorded_pin}, this setup has "
-            f"{lean_pin(config)}; results would mix two Leans"
-        )
-    return resume_run(store, config, run_id, os.environ.get(API_KEY_ENV), workers)
-
-
 def run_cmd(
     dataset: Annotated[
         str | None, typer.Argument(help="Benchmark name (see `leanwb datasets list`) or a label.")
@@ -250,7 +92,7 @@ def run_cmd(
     strategy: Annotated[
         str | None,
         typer.Option(
-            help=f"One of {', '.join(STRATEGY_CHOICES)}. Default auto: one-shot closers (10% "
+            help=f"One of {', '.join(STRATEGY_NAMES)}. Default auto: one-shot closers (10% "
             "of the budget), then bfs (50%), sketch (25%) and repair (15%) when registered; "
             "unused budget flows to the next stage."
         ),
@@ -259,13 +101,9 @@ def run_cmd(
         list[str] | None,
         typer.Option("--set", help="Strategy option KEY=VALUE (JSON value), repeatable."),
     ] = None,
-    budget: Annotated[
-        str | None,
-        typer.Option(
-            help="Per-problem budget, e.g. 'wall=60,lean_calls=200,tokens=none,"
-            "expansions=64,tactic_timeout=10' (unset keys keep their defaults)."
-        ),
-    ] = None,
+    budget: BudgetOption = None,
+    time: TimeOption = None,
+    expansions: ExpansionsOption = None,
     generator: Annotated[
         str | None,
         typer.Option(
@@ -279,9 +117,9 @@ def run_cmd(
         str | None,
         typer.Option(
             "--base-url",
-            help="Server URL for API generators and drafting models (default: the config "
-            "file's [models] base_url); the key is read from $LEANWB_API_KEY only, so it "
-            "never lands in the recorded command.",
+            help="Server URL for API generators and every model a strategy option names "
+            "(default: the config file's [models] base_url); the key is read from "
+            "$LEANWB_API_KEY (else $OPENAI_API_KEY), so it never lands in the recorded command.",
         ),
     ] = None,
     index: Annotated[
@@ -323,132 +161,178 @@ def run_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Evaluate a strategy on a benchmark; every problem's result is committed as it ends."""
-    config = settings(repl_cmd, db)
+    limits = None if budget is time is expansions is None else limits_from(budget, time, expansions)
+    options = parse_options(option) if option is not None else None
+    started: list[EvalStart] = []
+    progress: list[LiveProgress] = []
+
+    def on_start(start: EvalStart) -> None:
+        started.append(start)
+        err_console.print(
+            f"run {start.run_id}: {start.todo} problem(s) to do of {start.counts.total}; "
+            f"strategy {start.strategy}; {start.workers} worker(s)"
+            + (f" on Ray {ray}" if ray else "")
+        )
+        progress.append(LiveProgress(start.counts, err_console).__enter__())
+
+    def note(text: str) -> None:
+        err_console.print(text, soft_wrap=True, highlight=False, markup=False)
+
+    resume_hint = "`leanwb eval run --resume {}`"
     try:
-        store = Store(config.db_path)
-    except StoreError as exc:
-        fail(str(exc))
-    run_id: int | None = None  # set once the run exists: only then is there one to resume
-    with store, ExitStack() as connection:
-        try:
+        with Workbench(
+            repl_cmd=repl_cmd, db=db, generator=generator, base_url=base_url, seed=seed or 0
+        ) as workbench:
+            command = None
             if resume is not None:
-                given = {
-                    "DATASET": dataset,
-                    "--from-file": from_file,
-                    "--split": split,
-                    "--strategy": strategy,
-                    "--budget": budget,
-                    "--limit": limit,
-                    "--seed": seed,
-                    "--set": option,
-                    "--generator": generator,
-                    "--base-url": base_url,
-                    "--index": index,
-                    "--revised": revised or None,
-                    "--stop-after-failures": stop_after_failures,
-                }
-                job, problems, workers = _resume(store, config, resume, given, workers)
-                connection.enter_context(ray_connection(ray, workers))
-            else:
-                name = strategy or "auto"
-                if name not in STRATEGY_CHOICES:
-                    fail(f"--strategy must be one of {', '.join(STRATEGY_CHOICES)}")
-                choice = choose_dataset(dataset, from_file, split, revised, limit, cache_dir)
-                if choice.manifest is not None:
-                    note = version_note(choice.manifest, pinned_lean_version(config))
-                    if note:
-                        err_console.print(note, soft_wrap=True, highlight=False, markup=False)
-                models = config.models
-                used_generator = generator or models.generator
-                used_base_url = base_url or models.base_url
-                given_options = parse_options(option)
-                strategy_options = with_configured_models(
-                    name, given_options, models, used_base_url
-                )
-                configured = [
-                    f"{key}={json.dumps(value)}"
-                    for key, value in strategy_options.items()
-                    if given_options.get(key) != value
-                ]
-                plan = RunPlan(
-                    strategy=name,
-                    strategy_options=strategy_options,
-                    session=SessionOptions(
-                        generator=used_generator,
-                        base_url=used_base_url,
-                        api_key=os.environ.get(API_KEY_ENV),
-                        index_dir=index,
-                        limits=parse_budget(budget),
-                        seed=seed or 0,
-                    ),
-                    stop_after_failures=(
-                        STOP_AFTER_FAILURES
-                        if stop_after_failures is None
-                        else stop_after_failures or None
-                    ),
-                )
-                workers = workers or 1
-                command = recorded_command(
-                    [dataset] if dataset else [],
+                refuse_changes(
+                    resume,
                     {
+                        "DATASET": dataset,
                         "--from-file": from_file,
                         "--split": split,
-                        "--revised": revised,
-                        "--strategy": name,
-                        "--set": [*(option or []), *configured],
+                        "--strategy": strategy,
                         "--budget": budget,
-                        "--generator": (
-                            used_generator
-                            if generator or used_generator != DEFAULT_GENERATOR
-                            else None
-                        ),
-                        "--base-url": used_base_url,
-                        "--index": index,
+                        "--time": time,
+                        "--expansions": expansions,
                         "--limit": limit,
                         "--seed": seed,
-                        "--workers": workers,
-                        "--ray": ray,
+                        "--set": option,
+                        "--generator": generator,
+                        "--base-url": base_url,
+                        "--index": index,
+                        "--revised": revised or None,
                         "--stop-after-failures": stop_after_failures,
                     },
                 )
-                # Connect first: a cluster that cannot be reached must not leave an empty run.
-                connection.enter_context(ray_connection(ray, workers))
-                try:
-                    job, problems = start_run(store, config, choice, plan, command, workers)
-                except ValueError as exc:
-                    fail(str(exc))
-            run_id = job.run_id
-            counts = run_counts(store.engine, job.run_id)
-            err_console.print(
-                f"run {job.run_id}: {len(problems)} problem(s) to do of {counts.total}; "
-                f"strategy {job.strategy}; {workers} worker(s)" + (f" on Ray {ray}" if ray else "")
-            )
-            with LiveProgress(counts, err_console) as progress:
-                execute(job, problems, workers, progress, ray_address=ray)
-            complete = finish_if_complete(store, job.run_id)
-            undone = 0 if complete else left_undone(store, job.run_id)
-            summary = load_summary(store, job.run_id)
-        except (EvalError, StoreError, ReportError) as exc:
-            resumable = f" (finish run {run_id} later with `leanwb eval --resume {run_id}`)"
-            fail(str(exc) + (resumable if run_id else ""))
-        except KeyboardInterrupt:
-            resumable = f"; finish with `leanwb eval --resume {run_id}`" if run_id else ""
-            fail(f"interrupted{resumable}", code=130)
+            else:
+                command = _recorded(
+                    dataset,
+                    from_file,
+                    split,
+                    revised,
+                    strategy,
+                    option,
+                    budget,
+                    time,
+                    expansions,
+                    generator,
+                    workbench,
+                    index,
+                    limit,
+                    seed,
+                    workers,
+                    ray,
+                    stop_after_failures,
+                )
+            try:
+                report = workbench.evaluate(
+                    dataset,
+                    from_file=from_file,
+                    split=split,
+                    revised=revised,
+                    limit=limit,
+                    strategy=strategy,
+                    options=options,
+                    limits=limits,
+                    index=index,
+                    workers=workers,
+                    ray=ray,
+                    resume=resume,
+                    stop_after_failures=stop_after_failures,
+                    cache_dir=cache_dir,
+                    command=command,
+                    on_start=on_start,
+                    on_result=lambda result: progress[0](result) if progress else None,
+                    on_note=note,
+                )
+            finally:
+                for bar in progress:
+                    bar.__exit__(None, None, None)
+    except KeyboardInterrupt:
+        hint = f"; finish with {resume_hint.format(started[0].run_id)}" if started else ""
+        fail(f"interrupted{hint}", code=130)
+    except (EvalError, StoreError, ReportError) as exc:
+        hint = (
+            f" (finish run {started[0].run_id} later with {resume_hint.format(started[0].run_id)})"
+            if started
+            else ""
+        )
+        fail(str(exc) + hint)
     if as_json:
-        emit_json(render_json(summary))
+        typer.echo(report.to_json())
     else:
-        console.print(summary.headline(), highlight=False)
-    if not complete and not undone:
+        console.print(report.headline, highlight=False)
+    if not report.complete and not report.undone:
         err_console.print(
-            f"the rest of run {job.run_id} is being proved by another process working on it; "
-            "that process records the results"
+            f"the rest of run {report.run_id} is being proved by another process working on "
+            "it; that process records the results"
         )
-    elif not complete:
+    elif not report.complete:
         fail(
-            f"{undone} problem(s) of run {job.run_id} have no result (a worker died); "
-            f"finish them with `leanwb eval --resume {job.run_id}`"
+            f"{report.undone} problem(s) of run {report.run_id} have no result (a worker "
+            f"died); finish them with {resume_hint.format(report.run_id)}"
         )
-    err_console.print(f"report: leanwb eval report {job.run_id} --format html --out report/")
+    err_console.print(f"report: leanwb eval report {report.run_id} --format html --out report/")
+
+
+def _recorded(
+    dataset: str | None,
+    from_file: Path | None,
+    split: str | None,
+    revised: bool,
+    strategy: str | None,
+    option: list[str] | None,
+    budget: str | None,
+    time: str | None,
+    expansions: str | None,
+    generator: str | None,
+    workbench: Workbench,
+    index: Path | None,
+    limit: int | None,
+    seed: int | None,
+    workers: int | None,
+    ray: str | None,
+    stop_after_failures: int | None,
+) -> str:
+    """The run's command as the options resolved it: the models the config file filled
+    in are written out, so the record holds what ran."""
+    models = workbench.models
+    configured: list[str] = []
+    name = strategy or "auto"
+    if name in ("sketch", "auto") and models.drafter is not None:
+        given = parse_options(option or [])
+        stage = given if name == "sketch" else given.get("sketch", {})
+        if isinstance(stage, dict) and stage.get("drafter") is None:
+            wanted = {"drafter": models.drafter, "sketcher": models.sketcher}
+            added = {k: v for k, v in wanted.items() if v is not None}
+            if name == "sketch":
+                configured = [f"{k}={json.dumps(v)}" for k, v in added.items()]
+            else:
+                configured = [f"sketch={json.dumps({**stage, **added})}"]
+    return recorded_command(
+        [dataset] if dataset else [],
+        {
+            "--from-file": from_file,
+            "--split": split,
+            "--revised": revised,
+            "--strategy": name,
+            "--set": [*(option or []), *configured],
+            "--budget": budget,
+            "--time": time,
+            "--expansions": expansions,
+            "--generator": (
+                models.generator if generator or models.generator != DEFAULT_GENERATOR else None
+            ),
+            "--base-url": models.base_url,
+            "--index": index,
+            "--limit": limit,
+            "--seed": seed,
+            "--workers": workers or 1,
+            "--ray": ray,
+            "--stop-after-failures": stop_after_failures,
+        },
+    )
 
 
 def report_cmd(
@@ -489,8 +373,8 @@ def report_cmd(
                     )
                 console.print(str(index))
                 return
-    except (StoreError, ReportError, OSError) as exc:
-        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write the report: {exc.strerror or exc} ({exc.filename or out})")
     if format == "table":
         render_table(summary, console)
         return
@@ -512,22 +396,30 @@ def compare_cmd(
     first: Annotated[int, typer.Argument(help="Eval run A.")],
     second: Annotated[int, typer.Argument(help="Eval run B.")],
     format: Annotated[str, typer.Option("--format", help="table, json or html.")] = "table",
-    out: Annotated[Path | None, typer.Option("--out", help="html: the file to write.")] = None,
+    out: Annotated[
+        str | None,  # a string, so that the trailing `/` of `DIR/` survives
+        typer.Option("--out", help="html: the file to write, or a folder to write it in (DIR/)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Two runs side by side: pass rates, categories, costs, and problems only one proved."""
     if format not in ("table", "json", "html"):
         fail("--format must be table, json or html")
-    config = settings(None, db)
-    try:
-        with Store(config.db_path) as store:
-            comparison = compare_runs(load_summary(store, first), load_summary(store, second))
-    except (StoreError, ReportError) as exc:
-        fail(str(exc))
+    with Store(settings(None, db).db_path) as store:
+        comparison = compare_runs(load_summary(store, first), load_summary(store, second))
     if format == "json":
         emit_json(comparison.as_dict())
     elif format == "html":
-        target = out or Path(f"eval-compare-{first}-{second}.html")
+        name = f"eval-compare-{first}-{second}.html"
+        # A folder (or a path written as one, `DIR/`) gets the page inside it, as
+        # `eval report --out DIR/` does.
+        given = Path(out) if out is not None else None
+        is_folder = given is not None and (given.is_dir() or out.endswith(("/", os.sep)))
+        target = (given / name) if given is not None and is_folder else (given or Path(name))
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            fail(f"cannot create {target.parent}: {exc.strerror or exc}")
         try:
             target.write_text(render_compare_html(comparison), encoding="utf-8")
         except OSError as exc:
@@ -539,12 +431,8 @@ def compare_cmd(
 
 def list_cmd(db: DbOption = None, as_json: JsonOption = False) -> None:
     """The eval runs in the database with their progress and pass rate."""
-    config = settings(None, db)
-    try:
-        with Store(config.db_path) as store:
-            summaries = [load_summary(store, run_id) for run_id in eval_run_ids(store.engine)]
-    except (StoreError, ReportError) as exc:
-        fail(str(exc))
+    with Store(settings(None, db).db_path) as store:
+        summaries = [load_summary(store, run_id) for run_id in eval_run_ids(store.engine)]
     if as_json:
         emit_json([{"headline": s.headline(), **s.as_dict()} for s in summaries])
         return

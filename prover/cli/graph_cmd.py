@@ -18,7 +18,7 @@ from rich.text import Text
 from prover.cli.common import DbOption, JsonOption, console, emit_json, fail, settings
 from prover.graph.export import attempt_page_name, export_attempt_html, export_run_site, graph_data
 from prover.graph.queries import load_graph
-from prover.graph.store import Store, StoreError
+from prover.graph.store import RunRow, Store
 from prover.graph.tree import graph_tree
 
 graph_app = typer.Typer(
@@ -39,16 +39,8 @@ def _store(db: Path | None) -> Iterator[Store]:
     path = settings(db=db).db_path
     if not path.is_file():
         fail(f"there is no database at {path}; record a run first (leanwb prove) or pass --db")
-    try:
-        store = Store(path)
-    except StoreError as exc:
-        fail(str(exc))
-    try:
+    with Store(path) as store:
         yield store
-    except StoreError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
 
 
 def _print_table(
@@ -84,6 +76,25 @@ def _duration(start: float, end: float | None) -> str:
     return "running" if end is None else f"{end - start:.0f} s"
 
 
+_COLOUR = {"proved": "green", "failed": "red", "rejected": "yellow"}
+
+
+def _theorem(run: RunRow) -> str:
+    """The run's theorem, or how many it attempted."""
+    if run.theorem is not None:
+        return run.theorem
+    return f"{run.theorems} theorems" if run.theorems else "-"
+
+
+def _verdict(run: RunRow) -> Text:
+    """The only attempt's verdict, or proved/attempts."""
+    if run.verdict is not None:
+        return Text(run.verdict, style=_COLOUR.get(run.verdict, ""))
+    if run.attempts == 0:
+        return Text("running" if run.ended_at is None else "-")
+    return Text(f"{run.proved}/{run.attempts} proved")
+
+
 @graph_app.command("list")
 def list_command(run: RunOption = None, db: DbOption = None, as_json: JsonOption = False) -> None:
     """List runs, or with --run the attempts of one run."""
@@ -98,11 +109,11 @@ def list_command(run: RunOption = None, db: DbOption = None, as_json: JsonOption
                 _print_table(
                     f"Runs in {store.path}",
                     {"run": "num", "kind": "text", "started": "text", "took": "num",
-                     "attempts": "num", "proved": "num", "command": "text"},
+                     "theorem": "text", "verdict": "text", "command": "text"},
                     [
                         (str(r.id), r.kind, _when(r.started_at),
-                         _duration(r.started_at, r.ended_at), str(r.attempts), str(r.proved),
-                         Text(r.command))
+                         _duration(r.started_at, r.ended_at), Text(_theorem(r)),
+                         _verdict(r), Text(r.command))
                         for r in runs
                     ],
                     wide="command",
@@ -129,13 +140,12 @@ def list_command(run: RunOption = None, db: DbOption = None, as_json: JsonOption
         if not attempts:
             console.print(f"Run {run} has no attempts.")
             return
-        colour = {"proved": "green", "failed": "red", "rejected": "yellow"}
         rows: list[tuple[str | Text, ...]] = []
         for a in attempts:
             verdict = a.verdict.value if a.verdict else a.status
             rows.append(
                 (str(a.id), Text(a.theorem_name), a.strategy,
-                 Text(verdict, style=colour.get(verdict, "")), str(a.spent.lean_calls),
+                 Text(verdict, style=_COLOUR.get(verdict, "")), str(a.spent.lean_calls),
                  f"{a.spent.wall_s:.1f}", Text(a.reason or ""))
             )  # fmt: skip
         _print_table(

@@ -14,7 +14,6 @@ from rich.table import Table
 
 from prover.cli.common import JsonOption, console, emit_json, err_console, fail, settings
 from retrieval.encoder import Backend
-from retrieval.errors import RetrievalError
 from retrieval.index import IndexKind
 from retrieval.retriever import Channel
 
@@ -46,8 +45,6 @@ def register(app: typer.Typer) -> None:
 def _clean_errors() -> Iterator[None]:
     try:
         yield
-    except RetrievalError as exc:
-        fail(str(exc))
     except OSError as exc:
         fail(f"Cannot read or write {exc.filename or 'a file'} ({exc.strerror or exc}).")
 

@@ -2,9 +2,14 @@
 
     leanwb prove "theorem t (p : Prop) (hp : p) : p := by sorry" [--strategy mps] [--json]
     leanwb prove --file F.lean [--name N]
+    leanwb prove --file Broken.lean --strategy repair [--model openai:<model>]
 
-`--generator`, `--base-url`, `--drafter` and `--sketcher` default to the `[models]`
-table of the config file (see `prover.config`), then to the built-in defaults.
+Every model option (`--generator`, `--base-url`, `--drafter`, `--sketcher`) defaults to
+the `[models]` table of the config file (see `prover.config`), then to the built-in
+defaults; `--drafter`/`--sketcher` serve `sketch` and `auto`'s sketch stage. With
+`--strategy repair` the theorem's own proof (unless it is just `sorry`) is the proof
+to repair, and `--model` may correct it. The command parses, calls
+`prover.api.Workbench.prove`, and renders its `ProveReport` (`--json` prints it).
 
 Exit status: 0 when the soundness gate accepted a proof, 1 when none was found (or
 the gate rejected it), 2 on bad input.
@@ -12,48 +17,53 @@ the gate rejected it), 2 on bad input.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.text import Text
 
-from prover.attempt import Progress, Strategy
+from prover.api import Workbench
 from prover.cli.common import (
     ApiKeyOption,
     BaseUrlOption,
+    BudgetOption,
     DbOption,
     ExpansionsOption,
     HeaderTimeoutOption,
     JsonOption,
-    LeanCallsOption,
     ReplCmdOption,
-    TacticTimeoutOption,
-    TokensOption,
-    WallOption,
+    TimeOption,
     WidthOption,
+    command_line,
     console,
-    emit_json,
+    err_console,
     fail,
-    limits,
-    prove_and_record,
-    settings,
+    limits_from,
+    progress_line,
+    say_wait,
 )
-from prover.generate.registry import make_language_model
-from prover.lean_text import DEFAULT_HEADER, TheoremTextError, theorem_from_text
-from prover.search.critic import ModelCritic
-from prover.session import AttemptResult, SessionOptions
-from prover.strategies import STRATEGIES, make_strategy
-from prover.types import Theorem, VerdictKind
+from prover.lean_text import DEFAULT_HEADER
+from prover.reports import ProveReport
+from prover.strategies.base import Progress
+from prover.strategies.registry import STRATEGY_NAMES
 from prover.visible import visible_text
 
 _STOP_TEXT = {
     "search_exhausted": "every reachable state was expanded without closing the goal",
-    "wall_time": "the time budget (--time) ran out",
+    "wall_time": "the time budget (--time, --budget wall=…) ran out",
     "expansions": "the expansion budget (--expansions) ran out",
-    "lean_calls": "the Lean call budget (--lean-calls) ran out",
-    "tokens": "the token budget (--tokens) ran out",
+    "lean_calls": "the Lean call budget (--budget lean_calls=…) ran out",
+    "tokens": "the token budget (--budget tokens=…) ran out",
+}
+# Which strategies take each strategy-specific option (auto passes them to its stages).
+_OPTION_STRATEGIES = {
+    "--critic": ("mps",),
+    "--drafter": ("sketch", "auto"),
+    "--sketcher": ("sketch", "auto"),
+    "--drafts": ("sketch", "auto"),
+    "--prover-generator": ("sketch", "auto"),
+    "--model": ("repair", "auto"),
 }
 
 
@@ -85,7 +95,7 @@ def prove_command(
         ),
     ] = None,
     strategy: Annotated[
-        str, typer.Option("--strategy", "-s", help=f"One of: {', '.join(STRATEGIES)}.")
+        str, typer.Option("--strategy", "-s", help=f"One of: {', '.join(STRATEGY_NAMES)}.")
     ] = "bfs",
     generator: Annotated[
         str | None,
@@ -99,44 +109,53 @@ def prove_command(
     base_url: BaseUrlOption = None,
     api_key: ApiKeyOption = None,
     critic: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--critic",
             help="mps only: 'heuristic', or a model spec (hf:…, openai:…) asked for steps left.",
         ),
-    ] = "heuristic",
+    ] = None,
     index: Annotated[
         Path | None,
         typer.Option("--index", help="Premise index directory: retrieve premises per state."),
     ] = None,
-    wall: WallOption = 300.0,
+    budget: BudgetOption = None,
+    time: TimeOption = None,
     expansions: ExpansionsOption = None,
-    lean_calls: LeanCallsOption = None,
-    tokens: TokensOption = None,
-    tactic_timeout: TacticTimeoutOption = 30.0,
     width: WidthOption = 8,
     drafter: Annotated[
         str | None,
         typer.Option(
             "--drafter",
-            help="sketch only: the model drafting the proof (openai:…; default: the config "
-            "file's [models] drafter).",
+            help="sketch and auto: the model drafting the proof (openai:…; default: the "
+            "config file's [models] drafter).",
         ),
     ] = None,
     sketcher: Annotated[
         str | None,
         typer.Option(
             "--sketcher",
-            help="sketch only: the model writing the Lean sketch (default: the config file's "
-            "[models] sketcher, else the drafter).",
+            help="sketch and auto: the model writing the Lean sketch (default: the config "
+            "file's [models] sketcher, else the drafter).",
         ),
     ] = None,
     drafts: Annotated[
-        int | None, typer.Option("--drafts", min=1, help="sketch only: draft-sketch-prove tries.")
+        int | None,
+        typer.Option("--drafts", min=1, help="sketch and auto: draft-sketch-prove tries."),
     ] = None,
     prover_generator: Annotated[
         str | None,
-        typer.Option("--prover-generator", help="sketch only: generator searching the subgoals."),
+        typer.Option(
+            "--prover-generator", help="sketch and auto: generator searching the subgoals."
+        ),
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="repair and auto: the model that writes a proof to repair when none is "
+            "given and corrects holes (openai:…, hf:…).",
+        ),
     ] = None,
     seed: Annotated[
         int, typer.Option("--seed", help="Seed for sampling generators (search is deterministic).")
@@ -147,101 +166,91 @@ def prove_command(
     header_timeout: HeaderTimeoutOption = None,
 ) -> None:
     """Search for a proof, check it with the soundness gate, and record every step."""
-    theorem = _read_theorem(theorem_text, file, name, header)
-    resolved = settings(repl_cmd, db, header_timeout)
-    models = resolved.models
-    generator = generator or models.generator
-    base_url = base_url or models.base_url
-    if strategy == "sketch":  # the configured drafting models serve the sketch strategy only
-        drafter = drafter or models.drafter
-        sketcher = sketcher or models.sketcher
-    sketch_options = {
-        "drafter": drafter,
-        "sketcher": sketcher,
-        "drafts": drafts,
-        "prover_generator": prover_generator,
+    text = _read_text(theorem_text, file)
+    given = {
+        "--critic": critic,
+        "--drafter": drafter,
+        "--sketcher": sketcher,
+        "--drafts": drafts,
+        "--prover-generator": prover_generator,
+        "--model": model,
     }
-    search = _build_strategy(strategy, width, critic, base_url, api_key, sketch_options)
-    budget = limits(wall, expansions, lean_calls, tokens, tactic_timeout)
-    options = SessionOptions(
+    for flag, value in given.items():
+        if value is not None and strategy not in _OPTION_STRATEGIES[flag]:
+            fail(f"{flag} applies to --strategy {' or '.join(_OPTION_STRATEGIES[flag])} only")
+    options = _strategy_options(strategy, width, critic, drafts, prover_generator, model)
+    limits = limits_from(budget, time, expansions)
+    with Workbench(
+        repl_cmd=repl_cmd,
+        db=db,
         generator=generator,
         base_url=base_url,
         api_key=api_key,
-        index_dir=index,
-        limits=budget,
+        drafter=drafter,
+        sketcher=sketcher,
         seed=seed,
-    )
-    config = {
-        "theorem": theorem.name,
-        "strategy": strategy,
-        "width": width,
-        "generator": generator,
-        "base_url": base_url,
-        "critic": critic,
-        **sketch_options,
-        "index": str(index) if index else None,
-        "limits": asdict(budget),
-        "seed": seed,
-    }
-    result = prove_and_record(
-        resolved, options, theorem, search, config, kind="prove", describe=_describe
-    )
+        header_timeout=header_timeout,
+        on_wait=say_wait,
+    ) as workbench:
+        if strategy == "sketch" and workbench.models.drafter is None:
+            fail(
+                "--strategy sketch needs --drafter (e.g. openai:<model> with --base-url) "
+                "or a drafter in the config file's [models] table"
+            )
+        with progress_line(_describe, enabled=err_console.is_terminal) as show:
+            report = workbench.prove(
+                text,
+                strategy,
+                options=options,
+                limits=limits,
+                name=name,
+                header=header,
+                index=index,
+                on_progress=show,
+                command=command_line(),
+            )
     if json_output:
-        emit_json(_summary(theorem, strategy, result, resolved.db_path))
+        typer.echo(report.to_json())
     else:
-        _print_result(theorem, result)
-    if not result.outcome.verdict.proved:
+        _print_result(report)
+    if not report.proved:
         raise typer.Exit(1)
 
 
-def _read_theorem(
-    text: str | None, file: Path | None, name: str | None, header: str | None
-) -> Theorem:
+def _read_text(text: str | None, file: Path | None) -> str | Path:
+    """The declaration text to prove, or the file."""
     if (text is None) == (file is None):
         fail("give either a THEOREM text or --file F.lean, not both and not neither")
     if file is not None:
-        try:
-            source = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {file}: {exc}")
-        origin, default_header = str(file), header or ""
-    else:
-        assert text is not None
-        source, origin, default_header = text.strip(), "cli", header or DEFAULT_HEADER
-    try:
-        return theorem_from_text(source, name=name, default_header=default_header, source=origin)
-    except TheoremTextError as exc:
-        fail(f"{origin}: {exc}")
+        return file
+    assert text is not None
+    return text.strip()
 
 
-def _build_strategy(
-    name: str,
+def _strategy_options(
+    strategy: str,
     width: int,
-    critic: str,
-    base_url: str | None,
-    api_key: str | None,
-    sketch_options: dict[str, Any],
-) -> Strategy:
-    options: dict[str, Any] = {"width": width}
-    given = {key: value for key, value in sketch_options.items() if value is not None}
-    try:
-        if name == "sketch":
-            if "drafter" not in given:
-                fail(
-                    "--strategy sketch needs --drafter (e.g. openai:<model> with --base-url) "
-                    "or a drafter in the config file's [models] table"
-                )
-            options.update(given, base_url=base_url, api_key=api_key)
-        elif given:
-            fail("--drafter, --sketcher, --drafts, --prover-generator need --strategy sketch")
-        if critic != "heuristic":
-            if name != "mps":
-                fail("--critic applies to --strategy mps only")
-            model = make_language_model(critic, base_url=base_url, api_key=api_key)
-            options["critic"] = ModelCritic(model)
-        return make_strategy(name, **options)
-    except ValueError as exc:
-        fail(str(exc))
+    critic: str | None,
+    drafts: int | None,
+    prover_generator: str | None,
+    model: str | None,
+) -> dict[str, Any]:
+    """The options of `strategy` from the flags (the models of `[models]` are filled in
+    by the Workbench)."""
+    if strategy == "auto":
+        sketch = {"drafts": drafts, "prover_generator": prover_generator}
+        stages: dict[str, Any] = {"width": width}
+        if any(value is not None for value in sketch.values()):
+            stages["sketch"] = {k: v for k, v in sketch.items() if v is not None}
+        if model is not None:
+            stages["repair"] = {"model": model}
+        return stages
+    if strategy == "sketch":
+        chosen = {"width": width, "drafts": drafts, "prover_generator": prover_generator}
+        return {k: v for k, v in chosen.items() if v is not None}
+    if strategy == "repair":
+        return {"width": width, **({"model": model} if model else {})}
+    return {"width": width, **({"critic": critic} if critic else {})}
 
 
 def _describe(progress: Progress) -> str:
@@ -252,37 +261,19 @@ def _describe(progress: Progress) -> str:
     )
 
 
-def _summary(theorem: Theorem, strategy: str, result: AttemptResult, db: Path) -> dict[str, Any]:
-    verdict, claim = result.outcome.verdict, result.outcome.claim
-    return {
-        "theorem": theorem.name,
-        "strategy": strategy,
-        "verdict": verdict.kind.value,
-        "reason": verdict.reason,
-        "detail": verdict.detail,
-        "proof": verdict.proof if verdict.proved else None,
-        "claimed_proof": claim.proof,
-        "axioms": list(verdict.axioms),
-        "attempt_id": result.attempt_id,
-        "run_id": result.run_id,
-        "spent": result.outcome.spent.as_dict(),
-        "db": str(db),
-    }
-
-
-def _print_result(theorem: Theorem, result: AttemptResult) -> None:
-    verdict, spent = result.outcome.verdict, result.outcome.spent
+def _print_result(report: ProveReport) -> None:
+    spent = report.spent
     cost = (
-        f"{spent.expansions} expansions, {spent.lean_calls} Lean calls, "
-        f"{spent.wall_s:.1f}s; attempt {result.attempt_id}"
+        f"{spent['expansions']} expansions, {spent['lean_calls']} Lean calls, "
+        f"{spent['wall_s']:.1f}s; attempt {report.attempt_id}"
     )
-    if verdict.proved and verdict.proof is not None:
-        console.print(Text(f"proved {theorem.name} ({cost})", style="bold green"), soft_wrap=True)
-        console.print(visible_text(theorem.with_proof(verdict.proof)), soft_wrap=True)
+    if report.proved and report.proof is not None:
+        console.print(Text(f"proved {report.theorem} ({cost})", style="bold green"), soft_wrap=True)
+        console.print(visible_text(f"{report.statement} := {report.proof}"), soft_wrap=True)
         return
-    label = "rejected" if verdict.kind is VerdictKind.REJECTED else "not proved"
-    reason = verdict.reason or "unknown"
-    why = f"{reason}: {_STOP_TEXT[reason]}" if reason in _STOP_TEXT else verdict.detail or reason
-    console.print(Text(f"{label}: {why} ({cost})", style="bold red"), soft_wrap=True)
-    if result.outcome.claim.proof is not None:
-        console.print(visible_text("claimed proof:\n" + result.outcome.claim.proof), soft_wrap=True)
+    label = "rejected" if report.verdict == "rejected" else "not proved"
+    reason = report.reason or "unknown"
+    why = _STOP_TEXT.get(reason, report.detail or reason)
+    console.print(Text(f"{label}: {reason}: {why} ({cost})", style="bold red"), soft_wrap=True)
+    if report.claimed_proof is not None:
+        console.print(visible_text("claimed proof:\n" + report.claimed_proof), soft_wrap=True)

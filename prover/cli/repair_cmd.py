@@ -4,7 +4,9 @@
     leanwb repair broken.lean --model openai:<model> --base-url URL   # conjecture correction
 
 `--generator` and `--base-url` default to the `[models]` table of the config file
-(see `prover.config`), then to the built-in defaults.
+(see `prover.config`), then to the built-in defaults. The command parses, calls
+`prover.api.Workbench.repair`, writes the file and renders the `RepairReport`
+(`--json` prints it).
 
 The repaired proof (or the best partial one, with `sorry` in its remaining holes) is
 written to FILE.repaired.lean, or to `-o PATH`, or over FILE with `--in-place`; the
@@ -15,36 +17,38 @@ attempt's graph. Exit status: 0 when the soundness gate accepted the repaired pr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.text import Text
 
-from prover.attempt import Progress
+from prover.api import Workbench
 from prover.cli.common import (
     ApiKeyOption,
     BaseUrlOption,
+    BudgetOption,
     DbOption,
     ExpansionsOption,
     JsonOption,
-    LeanCallsOption,
     ReplCmdOption,
-    TacticTimeoutOption,
-    TokensOption,
-    WallOption,
+    TimeOption,
     WidthOption,
+    command_line,
     console,
-    emit_json,
+    err_console,
     fail,
-    limits,
-    prove_and_record,
-    settings,
+    limits_from,
+    progress_line,
+    say_wait,
 )
-from prover.lean_text import Declaration, TheoremTextError
-from prover.session import AttemptResult, SessionOptions
+from prover.errors import TheoremTextError
+from prover.lean_text import Declaration
+from prover.reports import RepairReport
+from prover.strategies.base import Progress
 from prover.visible import visible_text
-from repair.pipeline import DEFAULT_ROUNDS, RepairResult, RepairStrategy
+from repair.pipeline import DEFAULT_ROUNDS
 from repair.source import read_source
 
 
@@ -93,11 +97,9 @@ def repair_command(
         ),
     ] = None,
     width: WidthOption = 8,
-    wall: WallOption = 300.0,
+    budget: BudgetOption = None,
+    time: TimeOption = None,
     expansions: ExpansionsOption = None,
-    lean_calls: LeanCallsOption = None,
-    tokens: TokensOption = None,
-    tactic_timeout: TacticTimeoutOption = 30.0,
     json_output: JsonOption = False,
     db: DbOption = None,
     repl_cmd: ReplCmdOption = None,
@@ -106,46 +108,40 @@ def repair_command(
     if output is not None and in_place:
         fail("give either --output or --in-place, not both")
     text = _read(file)
-    resolved = settings(repl_cmd, db)
-    generator = generator or resolved.models.generator
-    base_url = base_url or resolved.models.base_url
     try:
         source = read_source(text, name=theorem_name, source=str(file))
     except TheoremTextError as exc:
         fail(f"{file}: {exc}")
-    try:
-        strategy = RepairStrategy(
-            proof=source.proof,
-            model=model,
+    limits = limits_from(budget, time, expansions)
+    options = {"rounds": rounds, "depth": depth, "search": search, "width": width}
+    with (
+        Workbench(
+            repl_cmd=repl_cmd,
+            db=db,
+            generator=generator,
             base_url=base_url,
             api_key=api_key,
-            rounds=rounds,
-            depth=depth,
-            search=search,
-            width=width,
+            on_wait=say_wait,
+        ) as workbench,
+        progress_line(_describe, enabled=err_console.is_terminal) as show,
+    ):
+        report = workbench.repair(
+            source.theorem,
+            source.proof,
+            model=model,
+            options=options,
+            limits=limits,
+            on_progress=show,
+            command=command_line(),
         )
-    except ValueError as exc:
-        fail(str(exc))
-    budget = limits(wall, expansions, lean_calls, tokens, tactic_timeout)
-    options = SessionOptions(generator=generator, base_url=base_url, api_key=api_key, limits=budget)
-    config = {
-        **strategy.config(),
-        "generator": generator,
-        "base_url": base_url,
-        "theorem": source.theorem.name,
-        "file": str(file),
-    }
-    result = prove_and_record(
-        resolved, options, source.theorem, strategy, config, kind="repair", describe=_describe
-    )
-    repair = strategy.last
     target = output or (file if in_place else file.with_suffix(".repaired.lean"))
-    written = _write(text, source, repair, target)
+    written = _write(text, source, report, target)
+    report = replace(report, file=str(file), output=str(written) if written else None)
     if json_output:
-        emit_json(_summary(source, result, repair, written, resolved.db_path))
+        typer.echo(report.to_json())
     else:
-        _print(source, result, repair, written)
-    if not result.outcome.verdict.proved:
+        _print(source, report)
+    if not report.proved:
         raise typer.Exit(1)
 
 
@@ -156,14 +152,12 @@ def _read(file: Path) -> str:
         fail(f"cannot read {file}: {exc}")
 
 
-def _write(
-    text: str, source: Declaration, repair: RepairResult | None, target: Path
-) -> Path | None:
+def _write(text: str, source: Declaration, report: RepairReport, target: Path) -> Path | None:
     """Write the file with the result's proof, when there is one and it differs."""
-    if repair is None or repair.proof == source.proof:
+    if report.best_proof is None or report.best_proof == source.proof:
         return None
     try:
-        target.write_text(source.with_proof_replaced(text, repair.proof), encoding="utf-8")
+        target.write_text(source.with_proof_replaced(text, report.best_proof), encoding="utf-8")
     except OSError as exc:
         fail(f"cannot write {target}: {exc}")
     return target
@@ -174,59 +168,28 @@ def _describe(progress: Progress) -> str:
     return f"{progress.strategy}{note} · {progress.elapsed_s:.1f}s"
 
 
-def _summary(
-    source: Declaration,
-    result: AttemptResult,
-    repair: RepairResult | None,
-    written: Path | None,
-    db: Path,
-) -> dict[str, Any]:
-    verdict = result.outcome.verdict
-    return {
-        "theorem": source.theorem.name,
-        "file": source.theorem.source,
-        "verdict": verdict.kind.value,
-        "reason": verdict.reason,
-        "detail": repair.detail if repair is not None and repair.detail else verdict.detail,
-        "proof": result.outcome.claim.proof if verdict.proved else None,
-        "best_proof": repair.proof if repair is not None else None,
-        "output": str(written) if written else None,
-        "rounds": repair.rounds if repair is not None else 0,
-        "changes": [c.as_dict() for c in repair.changes] if repair is not None else [],
-        "holes": (
-            [{"line": h.line, "column": h.column, "goal": h.goal} for h in repair.holes]
-            if repair is not None
-            else []
-        ),
-        "axioms": list(verdict.axioms),
-        "attempt_id": result.attempt_id,
-        "run_id": result.run_id,
-        "spent": result.outcome.spent.as_dict(),
-        "db": str(db),
-    }
-
-
-def _print(
-    source: Declaration, result: AttemptResult, repair: RepairResult | None, written: Path | None
-) -> None:
-    verdict, spent = result.outcome.verdict, result.outcome.spent
-    cost = f"{spent.lean_calls} Lean calls, {spent.wall_s:.1f}s; attempt {result.attempt_id}"
-    where = f" -> {written}" if written else ""
-    name = source.theorem.name
-    if verdict.proved:
+def _print(source: Declaration, report: RepairReport) -> None:
+    spent = report.spent
+    cost = f"{spent['lean_calls']} Lean calls, {spent['wall_s']:.1f}s; attempt {report.attempt_id}"
+    where = f" -> {report.output}" if report.output else ""
+    name = report.theorem
+    if report.proved:
         console.print(Text(f"repaired {name} ({cost}){where}", style="bold green"), soft_wrap=True)
     else:
-        why = repair.detail if repair is not None and repair.detail else verdict.detail
-        label = f"not repaired: {verdict.reason or 'unknown'}"
-        console.print(Text(f"{label}: {why} ({cost}){where}", style="bold red"), soft_wrap=True)
-    if repair is None:
+        label = f"not repaired: {report.reason or 'unknown'}"
+        console.print(
+            Text(f"{label}: {report.detail} ({cost}){where}", style="bold red"), soft_wrap=True
+        )
+    if report.best_proof is None:
         return
     # Lines count from the proof's first line (its `by`), as the proof was at that step.
-    for change in repair.changes:
-        line = f"proof line {change.line}" if change.line is not None else ""
-        error = f" [{change.error_class}]" if change.error_class else ""
-        console.print(Text(f"  {line:>14}  {change.name}{error}: {change.detail}"), soft_wrap=True)
-    for hole in repair.holes:
-        goal = " ".join(hole.goal.split())
-        console.print(Text(f"  open hole at proof line {hole.line}: {goal}"), soft_wrap=True)
-    console.print(visible_text(source.theorem.with_proof(repair.proof)), soft_wrap=True)
+    for change in report.changes:
+        line = f"proof line {change['line']}" if change["line"] is not None else ""
+        error = f" [{change['error_class']}]" if change["error_class"] else ""
+        console.print(
+            Text(f"  {line:>14}  {change['name']}{error}: {change['detail']}"), soft_wrap=True
+        )
+    for hole in report.holes:
+        goal = " ".join(hole["goal"].split())
+        console.print(Text(f"  open hole at proof line {hole['line']}: {goal}"), soft_wrap=True)
+    console.print(visible_text(source.theorem.with_proof(report.best_proof)), soft_wrap=True)

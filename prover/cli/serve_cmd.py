@@ -8,9 +8,16 @@ from typing import Annotated
 
 import typer
 
-from prover.cli.common import DbOption, ReplCmdOption, fail, settings
+from prover.cli.common import ApiKeyOption, BaseUrlOption, DbOption, ReplCmdOption, fail
 
 SERVER_KEY_ENV = "LEANWB_SERVER_KEY"
+GeneratorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--generator",
+        help="Tactic generator for prove (default: the config file's, else heuristic).",
+    ),
+]
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
 
 
@@ -34,6 +41,9 @@ def serve_cmd(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Neither read nor write the check cache.")
     ] = False,
+    generator: GeneratorOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
     repl_cmd: ReplCmdOption = None,
     db: DbOption = None,
 ) -> None:
@@ -43,18 +53,17 @@ def serve_cmd(
     Prints `listening on http://HOST:PORT` first; stops cleanly on SIGTERM.
     """
     # Imported here: FastAPI and uvicorn are loaded only by the commands that serve.
-    from prover.graph.store import StoreError
+    from prover.api import Workbench
     from prover.serve.server import serve
     from prover.serve.service import ServeOptions, Service
 
-    resolved = settings(repl_cmd=repl_cmd, db=db)
     options = ServeOptions(
         pool_size=pool, max_timeout_s=timeout, queue_limit=queue, cache=not no_cache
     )
-    try:
-        service = Service(resolved, options)
-    except StoreError as exc:
-        fail(str(exc))
+    workbench = Workbench(
+        repl_cmd=repl_cmd, db=db, generator=generator, base_url=base_url, api_key=api_key
+    )
+    service = Service(workbench, options)  # WorkbenchError: one sentence, from the CLI group
     try:
         serve(
             service,
@@ -77,19 +86,21 @@ def mcp_cmd(
         Path | None,
         typer.Option("--index", help="Premise index for search_premises (`leanwb index build`)."),
     ] = None,
+    generator: GeneratorOption = None,
+    base_url: BaseUrlOption = None,
+    api_key: ApiKeyOption = None,
     repl_cmd: ReplCmdOption = None,
     db: DbOption = None,
 ) -> None:
     """Serve MCP tools over stdio: check_proof, goal_state, run_tactic, prove, search_premises."""
-    from prover.graph.store import StoreError
+    from prover.api import Workbench
     from prover.serve.mcp_tools import McpOptions, build_server
     from prover.serve.service import ServeOptions, Service
 
-    resolved = settings(repl_cmd=repl_cmd, db=db)
-    try:
-        service = Service(resolved, ServeOptions(pool_size=pool, max_timeout_s=timeout))
-    except StoreError as exc:
-        fail(str(exc))
+    workbench = Workbench(
+        repl_cmd=repl_cmd, db=db, generator=generator, base_url=base_url, api_key=api_key
+    )
+    service = Service(workbench, ServeOptions(pool_size=pool, max_timeout_s=timeout))
     try:
         build_server(service, McpOptions(index_dir=index)).run("stdio")
     finally:

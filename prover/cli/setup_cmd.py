@@ -16,7 +16,6 @@ from prover.cli.common import (
     ReplCmdOption,
     console,
     emit_json,
-    fail,
     settings,
 )
 from prover.config import REPL_BINARY, Settings, default_repl_cmd
@@ -25,7 +24,7 @@ from prover.eval.fetch import default_cache_dir
 from prover.lean.deep_check import DeepCheck, fetched_samples, run_deep_checks
 from prover.lean.doctor import Report, diagnose, uses_custom_repl
 from prover.lean.pool import LeanServer
-from prover.lean.setup import SetupError, run_setup
+from prover.lean.setup import run_setup
 
 ProjectOption = Annotated[
     Path | None,
@@ -79,8 +78,6 @@ def setup_cmd(project: ProjectOption = None) -> None:
 
     try:
         result = run_setup(project_dir, REPL_BINARY, on_step, on_line)
-    except SetupError as exc:
-        fail(str(exc))
     finally:
         status.stop()
     if result.written:

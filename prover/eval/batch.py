@@ -18,7 +18,16 @@ from typing import Any
 
 from prover.budget import Limits
 from prover.config import PROJECT_TEMPLATE_DIR, Settings
-from prover.eval.datasets import LoadedDataset, Manifest, Problem, toolchain_version
+from prover.errors import DatasetError
+from prover.eval.datasets import (
+    LoadedDataset,
+    Manifest,
+    Problem,
+    find_manifest,
+    load_jsonl,
+    toolchain_version,
+)
+from prover.eval.fetch import default_cache_dir, verified_cached
 from prover.eval.preflight import check_models, check_repl
 from prover.eval.ray_runner import run_ray
 from prover.eval.report import EVAL_KIND
@@ -40,7 +49,7 @@ from prover.lean.doctor import uses_custom_repl
 from prover.lean.setup import SetupError, pinned_toolchain
 from prover.lean.template import template_toolchain
 from prover.session import SessionOptions
-from prover.strategies import make_strategy
+from prover.strategies.registry import make_strategy
 
 
 @dataclass(frozen=True)
@@ -126,6 +135,47 @@ class RunPlan:
         )
 
 
+def choose_dataset(
+    name: str | None,
+    from_file: Path | None,
+    split: str | None,
+    revised: bool,
+    limit: int | None,
+    cache_dir: Path | None,
+) -> DatasetChoice:
+    """The problems a new run takes: the benchmark `name` (downloaded by `leanwb datasets
+    fetch`), or the JSONL file `from_file` (with `name` as its label). DatasetError
+    with one sentence when neither is usable."""
+    manifest = None
+    if name is not None and from_file is None:
+        manifest = find_manifest(name)
+        path = verified_cached(manifest, cache_dir or default_cache_dir())
+        if path is None:
+            raise DatasetError(
+                f"{name} is not downloaded; run `leanwb datasets fetch {name}` "
+                "or pass the file with --from-file"
+            )
+    elif from_file is not None:
+        path = from_file
+        if name is not None:
+            try:
+                manifest = find_manifest(name)
+            except DatasetError:
+                manifest = None  # a name of the user's own: a label only
+    else:
+        raise DatasetError("give a dataset name (see `leanwb datasets list`) or --from-file PATH")
+    loaded = load_jsonl(
+        path,
+        splits=[split] if split else (),
+        revised=revised,
+        header_override=manifest.header_override if manifest else None,
+    )
+    label = name or path.stem
+    return DatasetChoice(
+        name=label, loaded=loaded, split=split, revised=revised, limit=limit, manifest=manifest
+    )
+
+
 def lean_pin(settings: Settings) -> str:
     """`<toolchain>; Mathlib <rev>` as pinned by the Lean project, flagged when the REPL
     command is a custom one (then the pin describes the project, not what ran). Before
@@ -189,7 +239,12 @@ def start_run(
     """Record a new eval run and its problems; returns its job and the problems to do.
 
     Raises EvalError, recording nothing, when the REPL or a model server does not work."""
-    strategy = make_strategy(plan.strategy, **plan.strategy_options)
+    strategy = make_strategy(
+        plan.strategy,
+        base_url=plan.session.base_url,
+        api_key=plan.session.api_key,
+        **plan.strategy_options,
+    )
     check_repl(settings)
     check_models(plan.session, plan.strategy_options)
     config_of = getattr(strategy, "config", None)
@@ -218,6 +273,17 @@ def job_for(settings: Settings, run_id: int, plan: RunPlan) -> EvalJob:
     )
 
 
+def refuse_changes(run_id: int, given: dict[str, Any]) -> None:
+    """A resumed run takes what it recorded: EvalError naming every setting in `given`
+    (by the caller's own names, flags or parameters) that is not None."""
+    clash = [name for name, value in given.items() if value is not None]
+    if clash:
+        raise EvalError(
+            f"--resume takes the problems and settings recorded in run {run_id}; "
+            f"drop {', '.join(clash)}"
+        )
+
+
 def resume_run(
     store: Store,
     settings: Settings,
@@ -240,6 +306,12 @@ def resume_run(
         raise EvalError(str(exc)) from exc
     if run.kind != EVAL_KIND:
         raise EvalError(f"run {run_id} is a `{run.kind}` run, not an eval run")
+    recorded_pin = run.config.get("lean", {}).get("pin")
+    if recorded_pin != lean_pin(settings):
+        raise EvalError(
+            f"run {run_id} was made with Lean {recorded_pin}, this setup has "
+            f"{lean_pin(settings)}; results would mix two Leans"
+        )
     ensure_schema(store.engine)
     plan = RunPlan.from_config(run.config, api_key)
     check_repl(settings)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from prover.config import MANIFEST_DIR
+from prover.errors import DatasetError
 from prover.eval.big_operators import rewrite_big_operators
 from prover.types import Theorem
 
@@ -56,10 +57,6 @@ MINIF2F_CATEGORIES: tuple[tuple[str, str], ...] = (
     ("algebra", "algebra"),
     ("numbertheory", "numbertheory"),
 )
-
-
-class DatasetError(ValueError):
-    """A manifest or a benchmark file is unusable; the message says where and why."""
 
 
 @dataclass(frozen=True)

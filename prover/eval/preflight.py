@@ -11,8 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from prover.config import Settings
-from prover.eval.runner import EvalError
-from prover.generate.llm import GenerationError
+from prover.errors import EvalError, GenerationError
 from prover.generate.registry import make_language_model
 from prover.lean.doctor import probe_repl
 from prover.session import SessionOptions
@@ -40,7 +39,7 @@ def openai_models(session: SessionOptions, strategy_options: Mapping[str, Any]) 
     found: list[ModelUse] = []
     if session.generator.strip().startswith("openai:"):
         found.append((session.generator, session.base_url, session.api_key))
-    for use in _models_in(strategy_options, None, None):
+    for use in _models_in(strategy_options, session.base_url, session.api_key):
         if use not in found:
             found.append(use)
     return found
@@ -49,7 +48,8 @@ def openai_models(session: SessionOptions, strategy_options: Mapping[str, Any]) 
 def _models_in(
     options: Mapping[str, Any], base_url: str | None, api_key: str | None
 ) -> Iterator[ModelUse]:
-    """Strategies make their models with the `base_url` and `api_key` of their own options."""
+    """Strategies make their models with the run's `base_url` and `api_key`, unless their
+    own options name others."""
     url, key = options.get("base_url", base_url), options.get("api_key", api_key)
     for value in options.values():
         if isinstance(value, str) and value.strip().startswith("openai:"):

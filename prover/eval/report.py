@@ -13,6 +13,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from prover.errors import ReportError
 from prover.eval.results import ensure_schema, final_results, run_counts
 from prover.eval.summary import (
     COST_LABELS,
@@ -25,10 +26,6 @@ from prover.eval.summary import (
 from prover.graph.store import Store, StoreError
 
 EVAL_KIND = "eval"
-
-
-class ReportError(ValueError):
-    """The run asked for is not an eval run of this database."""
 
 
 def load_summary(store: Store, run_id: int) -> RunSummary:

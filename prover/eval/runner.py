@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from prover.errors import EvalError
 from prover.eval.datasets import Problem
 from prover.eval.results import ProblemResult
 from prover.eval.solver import EvalJob, ProblemSolver
@@ -38,10 +39,6 @@ POLL_S = 0.5
 JOIN_S = 10.0
 
 ResultCallback = Callable[[ProblemResult], None]
-
-
-class EvalError(RuntimeError):
-    """The run cannot go on (a worker could not start, the cluster is unreachable, ...)."""
 
 
 class FailureStreak:

@@ -17,7 +17,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from prover.attempt import ProofContext, prove, statement_node
 from prover.budget import Spent
 from prover.config import ConfigError, Settings
 from prover.eval.datasets import Problem
@@ -33,7 +32,9 @@ from prover.eval.results import (
 )
 from prover.graph.store import Store
 from prover.session import SessionOptions, open_session
-from prover.strategies import make_strategy
+from prover.strategies.attempt import prove, statement_node
+from prover.strategies.base import ProofContext
+from prover.strategies.registry import make_strategy
 from prover.types import CallStatus, StartResult, Verdict, VerdictKind
 
 STATEMENT_ERROR = "statement_error"
@@ -82,7 +83,12 @@ class ProblemSolver:
         self.store = Store(job.settings.db_path)
         ensure_schema(self.store.engine)
         self.session = open_session(job.settings, job.session)
-        self.strategy = make_strategy(job.strategy, **job.strategy_options)
+        self.strategy = make_strategy(
+            job.strategy,
+            base_url=job.session.base_url,
+            api_key=job.session.api_key,
+            **job.strategy_options,
+        )
 
     def close(self) -> None:
         self.session.close()

@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from prover.errors import GenerationError
 from prover.types import Usage
 
 ChatMessage = Mapping[str, str]
@@ -40,13 +41,6 @@ class Completion:
     tokens_out: int
     tokens_estimated: bool = False
     finish_reason: str | None = None
-
-
-class GenerationError(RuntimeError):
-    """A backend could not produce completions (server down, refused, out of retries, a
-    malformed reply). `code` is the reason code an attempt that stops on it reports."""
-
-    code = "generator_error"
 
 
 class GenerationTimeout(GenerationError):

@@ -37,9 +37,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
 
+from prover.errors import GenerationError
 from prover.generate.llm import (
     Completion,
-    GenerationError,
     GenerationTimeout,
     Prompt,
     current_deadline,

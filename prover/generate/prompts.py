@@ -214,6 +214,9 @@ class ChatFormat:
 
 
 _FENCE = re.compile(r"```[^\n`]*\n(.*?)(?:```|$)", re.DOTALL)
+_TAGGED_FENCE = re.compile(r"```(?P<lang>[^\n`]*)\n(?P<code>.*?)(?:```|$)", re.DOTALL)
+_LEAN_FENCES = ("lean4", "lean")
+_HEADER_LINE = re.compile(r"^\s*(?:import|open|set_option)\s.*$", re.MULTILINE)
 _LABEL = re.compile(r"^(?:next tactic|tactic)\s*:\s*", re.IGNORECASE)
 
 
@@ -298,3 +301,15 @@ def detect_format(model_id: str, *, seq2seq: bool, chat: bool) -> TacticFormat:
     if "bfs-prover" in lowered or "bfs_prover" in lowered:
         return BFSProverFormat()
     return ChatFormat() if chat else NtpFormat()
+
+
+def lean_code_block(reply: str) -> str:
+    """The Lean code of a model's reply: the first `lean4`/`lean` block (else the
+    first block of any kind, else the whole reply), without header lines."""
+    text = strip_thinking(reply)
+    blocks = [
+        (m.group("lang").strip().lower(), m.group("code")) for m in _TAGGED_FENCE.finditer(text)
+    ]
+    lean = [code for lang, code in blocks if lang in _LEAN_FENCES]
+    code = lean[0] if lean else blocks[0][1] if blocks else text
+    return _HEADER_LINE.sub("", code).strip("\n")

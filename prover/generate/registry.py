@@ -6,7 +6,7 @@ Specs:
     hf:<model id or path>     a transformers model, run locally (CPU or GPU)
     openai:<model>            a model behind an OpenAI-compatible server; needs a base URL
                               (argument, else $OPENAI_BASE_URL); API key from the argument,
-                              else $OPENAI_API_KEY, else none
+                              else $LEANWB_API_KEY, else $OPENAI_API_KEY, else none
 
 Options (keyword arguments; `None` means "not given"):
 
@@ -28,6 +28,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from prover.config import api_key as resolve_api_key
 from prover.generate.heuristic import HeuristicGenerator
 from prover.generate.llm import LanguageModel
 from prover.generate.model_generator import DEFAULT_MAX_TOKENS, ModelGenerator
@@ -120,7 +121,7 @@ def make_language_model(
         )
     from prover.generate.openai_api import OpenAIModel
 
-    key = api_key or os.environ.get("OPENAI_API_KEY") or None
+    key = resolve_api_key(api_key)
     return OpenAIModel(model, url, api_key=key, **given)
 
 

@@ -41,15 +41,8 @@ ID_BLOCK_SIZE = 256
 
 def message_json(message: Message, limit: int | None = None) -> dict[str, Any]:
     """A message as JSON; with `limit`, its text as recorded (`prover.graph.clip.clip`)."""
-    end = message.end_pos
-    return {
-        "severity": message.severity.value,
-        "line": message.pos.line,
-        "column": message.pos.column,
-        "end_line": end.line if end else None,
-        "end_column": end.column if end else None,
-        "text": message.text if limit is None else clip(message.text, limit),
-    }
+    shown = message.as_dict()
+    return shown if limit is None else {**shown, "text": clip(message.text, limit)}
 
 
 def recorded_messages(messages: Sequence[Message], others: int = 0) -> list[dict[str, Any]]:

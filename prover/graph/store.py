@@ -17,11 +17,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import distinct, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from prover.budget import Spent
 from prover.config import PACKAGE_ROOT
+from prover.errors import StoreError
 from prover.graph.clip import clip
 from prover.graph.engine import open_engine, writer
 from prover.graph.migrations import SchemaError, migrate
@@ -36,10 +37,6 @@ ABANDONED = "abandoned"
 
 SQLITE_MAX_INT = 2**63 - 1
 MAX_SECONDS = 1e12  # far beyond any run, and exact in a float
-
-
-class StoreError(RuntimeError):
-    """The database cannot be used, or holds no row with the id asked for."""
 
 
 def storable_spent(spent: Spent) -> Spent:
@@ -68,6 +65,9 @@ class RunRow:
     ended_at: float | None
     attempts: int
     proved: int
+    theorem: str | None = None  # the theorem's name when every attempt is on one theorem
+    theorems: int = 0  # distinct theorems attempted
+    verdict: str | None = None  # the verdict of a run's only attempt
 
 
 @dataclass(frozen=True)
@@ -265,12 +265,23 @@ class Store:
                 Attempt.run_id,
                 func.count().label("attempts"),
                 func.count().filter(Attempt.verdict == VerdictKind.PROVED.value).label("proved"),
+                func.count(distinct(Attempt.theorem_id)).label("theorems"),
+                func.min(TheoremRow.name).label("theorem"),
+                func.min(Attempt.verdict).label("verdict"),
             )
+            .join(TheoremRow, TheoremRow.id == Attempt.theorem_id)
             .group_by(Attempt.run_id)
             .subquery()
         )
         query = (
-            select(Run, counts.c.attempts, counts.c.proved)
+            select(
+                Run,
+                counts.c.attempts,
+                counts.c.proved,
+                counts.c.theorems,
+                counts.c.theorem,
+                counts.c.verdict,
+            )
             .outerjoin(counts, counts.c.run_id == Run.id)
             .order_by(Run.id)
         )
@@ -291,6 +302,9 @@ class Store:
                 ended_at=row.ended_at,
                 attempts=row.attempts or 0,
                 proved=row.proved or 0,
+                theorem=row.theorem if row.theorems == 1 else None,
+                theorems=row.theorems or 0,
+                verdict=row.verdict if row.attempts == 1 else None,
             )
             for row in rows
         ]

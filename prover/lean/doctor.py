@@ -29,11 +29,12 @@ import sqlite3
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from prover.config import REPL_BINARY, Settings, default_repl_cmd
+from prover.config import REPL_BINARY, Settings, api_key, default_repl_cmd
 from prover.lean.process import LeanUnavailableError, ReplProcess
 from prover.lean.protocol import check_result
 from prover.lean.setup import SetupError, elan_home, find_tool, pinned_toolchain, toolchain_dir
@@ -187,10 +188,21 @@ def probe_header(
     return True, f"`{header}` took {result.elapsed_s:.1f} s (header_timeout_s = {timeout:g} s)"
 
 
-def _repl(settings: Settings, custom: bool, probe_timeout: float) -> Finding:
+def _repl(
+    settings: Settings, custom: bool, probe_timeout: float, needs: Sequence[Finding] = ()
+) -> Finding:
+    """The REPL finding; it starts the REPL only when what the REPL needs (`needs`:
+    the toolchain and Mathlib findings) is ready, since `lake env` with a missing
+    toolchain would start downloading one instead of answering."""
     lean = settings.lean
     command = shlex.join(lean.repl_cmd)
     cwd = lean.project_dir if lean.project_dir.is_dir() else None
+    missing = [finding for finding in needs if finding.required and not finding.ok]
+    if missing:
+        names = " and ".join(finding.name for finding in missing)
+        return Finding(
+            "repl", False, True, f"`{command}`: not started ({names} missing)", SETUP_FIX
+        )
     if not custom:
         binary = lean.project_dir / REPL_BINARY
         if not binary.is_file():
@@ -252,7 +264,7 @@ def served_models(base_url: str) -> tuple[list[str] | None, str]:
         return None, f"{redact(base_url)} carries a user name or key: give the key apart"
     if not url.startswith(("http://", "https://")):
         return None, f"{base_url} is not an http(s) URL"
-    key = os.environ.get("OPENAI_API_KEY")
+    key = api_key()
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     request = urllib.request.Request(url, headers=headers)
     try:
@@ -330,11 +342,12 @@ def _database(settings: Settings) -> Finding:
 
 def diagnose(settings: Settings, probe_timeout: float = PROBE_TIMEOUT_S) -> Report:
     custom = uses_custom_repl(settings)
+    toolchain, mathlib = _toolchain(settings, custom), _mathlib(settings, custom)
     return Report(
         (
-            _toolchain(settings, custom),
-            _mathlib(settings, custom),
-            _repl(settings, custom, probe_timeout),
+            toolchain,
+            mathlib,
+            _repl(settings, custom, probe_timeout, needs=(toolchain, mathlib)),
             _python(),
             _models(settings),
             _database(settings),

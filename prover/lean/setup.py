@@ -23,16 +23,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from prover.errors import SetupError
 from prover.lean.template import TemplateError, write_project
 
 ELAN_INSTALLER_URL = "https://raw.githubusercontent.com/leanprover/elan/master/elan-init.sh"
 INSTALLER_URL_ENV = "LEANWB_ELAN_INSTALLER_URL"
 DOWNLOAD_TIMEOUT_S = 60.0
 OUTPUT_TAIL_LINES = 20
-
-
-class SetupError(RuntimeError):
-    """A setup step failed; the message is one sentence: what failed and what to do."""
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,6 @@ class ProveJob(BaseModel):
     theorem: str = Field(description="A declaration; its proof, if any, is ignored")
     strategy: str = "bfs"
     options: dict[str, Any] = Field(default_factory=dict, description="The strategy's options")
-    generator: str = "heuristic"
     budget: Budget = Field(default_factory=Budget)
 
 
@@ -174,9 +173,7 @@ def create_app(service: Service, *, api_key: str | None, max_body: int) -> ASGIA
             expansions=budget.expansions,
             tactic_timeout_s=service.checker.timeout(budget.tactic_timeout_s),
         )
-        prepared = prepare_prove(
-            request.theorem, request.strategy, request.options, request.generator, limits
-        )
+        prepared = prepare_prove(request.theorem, request.strategy, request.options, limits)
         return JSONResponse(service.jobs.submit(prepared).as_dict(), 202)
 
     @app.get("/v1/jobs/{job_id}")

@@ -44,8 +44,8 @@ class Job:
         return {
             "id": self.id,
             "status": self.status.value,
-            "theorem": self.request.theorem.name,
-            "strategy": self.request.strategy_name,
+            "theorem": self.request.theorem_name,
+            "strategy": self.request.strategy,
             "submitted_at": self.submitted_at,
             "started_at": self.started_at,
             "finished_at": self.finished_at,

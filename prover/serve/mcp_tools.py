@@ -18,12 +18,14 @@ from mcp.types import CallToolResult, TextContent
 from pydantic import Field
 
 from prover.budget import Limits
+from prover.errors import WorkbenchError
 from prover.serve.operations import BadInput, Goals, ProofStates, check_claim, prepare_prove
 from prover.serve.service import Service
+from prover.session import load_retriever
 from prover.types import TacticStatus
 
 if TYPE_CHECKING:
-    from retrieval.retriever import Retriever
+    from prover.protocols import Retriever
 
 INSTRUCTIONS = """Lean 4 through the Lean Workbench. check_proof judges a finished proof
 (Lean must accept it and the soundness gate must find no sorry, axiom or other cheat).
@@ -61,16 +63,10 @@ def build_server(service: Service, options: McpOptions) -> MCPServer:
         if options.index_dir is None:
             raise ToolError("no premise index is configured: start `leanwb mcp --index DIR`")
         if not loaded:
-            # Imported here: retrieval loads torch and FAISS, which the other tools never need.
-            from retrieval.errors import RetrievalError
-            from retrieval.retriever import load_retriever
-
-            try:
+            try:  # loaded once: the encoder takes seconds to load
                 loaded.append(load_retriever(options.index_dir))
-            except (RetrievalError, ValueError, OSError) as exc:
-                raise ToolError(
-                    f"cannot load the premise index {options.index_dir}: {exc}"
-                ) from None
+            except WorkbenchError as exc:
+                raise ToolError(str(exc)) from None
         return loaded[0]
 
     @server.tool()
@@ -84,7 +80,7 @@ def build_server(service: Service, options: McpOptions) -> MCPServer:
         """Check a proof with Lean and the soundness gate: proved, failed or rejected."""
         try:
             report = check_claim(
-                lean,
+                service.workbench,
                 header,
                 statement,
                 proof,
@@ -144,14 +140,13 @@ def build_server(service: Service, options: McpOptions) -> MCPServer:
     def prove(
         theorem: Annotated[str, Field(description="A declaration; its proof is ignored")],
         strategy: Annotated[str, Field(description="bfs, mps, sketch, repair or auto")] = "bfs",
-        generator: Annotated[str, Field(description="heuristic, hf:…, openai:…")] = "heuristic",
         wall_s: Annotated[float, Field(gt=0, description="Wall-clock budget in seconds")] = 60.0,
         lean_calls: Annotated[int | None, Field(ge=1, description="Most Lean calls")] = None,
     ) -> CallToolResult:
         """Search for a proof within a budget; every proof passes the soundness gate."""
         limits = Limits(wall_s=wall_s, lean_calls=lean_calls, tactic_timeout_s=timeout(30.0))
         try:
-            request = prepare_prove(theorem, strategy, {}, generator, limits)
+            request = prepare_prove(theorem, strategy, {}, limits)
             report = service.prove(request)
         except BadInput as exc:
             raise ToolError(str(exc)) from None

@@ -1,25 +1,21 @@
 """What `/v1/…` and the MCP tools do with the workbench: check a claim, open a goal, run a
-tactic, prove. Plain functions over the pool; blocking (callers choose the thread)."""
+tactic, prove. Plain functions over a `Workbench`; blocking (callers choose the thread)."""
 
 from __future__ import annotations
 
 import itertools
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
-from prover.attempt import Strategy
+from prover.api import Workbench
 from prover.budget import Limits
-from prover.cli.check_cmd import ClaimError, claim_from_parts, payload
-from prover.config import Settings
-from prover.generate.registry import make_generator, parse_spec
-from prover.graph.recorder import message_json
+from prover.checking import request_from_parts
+from prover.errors import WorkbenchError
 from prover.lean.pool import LeanServer
-from prover.lean_text import DEFAULT_HEADER, TheoremTextError, declaration_from_text
-from prover.session import ProverSession, SessionOptions
-from prover.strategies import make_strategy
-from prover.types import CallStatus, ProofState, TacticResult, Theorem
-from prover.verify import verify
+from prover.lean_text import DEFAULT_HEADER, declaration_from_text
+from prover.strategies.registry import STRATEGY_NAMES
+from prover.types import CallStatus, ProofState, TacticResult
 
 CLAIM_KIND = "claim"
 # Verdict reasons a second try could change: never cached.
@@ -33,7 +29,7 @@ class BadInput(ValueError):
 
 
 def check_claim(
-    lean: LeanServer,
+    workbench: Workbench,
     header: str,
     statement: str,
     proof: str,
@@ -43,13 +39,11 @@ def check_claim(
 ) -> dict[str, Any]:
     """What `leanwb check --header … --statement … --proof … --json` prints."""
     try:
-        claim = claim_from_parts(header, statement, proof)
-    except ClaimError as exc:
+        request = request_from_parts(header, statement, proof)
+    except WorkbenchError as exc:
         raise BadInput(str(exc)) from None
-    verdict = verify(
-        claim.theorem, claim.proof, lean, allow_native_decide=allow_native_decide, timeout=timeout
-    )
-    return payload(claim, verdict)
+    report = workbench.check(request, allow_native_decide=allow_native_decide, timeout=timeout)
+    return report.as_dict()
 
 
 def definitive(check: dict[str, Any]) -> bool:
@@ -90,12 +84,12 @@ class ProofStates:
         BadInput when the text holds no declaration or Lean refuses the statement."""
         try:
             found = declaration_from_text(theorem_text, default_header=DEFAULT_HEADER)
-        except TheoremTextError as exc:
+        except WorkbenchError as exc:
             raise BadInput(str(exc)) from None
         started = self.lean.start(found.theorem, timeout)
         if started.state is None:
             check = started.check
-            errors = [message_json(m)["text"] for m in check.errors]
+            errors = [m.text for m in check.errors]
             reason = "; ".join(errors) or check.error or f"Lean answered {check.status.value}"
             raise BadInput(f"Lean did not open `{found.theorem.name}`: {reason}")
         return self._keep(started.state)
@@ -116,68 +110,40 @@ class ProofStates:
 
 @dataclass(frozen=True)
 class ProveRequest:
-    """A prove job, checked before it is queued."""
+    """A prove job, its theorem and strategy name checked before it is queued."""
 
-    theorem: Theorem
-    strategy: Strategy
-    strategy_name: str
-    generator: str
+    theorem: str
+    theorem_name: str
+    strategy: str
+    options: dict[str, Any]
     limits: Limits
 
 
 def prepare_prove(
-    theorem_text: str,
-    strategy: str,
-    strategy_options: dict[str, Any],
-    generator: str,
-    limits: Limits,
+    theorem_text: str, strategy: str, options: dict[str, Any], limits: Limits
 ) -> ProveRequest:
-    """Read the theorem and build the strategy now, so a bad request fails at once (BadInput)."""
+    """Read the theorem and the strategy's name now, so a bad request fails at once
+    (BadInput); the strategy's options are checked when the job builds it."""
     try:
         found = declaration_from_text(theorem_text, default_header=DEFAULT_HEADER)
-        built = make_strategy(strategy, **strategy_options)
-        parse_spec(generator)
-    except (TheoremTextError, ValueError) as exc:
+    except WorkbenchError as exc:
         raise BadInput(str(exc)) from None
-    return ProveRequest(found.theorem, built, strategy, generator, limits)
+    if strategy not in STRATEGY_NAMES:
+        raise BadInput(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGY_NAMES)}")
+    return ProveRequest(theorem_text, found.theorem.name, strategy, dict(options), limits)
 
 
-def prove(
-    settings: Settings, lean: LeanServer, request: ProveRequest, *, command: str
-) -> dict[str, Any]:
-    """Run a recorded attempt on the shared pool: what `leanwb prove --json` prints."""
+def prove(workbench: Workbench, request: ProveRequest, *, command: str) -> dict[str, Any]:
+    """A recorded attempt on the workbench's pool and store: `leanwb prove --json`'s answer.
+    BadInput when the workbench refuses the request (bad strategy options, …)."""
     try:
-        generator = make_generator(request.generator)
-    except ValueError as exc:
-        raise BadInput(f"cannot make generator {request.generator!r}: {exc}") from None
-    options = SessionOptions(generator=request.generator, limits=request.limits)
-    # The session's own store records the attempt; the pool is the server's, so the session
-    # is never closed (that would close the pool), only its store.
-    session = ProverSession(settings, options, lean, generator, None)
-    config = {
-        "theorem": request.theorem.name,
-        "strategy": request.strategy_name,
-        "generator": request.generator,
-        "limits": asdict(request.limits),
-    }
-    try:
-        run_id = session.begin_run(command, config, kind="prove")
-        result = session.prove(request.theorem, request.strategy, run_id=run_id)
-        session.store.end_run(run_id)
-    finally:
-        session.store.close()
-    verdict, claim = result.outcome.verdict, result.outcome.claim
-    return {
-        "theorem": request.theorem.name,
-        "strategy": request.strategy_name,
-        "verdict": verdict.kind.value,
-        "reason": verdict.reason,
-        "detail": verdict.detail,
-        "proof": verdict.proof if verdict.proved else None,
-        "claimed_proof": claim.proof,
-        "axioms": list(verdict.axioms),
-        "attempt_id": result.attempt_id,
-        "run_id": result.run_id,
-        "spent": result.outcome.spent.as_dict(),
-        "db": str(settings.db_path),
-    }
+        report = workbench.prove(
+            request.theorem,
+            request.strategy,
+            options=request.options,
+            limits=request.limits,
+            command=command,
+        )
+    except WorkbenchError as exc:
+        raise BadInput(str(exc)) from None
+    return report.as_dict()

@@ -1,4 +1,5 @@
-"""What the routes call: the pool, the store and its cache, assembled from the settings."""
+"""What the routes and tools call: a `Workbench` (its pool and store), the check cache, the
+checker in front of the pool, and the prove jobs."""
 
 from __future__ import annotations
 
@@ -6,16 +7,14 @@ import functools
 import json
 import shlex
 from dataclasses import dataclass, replace
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
+from prover.api import Workbench
 from prover.config import Settings
+from prover.errors import StoreError
 from prover.eval.batch import lean_pin
 from prover.graph.export import graph_data, render_attempt_html
 from prover.graph.queries import Graph, load_graph
-from prover.graph.store import Store, StoreError
-from prover.lean.pool import LeanServer
 from prover.serve.cache import CheckCache
 from prover.serve.checker import Checker
 from prover.serve.jobs import Jobs
@@ -42,15 +41,22 @@ def cache_pin(settings: Settings) -> str:
 
 
 class Service:
-    def __init__(self, settings: Settings, options: ServeOptions) -> None:
-        lean_settings = replace(settings.lean, pool_size=options.pool_size)
-        self.settings = replace(settings, lean=lean_settings)
+    def __init__(self, workbench: Workbench, options: ServeOptions) -> None:
+        """Owns `workbench` (closed with the service), whose pool must not have started:
+        its size becomes `options.pool_size`."""
+        settings = workbench.settings
+        workbench.settings = replace(
+            settings, lean=replace(settings.lean, pool_size=options.pool_size)
+        )
+        self.workbench = workbench
         self.options = options
         self.cache = (
-            CheckCache(self.store.engine, cache_pin(self.settings)) if options.cache else None
+            CheckCache(workbench.store.engine, cache_pin(workbench.settings))
+            if options.cache
+            else None
         )
         self.checker = Checker(
-            LeanServer(lean_settings),
+            workbench.lean,
             self.cache,
             max_timeout_s=options.max_timeout_s,
             queue_limit=options.queue_limit,
@@ -61,11 +67,7 @@ class Service:
 
     def prove(self, request: ProveRequest) -> dict[str, Any]:
         """A recorded attempt on the server's pool (blocking): `leanwb prove --json`'s answer."""
-        return prove(self.settings, self.checker.lean, request, command="leanwb serve: prove")
-
-    @cached_property
-    def store(self) -> Store:
-        return Store(Path(self.settings.db_path))
+        return prove(self.workbench, request, command="leanwb serve: prove")
 
     async def check_claim(
         self,
@@ -90,7 +92,7 @@ class Service:
             answer = await checker.on_lean(
                 functools.partial(
                     check_claim,
-                    checker.lean,
+                    self.workbench,
                     header,
                     statement,
                     proof,
@@ -112,7 +114,7 @@ class Service:
 
     def _graph(self, attempt_id: int) -> Graph:
         try:
-            return load_graph(self.store, attempt_id)
+            return load_graph(self.workbench.store, attempt_id)
         except StoreError as exc:
             raise NotFound(str(exc)) from None
 
@@ -124,4 +126,4 @@ class Service:
         finally:
             if self.cache is not None:
                 self.cache.close()
-            self.store.close()
+            self.workbench.close()

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from prover.generate.llm import GenerationError, LanguageModel
-from prover.search.rules import target_size
+from prover.errors import GenerationError
+from prover.generate.llm import LanguageModel
+from prover.strategies.search.rules import target_size
 from prover.types import ProofState, Usage
 
 CRITIC_PROMPT = (

@@ -13,7 +13,7 @@ weighted round-robin), so every bias gets its share and none dominates:
 
 A node picked by one perspective is expanded once and leaves every other list.
 
-Guards, applied under every perspective (`prover.search.rules`):
+Guards, applied under every perspective (`prover.strategies.search.rules`):
 
 - transpositions are merged (one node per state, expanded once), so a tactic that
   returns to a known state, the parent's included, adds an edge but no work, and no
@@ -23,7 +23,7 @@ Guards, applied under every perspective (`prover.search.rules`):
 - a path repeating one tactic head three times in a row, or making no progress (no
   goal closed, targets not shorter) for two steps, is demoted below every other node.
 
-The critic is pluggable (`prover.search.critic.Critic`); the default is the
+The critic is pluggable (`prover.strategies.search.critic.Critic`); the default is the
 heuristic distance from goal count and target size, so the search needs no model. A
 model critic's tokens are charged to the attempt's budget.
 """
@@ -33,13 +33,13 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from prover.attempt import ProofContext
-from prover.search.critic import Critic, HeuristicCritic
-from prover.search.engine import Frontier, TacticSearch, distinct
-from prover.search.rules import PathFeatures, diversify
-from prover.search.tree import Node
+from prover.strategies.base import ProofContext
+from prover.strategies.search.critic import Critic, HeuristicCritic
+from prover.strategies.search.engine import Frontier, TacticSearch, distinct
+from prover.strategies.search.rules import PathFeatures, diversify
+from prover.strategies.search.tree import Node
 from prover.types import Candidate
 
 DEFAULT_QUOTAS: Mapping[str, int] = {
@@ -167,16 +167,8 @@ class MultiPerspectiveSearch(TacticSearch):
         )
 
     def _metered_estimate(self, node: Node, ctx: ProofContext) -> float:
-        usage = self.critic.usage
-        before = replace(usage) if usage is not None else None
-        distance = self.critic.estimate(node.state)
-        if usage is not None and before is not None:
-            ctx.budget.charge_generator(
-                usage.calls - before.calls,
-                usage.tokens_in - before.tokens_in,
-                usage.tokens_out - before.tokens_out,
-            )
-        return distance
+        with ctx.metered(self.critic.usage):
+            return self.critic.estimate(node.state)
 
     def request_size(self) -> int:
         return self.width * self.oversample

@@ -9,11 +9,11 @@ budget, so an attempt that fails early leaves more to the next):
    `have hN : … := by sorry`, read into a structured `Sketch`.
 3. **Mask** — Lean elaborates the sketch; failing lines are rewritten by the rules of
    `masking` until it elaborates with only `sorry` holes (or cannot be repaired).
-4. **Prove** — each hole is a subgoal for `prover.subgoals` (automation, then bfs/mps
+4. **Prove** — each hole is a subgoal for `prover.strategies.subgoals` (automation, then bfs/mps
    search from its state with a share of the budget); holes whose state a REPL
    restart took are re-extracted and retried; the scripts are pasted back and the
    assembled proof is elaborated once more before it is claimed (the soundness gate
-   in `prover.attempt.prove` then has the last word).
+   in `prover.strategies.attempt.prove` then has the last word).
 
 The graph of an attempt is one connected piece: statement -DRAFT-> draft -SKETCH->
 sketch -MASK-> masked sketch … -SUBGOAL-> each hole (its AUTOMATION and TACTIC edges
@@ -27,21 +27,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from prover.attempt import Claim, ProofContext
-from prover.automation import CLOSERS
-from prover.generate.llm import GenerationError, LanguageModel
-from prover.generate.registry import make_generator, make_language_model
-from prover.holes import Hole, fill_holes, find_holes, holes_of
+from prover.errors import GenerationError
+from prover.generate.llm import LanguageModel
+from prover.generate.prompts import lean_code_block
 from prover.proof_text import locate
 from prover.protocols import EdgeKind, Generator, LeanOutcome, NodeKind, NodeStatus
-from prover.sketch import masking
-from prover.sketch.masking import LeanError, Unrepairable
-from prover.sketch.models import ask
-from prover.sketch.prompts import draft_prompt, read_draft, read_sketch_code, sketch_prompt
-from prover.sketch.sketch import Sketch, SketchError, parse_sketch
-from prover.subgoals import SubgoalProver, make_hole_prover, tactic_search
-from prover.types import CallStatus, CheckResult, Theorem
-from repair.pipeline import RepairOptions, repair_proof
+from prover.strategies.automation import CLOSERS
+from prover.strategies.base import Claim, ProofContext, Repairer, first_line
+from prover.strategies.holes import Hole, fill_holes, find_holes, holes_of
+from prover.strategies.search.engine import TacticSearch
+from prover.strategies.sketch import masking
+from prover.strategies.sketch.masking import LeanError, Unrepairable
+from prover.strategies.sketch.prompts import draft_prompt, read_draft, sketch_prompt
+from prover.strategies.sketch.sketch import Sketch, SketchError, parse_sketch
+from prover.strategies.subgoals import SubgoalProver
+from prover.types import CallStatus, CheckResult, StopReason, Theorem
 
 SKETCH = "sketch"
 DRAFT_TEMPERATURE = 0.6  # DSP+'s drafting and sketching temperatures
@@ -49,28 +49,19 @@ SKETCH_TEMPERATURE = 0.7
 DRAFT_MAX_TOKENS = 8192
 SKETCH_MAX_TOKENS = 8192
 MAX_MASK_ROUNDS = 8
-REPAIR_ROUNDS = 2  # repair rounds on the best near-miss before giving up (0: no repair)
 REPAIR_SHARE = 0.25  # of the budget, kept back from the drafts for that repair
 LOST_STATE_RETRIES = 2
-
-# Why an attempt ended without a proof (the claim's reason starts with one of these).
-NO_DRAFTER = "no_drafter"
-EMPTY_DRAFT = "empty_draft"
-NO_SKETCH = "no_sketch"
-LEAN_FAILED = "lean_failed"
-STATEMENT_ERROR = "statement_error"
-UNREPAIRABLE = "sketch_unrepairable"
-SUBGOALS_UNPROVED = "subgoals_unproved"
-RECOMBINED_ERROR = "recombined_error"
-PROVED = "proved"
 
 
 class _Stop(Exception):
     """Ends one draft's attempt with a reason, and the near-miss proof if it got one."""
 
-    def __init__(self, reason: str, near_miss: tuple[str, int] | None = None) -> None:
+    def __init__(
+        self, reason: StopReason, detail: str = "", near_miss: tuple[str, int] | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.detail = detail
         self.near_miss = near_miss
 
 
@@ -92,40 +83,30 @@ class SketchStrategy:
     def __init__(
         self,
         *,
-        drafter: LanguageModel | str | None = None,
-        sketcher: LanguageModel | str | None = None,
+        drafter: LanguageModel | None = None,
+        sketcher: LanguageModel | None = None,
         drafts: int = 1,
-        prover_generator: Generator | str | None = None,
-        search: str = "bfs",
-        width: int = 8,
+        prover_generator: Generator | None = None,
+        search: TacticSearch | None = None,
+        repairer: Repairer | None = None,
         closers: Sequence[str] = CLOSERS,
-        base_url: str | None = None,
-        api_key: str | None = None,
         max_mask_rounds: int = MAX_MASK_ROUNDS,
         draft_max_tokens: int = DRAFT_MAX_TOKENS,
         sketch_max_tokens: int = SKETCH_MAX_TOKENS,
         draft_temperature: float = DRAFT_TEMPERATURE,
         sketch_temperature: float = SKETCH_TEMPERATURE,
-        repair_rounds: int = REPAIR_ROUNDS,
     ) -> None:
-        """Models may be given built or as specs (`openai:<model>`, `hf:<model>`; the
-        prover generator also `heuristic`), made with `base_url` and `api_key`. The
-        sketcher defaults to the drafter; the prover generator to the context's."""
+        """The sketcher defaults to the drafter; the prover generator to the context's.
+        `search` proves the holes after automation (None: automation only); `repairer`,
+        when given, gets the best near-miss of the drafts."""
         if drafts < 1 or max_mask_rounds < 1:
             raise ValueError("drafts and max_mask_rounds must be at least 1")
-        if isinstance(drafter, str):
-            drafter = make_language_model(drafter, base_url=base_url, api_key=api_key)
-        if isinstance(sketcher, str):
-            sketcher = make_language_model(sketcher, base_url=base_url, api_key=api_key)
-        if isinstance(prover_generator, str):
-            prover_generator = make_generator(prover_generator, base_url=base_url, api_key=api_key)
         self.drafter = drafter
         self.sketcher = sketcher or drafter
         self.drafts = drafts
         self.prover_generator = prover_generator
-        self.search = tactic_search(search, width)
-        self.search_name, self.width = search, width
-        self.repair_rounds = repair_rounds
+        self.search = search
+        self.repairer = repairer
         self.closers = tuple(closers)
         self.max_mask_rounds = max_mask_rounds
         self.draft_max_tokens = draft_max_tokens
@@ -140,20 +121,22 @@ class SketchStrategy:
             "sketcher": self.sketcher.name if self.sketcher else None,
             "drafts": self.drafts,
             "prover_generator": self.prover_generator.name if self.prover_generator else None,
-            "search": self.search.config(),
+            "search": self.search.config() if self.search is not None else None,
             "closers": list(self.closers),
             "max_mask_rounds": self.max_mask_rounds,
-            "repair_rounds": self.repair_rounds,
+            "repair": self.repairer is not None,
         }
 
     def attempt(self, theorem: Theorem, ctx: ProofContext, root: int) -> Claim:
         if self.drafter is None or self.sketcher is None:
-            return Claim(None, f"{NO_DRAFTER}: the sketch strategy needs a drafter model")
+            return Claim(
+                None, StopReason.NO_DRAFTER, detail="the sketch strategy needs a drafter model"
+            )
         ctx.recorder.event("sketch_start", self.name, self.config())
-        claim = Claim(None, NO_DRAFTER)
+        claim = Claim(None, StopReason.NO_DRAFTER)
         near_miss: Claim | None = None
         # With repair on, the drafts leave REPAIR_SHARE of the budget for their near-miss.
-        drafts_share = 1 - REPAIR_SHARE if self.repair_rounds else 1.0
+        drafts_share = 1 - REPAIR_SHARE if self.repairer is not None else 1.0
         for index in range(self.drafts):
             limit = ctx.budget.exhausted()
             if limit is not None:
@@ -175,32 +158,28 @@ class SketchStrategy:
         """Hand the best near-miss (a proof with unproved holes, or one Lean refused) to
         compiler-guided repair; the sketcher corrects what automation and search cannot."""
         assert near_miss.near_miss is not None and near_miss.node is not None
-        if not self.repair_rounds or ctx.budget.exhausted() is not None:
+        if self.repairer is None or ctx.budget.exhausted() is not None:
             return near_miss
         ctx.recorder.event("sketch_repair", near_miss.reason)
-        options = RepairOptions(
-            rounds=self.repair_rounds,
-            search=self.search_name,
-            width=self.width,
-            closers=self.closers,
-        )
-        result = repair_proof(
+        repaired = self.repairer(
             theorem,
             near_miss.near_miss,
             ctx,
             node=near_miss.node,
-            options=options,
             model=self.sketcher,
             generator=self.prover_generator,
             strategy=SKETCH,
         )
-        if result.repaired:
-            return Claim(result.proof, PROVED, result.node)
+        if repaired.proof is not None:
+            return repaired
+        detail = f"{near_miss.reason} ({near_miss.detail}); repair: {repaired.detail}"
         return Claim(
             None,
-            f"{near_miss.reason}; repair: {result.reason}",
-            result.node,
-            near_miss=result.proof,
+            repaired.reason,
+            repaired.node,
+            near_miss=repaired.near_miss,
+            detail=detail,
+            report=repaired.report,
         )
 
 
@@ -225,11 +204,11 @@ class _DraftAttempt:
             return self._prove(elaborated)
         except _Stop as stop:
             if stop.near_miss is None:
-                return Claim(None, stop.reason)
+                return Claim(None, stop.reason, detail=stop.detail)
             text, node = stop.near_miss
-            return Claim(None, stop.reason, node, near_miss=text)
+            return Claim(None, stop.reason, node, near_miss=text, detail=stop.detail)
         except GenerationError as exc:
-            return Claim(None, f"{exc.code}: {_first_line(str(exc))}")
+            return Claim(None, StopReason(exc.code), detail=first_line(str(exc)))
 
     def _progress(self, note: str) -> None:
         self.ctx.progress(SKETCH, 0, 0, f"draft {self.index + 1}/{self.strategy.drafts}: {note}")
@@ -246,11 +225,10 @@ class _DraftAttempt:
         self._progress("drafting")
         strategy = self.strategy
         assert strategy.drafter is not None
-        reply = ask(
+        reply = self.ctx.ask(
             strategy.drafter,
             "drafter",
             draft_prompt(self.theorem),
-            self.ctx,
             max_tokens=strategy.draft_max_tokens,
             temperature=strategy.draft_temperature,
         )
@@ -266,7 +244,9 @@ class _DraftAttempt:
             meta=reply.meta(),
         )
         if node is None:
-            raise _Stop(f"{EMPTY_DRAFT}: the drafter's reply held no draft after its reasoning")
+            raise _Stop(
+                StopReason.EMPTY_DRAFT, "the drafter's reply held no draft after its reasoning"
+            )
         return draft, node
 
     def _sketch(self, draft: str, draft_node: int) -> tuple[Sketch, int]:
@@ -274,15 +254,14 @@ class _DraftAttempt:
         self._progress("sketching")
         strategy = self.strategy
         assert strategy.sketcher is not None
-        reply = ask(
+        reply = self.ctx.ask(
             strategy.sketcher,
             "sketcher",
             sketch_prompt(self.theorem, draft),
-            self.ctx,
             max_tokens=strategy.sketch_max_tokens,
             temperature=strategy.sketch_temperature,
         )
-        code = read_sketch_code(reply.text)
+        code = lean_code_block(reply.text)
         meta: dict[str, Any] = {**reply.meta(), "code": code}
         try:
             sketch = parse_sketch(code)
@@ -299,7 +278,7 @@ class _DraftAttempt:
                 proposer=reply.provenance,
                 meta=meta,
             )
-            raise _Stop(f"{NO_SKETCH}: {exc}") from None
+            raise _Stop(StopReason.NO_SKETCH, str(exc)) from None
         node = self._sketch_node(sketch, {"hints": _hints(sketch)})
         self.recorder.edge(
             EdgeKind.SKETCH,
@@ -326,8 +305,8 @@ class _DraftAttempt:
             text = sketch.render()
             check = self.ctx.check(self.theorem.header, self.theorem.with_proof(text))
             if check.status is not CallStatus.OK:
-                detail = _first_line(check.error or check.status.value)
-                raise _Stop(f"{LEAN_FAILED}: {check.status.value}: {detail}")
+                detail = first_line(check.error or check.status.value)
+                raise _Stop(StopReason.LEAN_FAILED, f"{check.status.value}: {detail}")
             if not check.errors:
                 return _Elaborated(sketch, text, node, check)
             errors = self._locate(text, check)
@@ -345,15 +324,15 @@ class _DraftAttempt:
                 masked = masking.apply(sketch, masks)
             except Unrepairable as exc:
                 self._mask_edge(node, None, action, check, {**meta, "unrepairable": str(exc)})
-                raise _Stop(f"{UNREPAIRABLE}: {exc}") from None
+                raise _Stop(StopReason.SKETCH_UNREPAIRABLE, str(exc)) from None
             masked_node = self._sketch_node(
                 masked, {"masked": True, "round": round_number, "hints": _hints(masked)}
             )
             self._mask_edge(node, masked_node, action, check, meta)
             sketch, node = masked, masked_node
         raise _Stop(
-            f"{UNREPAIRABLE}: the sketch still fails after {self.strategy.max_mask_rounds} "
-            "masking rounds"
+            StopReason.SKETCH_UNREPAIRABLE,
+            f"the sketch still fails after {self.strategy.max_mask_rounds} masking rounds",
         )
 
     def _locate(self, text: str, check: CheckResult) -> list[LeanError]:
@@ -361,7 +340,7 @@ class _DraftAttempt:
         for message in check.errors:
             where = locate(self.theorem, text, message.pos)
             if where is None:
-                raise _Stop(f"{STATEMENT_ERROR}: {_first_line(message.text)}")
+                raise _Stop(StopReason.STATEMENT_ERROR, first_line(message.text))
             errors.append(LeanError(where[0], where[1], message.text))
         return errors
 
@@ -374,7 +353,7 @@ class _DraftAttempt:
             child,
             action,
             strategy=SKETCH,
-            lean=_outcome(check),
+            lean=LeanOutcome.of(check),
             meta=meta,
         )
 
@@ -387,8 +366,10 @@ class _DraftAttempt:
         )
         if not holes:
             if elaborated.check.clean:  # the sketch proves the theorem by itself
-                return Claim(elaborated.text, PROVED, elaborated.node)
-            raise _Stop(f"{SUBGOALS_UNPROVED}: Lean reported holes it did not place in the proof")
+                return Claim(elaborated.text, StopReason.PROVED, elaborated.node)
+            raise _Stop(
+                StopReason.SUBGOALS_UNPROVED, "Lean reported holes it did not place in the proof"
+            )
         self._progress(f"proving {len(holes)} subgoal(s)")
         prover = self._hole_prover(len(holes))
         filled = fill_holes(
@@ -410,19 +391,19 @@ class _DraftAttempt:
         if remaining:
             self._check_budget()
             raise _Stop(
-                f"{SUBGOALS_UNPROVED}: {len(remaining)} of {len(holes)} subgoal(s) unproved"
-                f" ({_goals(remaining)})",
+                StopReason.SUBGOALS_UNPROVED,
+                f"{len(remaining)} of {len(holes)} subgoal(s) unproved ({_goals(remaining)})",
                 near_miss=(proof, node),
             )
         return self._claim(proof, node)
 
     def _hole_prover(self, holes: int, previous: SubgoalProver | None = None) -> SubgoalProver:
         strategy = self.strategy
-        return make_hole_prover(
+        return SubgoalProver(
+            strategy.search,
             theorem=self.theorem,
             strategy=SKETCH,
             holes=holes,
-            search=strategy.search,
             closers=strategy.closers,
             generator=strategy.prover_generator,
             timed_out=previous.timed_out if previous is not None else None,
@@ -434,8 +415,8 @@ class _DraftAttempt:
         if not check.clean:
             self.recorder.set_status(node, NodeStatus.FAILED)
             problem = check.errors[0].text if check.errors else check.error or "it has holes"
-            raise _Stop(f"{RECOMBINED_ERROR}: {_first_line(problem)}", near_miss=(proof, node))
-        return Claim(proof, PROVED, node)
+            raise _Stop(StopReason.RECOMBINED_ERROR, first_line(problem), near_miss=(proof, node))
+        return Claim(proof, StopReason.PROVED, node)
 
 
 def _hints(sketch: Sketch) -> dict[str, list[str]]:
@@ -443,14 +424,5 @@ def _hints(sketch: Sketch) -> dict[str, list[str]]:
     return {step.head: list(step.hints) for step in sketch.holes if step.hints}
 
 
-def _outcome(check: CheckResult) -> LeanOutcome:
-    return LeanOutcome(check.status.value, round(check.elapsed_s * 1000.0, 3), check.messages)
-
-
 def _goals(holes: Sequence[Hole]) -> str:
-    return "; ".join(_first_line(hole.goal.rsplit("⊢", 1)[-1]) for hole in holes[:3])
-
-
-def _first_line(text: str) -> str:
-    stripped = text.strip()
-    return stripped.split("\n", 1)[0][:200] if stripped else "no detail"
+    return "; ".join(first_line(hole.goal.rsplit("⊢", 1)[-1]) for hole in holes[:3])

@@ -1,9 +1,9 @@
 """Proving one hole: automation first, then tactic search from the hole's state.
 
-`make_hole_prover` builds the `HoleProver` that `prover.holes.fill_holes` calls for
+`SubgoalProver` is the `HoleProver` that `prover.strategies.holes.fill_holes` calls for
 each hole of a sketch or a sorrified proof. For a hole it
 
-1. tries the one-shot closers of `prover.automation` on the hole's proof state
+1. tries the one-shot closers of `prover.strategies.automation` on the hole's proof state
    (AUTOMATION edges under the hole's SUBGOAL node);
 2. then runs a tactic search (bfs or mps) from that state with its share of what
    is left of the budget: the i-th of n holes gets 1/(n - i) of it, so a hole
@@ -22,17 +22,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from prover.attempt import ProofContext
-from prover.automation import CLOSERS, close_by_automation
-from prover.holes import Hole
 from prover.protocols import Generator
-from prover.search.engine import TacticSearch
-from prover.search.from_state import search_from_state
+from prover.strategies.automation import CLOSERS, close_by_automation
+from prover.strategies.base import ProofContext
+from prover.strategies.holes import Hole
+from prover.strategies.search.engine import TacticSearch
+from prover.strategies.search.from_state import search_from_state
 from prover.types import Theorem
 
 
 class SubgoalProver:
-    """A `prover.holes.HoleProver` (see the module docstring)."""
+    """A `prover.strategies.holes.HoleProver` (see the module docstring)."""
 
     def __init__(
         self,
@@ -87,41 +87,3 @@ class SubgoalProver:
         if found.state_lost:
             self.lost.append(hole)
         return found.tactics
-
-
-def tactic_search(name: str, width: int = 8) -> TacticSearch:
-    """The registered tactic search `name` (bfs, mps); ValueError for anything else."""
-    from prover.strategies import make_strategy  # the registry imports the sketch strategy
-
-    built = make_strategy(name, width=width)
-    if not isinstance(built, TacticSearch):
-        raise ValueError(f"{name!r} is not a tactic search; use bfs or mps")
-    return built
-
-
-def make_hole_prover(
-    *,
-    theorem: Theorem,
-    strategy: str,
-    holes: int,
-    search: str | TacticSearch | None = "bfs",
-    width: int = 8,
-    closers: Sequence[str] = CLOSERS,
-    generator: Generator | None = None,
-    timed_out: dict[str, set[str]] | None = None,
-) -> SubgoalProver:
-    """A hole prover for `holes` holes of `theorem`'s proof, recording as `strategy`.
-
-    `search` names a registered tactic search (`bfs`, `mps`) built with `width`, or is
-    one already built, or None for automation only. `timed_out` carries the closers
-    that timed out per goal over from an earlier prover. ValueError on a bad search.
-    """
-    return SubgoalProver(
-        tactic_search(search, width) if isinstance(search, str) else search,
-        theorem=theorem,
-        strategy=strategy,
-        holes=holes,
-        closers=closers,
-        generator=generator,
-        timed_out=timed_out,
-    )

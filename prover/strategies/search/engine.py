@@ -24,24 +24,22 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Protocol
 
-from prover.attempt import Claim, ProofContext
-from prover.generate.llm import GenerationError
+from prover.errors import GenerationError
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
-from prover.search.script import tactic_script
-from prover.search.tree import Node, SearchTree, normalise_goals
+from prover.strategies.base import Claim, ProofContext, first_line
+from prover.strategies.search.script import tactic_script
+from prover.strategies.search.tree import Node, SearchTree, normalise_goals
 from prover.types import (
     Candidate,
     CheckResult,
     ProofState,
     StartResult,
+    StopReason,
     TacticResult,
     TacticStatus,
     Theorem,
 )
 
-SEARCH_EXHAUSTED = "search_exhausted"
-START_FAILED = "start_failed"
-PROVED = "proved"
 # After these the pool restarts the process, so every state it held is gone.
 _PROCESS_LOST = (TacticStatus.TIMEOUT, TacticStatus.CRASH, TacticStatus.STALE_STATE)
 
@@ -98,16 +96,12 @@ def distinct(candidates: Sequence[Candidate]) -> list[Candidate]:
     return list(best.values())
 
 
-def lean_outcome(status: str, elapsed_s: float, result: TacticResult | CheckResult) -> LeanOutcome:
-    return LeanOutcome(status, round(elapsed_s * 1000.0, 3), result.messages)
-
-
 def start_failure(check: CheckResult, opened: bool) -> str:
+    """Why the statement gave no state to search from, for a person."""
     if opened:  # a state with no goals: nothing for tactics to act on
-        return f"{START_FAILED}: Lean reported no goals for the statement"
+        return "Lean reported no goals for the statement"
     detail = check.errors[0].text if check.errors else (check.error or check.status.value)
-    first_line = detail.strip().splitlines()[0] if detail.strip() else check.status.value
-    return f"{START_FAILED}: {first_line[:200]}"
+    return first_line(detail) if detail.strip() else check.status.value
 
 
 class SearchRun:
@@ -132,7 +126,7 @@ class SearchRun:
     def open_root(self) -> StartResult:
         """The state the search starts from, and rebuilds from after a REPL restart.
 
-        `prover.search.from_state` overrides it to start from a given proof state.
+        `prover.strategies.search.from_state` overrides it to start from a given proof state.
         """
         return self.ctx.start(self.theorem)
 
@@ -142,9 +136,11 @@ class SearchRun:
         state = opened.state
         if state is None or not state.goals:
             self._record_start(None, opened.check)
-            reason = start_failure(opened.check, opened=state is not None)
-            self.recorder.event("search_end", reason, {"expansions": 0, "nodes": 0})
-            return Claim(None, reason)
+            detail = start_failure(opened.check, opened=state is not None)
+            self.recorder.event(
+                "search_end", StopReason.START_FAILED, {"expansions": 0, "nodes": 0}
+            )
+            return Claim(None, StopReason.START_FAILED, detail=detail)
         self.tree = SearchTree(state, self._state_node(state, depth=0))
         self._record_start(self.tree.root.graph_id, opened.check)
         self.frontier.push(self.tree.root)
@@ -154,15 +150,15 @@ class SearchRun:
                 return self._stop(limit)
             picked = self.frontier.pop()
             if picked is None:
-                return self._stop(SEARCH_EXHAUSTED)
+                return self._stop(StopReason.SEARCH_EXHAUSTED)
             node, rule = picked
             try:
                 self._expand(node, rule)
             except GenerationError as exc:
-                return self._stop(f"{exc.code}: {str(exc)[:200]}")
+                return self._stop(StopReason(exc.code), first_line(str(exc)))
         if self.tree.root.status is NodeStatus.SOLVED:
             return self._claim()
-        return self._stop(SEARCH_EXHAUSTED)
+        return self._stop(StopReason.SEARCH_EXHAUSTED)
 
     # -- one expansion ----------------------------------------------------------------
 
@@ -215,7 +211,7 @@ class SearchRun:
             strategy=self.search.name,
             proposer=candidate.provenance,
             score=candidate.score,
-            lean=lean_outcome(result.status.value, result.elapsed_s, result),
+            lean=LeanOutcome.of(result),
             meta=meta,
         )
 
@@ -299,7 +295,7 @@ class SearchRun:
             first,
             "start",
             strategy=self.search.name,
-            lean=lean_outcome(check.status.value, check.elapsed_s, check),
+            lean=LeanOutcome.of(check),
             meta={"step": self.start_step},
         )
 
@@ -310,14 +306,14 @@ class SearchRun:
         terminal = edges[-1].child
         assert terminal is not None
         proof = tactic_script([edge.tactic for edge in edges])
-        self._finish(PROVED, proof_steps=len(edges))
-        return Claim(proof, PROVED, node=terminal.graph_id)
+        self._finish(StopReason.PROVED, proof_steps=len(edges))
+        return Claim(proof, StopReason.PROVED, node=terminal.graph_id)
 
-    def _stop(self, reason: str) -> Claim:
+    def _stop(self, reason: StopReason, detail: str = "") -> Claim:
         self._finish(reason)
-        return Claim(None, reason)
+        return Claim(None, reason, detail=detail)
 
-    def _finish(self, reason: str, **extra: object) -> None:
+    def _finish(self, reason: StopReason, **extra: object) -> None:
         self.recorder.event(
             "search_end",
             reason,

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prover.attempt import ProofContext
-from prover.search.engine import SearchRun, TacticSearch
-from prover.types import CallStatus, CheckResult, ProofState, StartResult, Theorem
+from prover.strategies.base import ProofContext
+from prover.strategies.search.engine import SearchRun, TacticSearch
+from prover.types import CallStatus, CheckResult, ProofState, StartResult, StopReason, Theorem
 
 STATE_LOST = "the hole's proof state was lost in a REPL restart"
 
@@ -24,7 +24,7 @@ class StateSearchResult:
     """The tactics that close the state (in order), or None with the search's reason."""
 
     tactics: list[str] | None
-    reason: str
+    reason: StopReason
     state_lost: bool = False
 
 

@@ -4,7 +4,7 @@ A node's priority is the cumulative log-probability of the tactics on the path t
 first created it, divided by `depth ** length_alpha` (α = 0, the default, is ReProver
 exactly; BFS-Prover uses α > 0 so deep paths are not starved). Candidates run in
 score order, equal states are merged, the search stops at the first closed proof and
-the shortest known proof is extracted (see `prover.search.engine` and `.tree`).
+the shortest known proof is extracted (see `prover.strategies.search.engine` and `.tree`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 import heapq
 import itertools
 
-from prover.attempt import ProofContext
-from prover.search.engine import Frontier, TacticSearch
-from prover.search.tree import Node
+from prover.strategies.base import ProofContext
+from prover.strategies.search.engine import Frontier, TacticSearch
+from prover.strategies.search.tree import Node
 
 
 def length_normalised(node: Node, alpha: float) -> float:

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from prover.attempt import ProofContext
 from prover.lean.protocol import split_goals
 from prover.proof_text import fill_sorry, locate
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
+from prover.strategies.base import ProofContext
 from prover.types import CheckResult, ProofState, Theorem
 
 
@@ -82,7 +82,7 @@ def holes_of(
             node,
             f"hole at line {where[0] + 1}, column {where[1]}",
             strategy=strategy,
-            lean=LeanOutcome(check.status.value, check.elapsed_s * 1000, check.messages),
+            lean=LeanOutcome.of(check),
         )
         holes.append(Hole(where[0], where[1], sorry.goal, state, node))
     return holes

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from prover.sketch.sketch import SORRY_STEP, Path, Sketch, SketchStep
+from prover.strategies.sketch.sketch import SORRY_STEP, Path, Sketch, SketchStep
 
 UNSOLVED_GOALS = "unsolved goals"
 

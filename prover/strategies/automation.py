@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from prover.attempt import ProofContext
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
-from prover.search.tree import normalise_goals
+from prover.strategies.base import ProofContext
+from prover.strategies.search.tree import normalise_goals
 from prover.types import NO_GOALS, ProofState, Provenance, TacticResult, TacticStatus
 
 CLOSERS: tuple[str, ...] = (
@@ -111,6 +111,6 @@ def _record(
         closer,
         strategy=strategy,
         proposer=AUTOMATION_PROVENANCE,
-        lean=LeanOutcome(result.status.value, round(result.elapsed_s * 1000.0, 3), result.messages),
+        lean=LeanOutcome.of(result),
         meta=meta,
     )

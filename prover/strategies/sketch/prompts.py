@@ -10,8 +10,6 @@ them; its first fenced `lean4`/`lean` block is taken.
 
 from __future__ import annotations
 
-import re
-
 from prover.generate.llm import ChatMessage
 from prover.generate.prompts import strip_thinking
 from prover.types import Theorem
@@ -30,10 +28,6 @@ SKETCH_SYSTEM = (
     "closes the goal from the steps. Write the type of `/` and `-` explicitly (ℕ division "
     "and subtraction truncate). Reply with the whole theorem in one ```lean4 code block."
 )
-
-_FENCE = re.compile(r"```(?P<lang>[^\n`]*)\n(?P<code>.*?)(?:```|$)", re.DOTALL)
-_LEAN_FENCES = ("lean4", "lean")
-_HEADER_LINE = re.compile(r"^\s*(?:import|open|set_option)\s.*$", re.MULTILINE)
 
 
 def draft_prompt(theorem: Theorem) -> list[ChatMessage]:
@@ -60,13 +54,3 @@ def sketch_prompt(theorem: Theorem, draft: str) -> list[ChatMessage]:
 def read_draft(reply: str) -> str:
     """The draft without its reasoning trace ('' when the reply was all reasoning)."""
     return strip_thinking(reply).strip()
-
-
-def read_sketch_code(reply: str) -> str:
-    """The Lean code of a sketcher's reply: the first `lean4`/`lean` block (else the
-    first block of any kind, else the whole reply), without header lines."""
-    text = strip_thinking(reply)
-    blocks = [(m.group("lang").strip().lower(), m.group("code")) for m in _FENCE.finditer(text)]
-    lean = [code for lang, code in blocks if lang in _LEAN_FENCES]
-    code = lean[0] if lean else blocks[0][1] if blocks else text
-    return _HEADER_LINE.sub("", code).strip("\n")

@@ -4,7 +4,7 @@ Stages run in order and the first proof wins:
 
 | stage      | what it does                                                    | share |
 |------------|-----------------------------------------------------------------|-------|
-| automation | one-shot closers (`prover.automation.CLOSERS`) as whole proofs  | 0.10  |
+| automation | one-shot closers (`prover.strategies.automation.CLOSERS`) as whole proofs  | 0.10  |
 | search     | best-first tactic search (`bfs`)                                | 0.50  |
 | sketch     | draft → sketch → prove subgoals (needs a `drafter` model)       | 0.25  |
 | repair     | repairs the best near-miss of the stages before (or a model's proof) | 0.15 |
@@ -21,20 +21,16 @@ automation gets 10% and search the rest).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol, runtime_checkable
 
-from prover.attempt import Claim, ProofContext, Strategy
-from prover.automation import CLOSERS
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
-from prover.types import Theorem
+from prover.strategies.automation import CLOSERS
+from prover.strategies.base import Claim, ProofContext, Strategy
+from prover.types import StopReason, Theorem
 
 AUTOMATION = "automation"
-REPAIR = "repair"
-# Stages that cannot do anything without these options.
-REQUIRED_OPTIONS: dict[str, str] = {"sketch": "drafter"}
-SEARCH_STAGES = ("bfs", "mps")
 
 
 @dataclass(frozen=True)
@@ -51,6 +47,20 @@ DEFAULT_STAGES: tuple[Stage, ...] = (
 )
 
 
+@runtime_checkable
+class TakesNearMiss(Protocol):
+    """A stage that starts from the near-miss an earlier stage left (repair)."""
+
+    name: str
+
+    @property
+    def can_start_alone(self) -> bool:
+        """Whether it can run with no near-miss (it has a model to write a proof)."""
+        ...
+
+    def with_proof(self, proof: str | None) -> Strategy: ...
+
+
 class Portfolio:
     """The `auto` strategy: see the module docstring for its stages and budget shares."""
 
@@ -58,78 +68,64 @@ class Portfolio:
 
     def __init__(
         self,
+        stages: Sequence[tuple[Stage, Strategy | None]],
         *,
-        stages: Sequence[Stage | Mapping[str, Any]] = DEFAULT_STAGES,
         closers: Sequence[str] = CLOSERS,
-        width: int | None = None,
-        **stage_options: Mapping[str, Any],
     ) -> None:
-        """`stage_options` maps a stage name to its strategy's options (`bfs={"width": 4}`);
-        `width`, when given, is the default width of every search stage."""
-        self.stages = tuple(s if isinstance(s, Stage) else Stage(**s) for s in stages)
-        if not self.stages or any(s.share <= 0 for s in self.stages):
+        """`stages` pairs each stage with its strategy: None for the automation stage, and
+        for a stage that cannot run here (its share flows forward)."""
+        if not stages or any(stage.share <= 0 for stage, _ in stages):
             raise ValueError("a portfolio needs stages with positive shares")
-        unknown = set(stage_options) - {s.name for s in self.stages}
-        if unknown or not all(isinstance(v, Mapping) for v in stage_options.values()):
-            raise ValueError(
-                f"portfolio options must be stage names ({', '.join(s.name for s in self.stages)})"
-                " mapped to option dictionaries"
-            )
+        self.stages = tuple(stages)
         self.closers = tuple(closers)
-        self.width = width
-        self.stage_options = {name: dict(options) for name, options in stage_options.items()}
 
     def plan(self) -> list[tuple[Stage, Strategy | None, float]]:
         """The stages that can run here, each with its strategy (None for automation) and
         the fraction of the then-remaining budget it receives (see the module docstring)."""
-        from prover.strategies import STRATEGIES, make_strategy  # the registry imports us
-
-        ready: list[tuple[int, Stage, Strategy | None]] = []
-        for index, stage in enumerate(self.stages):
-            if stage.name == AUTOMATION:
-                ready.append((index, stage, None))
-            elif stage.name in STRATEGIES:
-                options = dict(self.stage_options.get(stage.name, {}))
-                needed = REQUIRED_OPTIONS.get(stage.name)
-                if needed is not None and options.get(needed) is None:
-                    continue
-                if self.width is not None and stage.name in SEARCH_STAGES:
-                    options.setdefault("width", self.width)
-                ready.append((index, stage, make_strategy(stage.name, **options)))
+        shares = [stage.share for stage, _ in self.stages]
+        ready = [
+            (index, stage, strategy)
+            for index, (stage, strategy) in enumerate(self.stages)
+            if strategy is not None or stage.name == AUTOMATION
+        ]
         planned = []
         for position, (index, stage, strategy) in enumerate(ready):
             last = position == len(ready) - 1
-            later = sum(s.share for s in self.stages[index:])
-            planned.append((stage, strategy, 1.0 if last else stage.share / later))
+            planned.append((stage, strategy, 1.0 if last else stage.share / sum(shares[index:])))
         return planned
 
     def config(self) -> dict[str, object]:
         return {
             "strategy": self.name,
-            "stages": [{"name": s.name, "share": s.share} for s in self.stages],
+            "stages": [
+                {
+                    "name": stage.name,
+                    "share": stage.share,
+                    "config": _config_of(strategy) if strategy is not None else None,
+                }
+                for stage, strategy in self.stages
+            ],
             "closers": list(self.closers),
-            "width": self.width,
-            "stage_options": self.stage_options,
         }
 
     def attempt(self, theorem: Theorem, ctx: ProofContext, root: int) -> Claim:
         """Run the stages in order; an unproved claim carries the last stage's reason,
-        or the name of the exhausted limit (as a search would). The repair stage starts
-        from the latest near-miss an earlier stage left."""
-        from prover.strategies import make_strategy  # the registry imports us
-
-        reason = "no stage available"
+        or the exhausted limit (as a search would). A stage that takes near-misses
+        (repair) starts from the latest one an earlier stage left."""
+        claim = Claim(None, StopReason.NO_STAGE)
         near_miss: str | None = None
-        for stage, strategy, fraction in self.plan():
+        for stage, planned, fraction in self.plan():
             limit = ctx.budget.exhausted()
             if limit is not None:
                 return Claim(None, limit)
-            if stage.name == REPAIR:
-                options = self.stage_options.get(REPAIR, {})
-                if near_miss is None and options.get("model") is None:
-                    ctx.recorder.event("portfolio_stage_skipped", REPAIR, {"why": "no near-miss"})
+            strategy = planned
+            if isinstance(planned, TakesNearMiss):
+                if near_miss is None and not planned.can_start_alone:
+                    ctx.recorder.event(
+                        "portfolio_stage_skipped", stage.name, {"why": "no near-miss"}
+                    )
                     continue
-                strategy = make_strategy(REPAIR, **{**options, "proof": near_miss})
+                strategy = planned.with_proof(near_miss) if near_miss is not None else planned
             child = ctx.budget.child(fraction)
             ctx.recorder.event("portfolio_stage", stage.name, {"fraction_of_remaining": fraction})
             stage_ctx = ctx.with_budget(child)
@@ -141,9 +137,8 @@ class Portfolio:
             if claim.proof is not None:
                 return claim
             near_miss = claim.near_miss or near_miss
-            reason = claim.reason
-            ctx.recorder.event("portfolio_stage_end", stage.name, {"reason": reason})
-        return Claim(None, reason)
+            ctx.recorder.event("portfolio_stage_end", stage.name, {"reason": claim.reason})
+        return Claim(None, claim.reason, detail=claim.detail, report=claim.report)
 
     def _automation(self, theorem: Theorem, ctx: ProofContext, root: int) -> Claim:
         """Try each closer as a whole proof (`by <closer>`); the first that Lean accepts
@@ -166,12 +161,13 @@ class Portfolio:
                 node,
                 proof,
                 strategy=self.name,
-                lean=LeanOutcome(
-                    "clean" if result.clean else result.status.value,
-                    round(result.elapsed_s * 1000.0, 3),
-                    result.messages,
-                ),
+                lean=LeanOutcome.of(result, status="clean" if result.clean else None),
             )
             if result.clean:
-                return Claim(proof, "proved", node)
-        return Claim(None, "no closer worked")
+                return Claim(proof, StopReason.PROVED, node)
+        return Claim(None, StopReason.NO_CLOSER)
+
+
+def _config_of(strategy: Strategy) -> object:
+    config = getattr(strategy, "config", None)
+    return config() if callable(config) else strategy.name
