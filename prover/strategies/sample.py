@@ -297,7 +297,7 @@ class _Run:
                 self.error = exc
                 self.ctx.recorder.event("sample_generation_failed", first_line(str(exc)))
                 return
-            drawn += len(replies)
+            drawn += min(len(replies), want)
             for reply in replies[:want]:
                 self._take(reply, mode, prompt)
             self.ctx.progress(SAMPLE, len(self.samples), 0, f"{mode.value} samples")
