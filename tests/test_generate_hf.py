@@ -215,3 +215,23 @@ def test_unloadable_models_raise_one_clear_sentence(tmp_path: Path) -> None:
         make_generator(f"hf:{tmp_path / 'empty'}")
     with pytest.raises(ValueError, match="does not take option"):
         make_generator(f"hf:{tmp_path}", timeout_s=3)
+
+
+def test_a_causal_model_writes_whole_proofs_for_the_sample_strategy(
+    causal_dir: Path, standin_env: Path
+) -> None:
+    from prover.api import Workbench
+
+    options = {"samples": 2, "batch": 2, "plain_max_tokens": 12, "temperature": 0.8}
+    options["prompt_format"] = "deepseek-prover-v1.5"  # a completion: the fence is left open
+    with Workbench(generator=f"hf:{causal_dir}") as workbench:
+        report = workbench.prove(
+            "theorem t (x : ℕ) (h : x = 3) : x + 2 = 5 := by sorry", "sample", options=options
+        )
+    assert report.samples is not None and report.samples["n"] == 2
+    plain = report.samples["modes"]["plain"]
+    assert plain["tokens_in"] > 0 and 0 < plain["tokens_out"] <= 2 * 12
+    # Twelve tokens of a model never taught Lean prove nothing: each sample is refused
+    # (cut off inside its block) or fails in Lean; none is counted as correct.
+    assert report.samples["correct"] == 0 and not report.proved
+    assert set(report.samples["outcomes"]) <= {"incomplete_block", "lean_error", "no_proof"}
