@@ -235,3 +235,11 @@ def test_a_causal_model_writes_whole_proofs_for_the_sample_strategy(
     # (cut off inside its block) or fails in Lean; none is counted as correct.
     assert report.samples["correct"] == 0 and not report.proved
     assert set(report.samples["outcomes"]) <= {"incomplete_block", "lean_error", "no_proof"}
+
+
+def test_one_process_loads_a_model_once_for_the_same_options(causal_dir: Path) -> None:
+    first = make_language_model(f"hf:{causal_dir}")
+    assert make_language_model(f"hf:{causal_dir}", seed=0) is first  # 0 is the default seed
+    assert make_language_model(f"hf:{causal_dir}", seed=1) is not first
+    generator = _generator(causal_dir)
+    assert generator.lm is first  # a tactic generator and a sampler share the weights

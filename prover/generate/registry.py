@@ -25,6 +25,7 @@ Any mistake (unknown scheme or option, no base URL, a model that will not load) 
 from __future__ import annotations
 
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ DEFAULT_OPENAI_TEMPERATURE = 0.7  # samples must differ for n > 1 to be worth as
 CHAT_MAX_TOKENS = 256  # room for a short preamble before the tactic
 
 _GENERATOR_OPTIONS = frozenset({"prompt_format", "temperature", "max_tokens"})
+_LOADED_HF: weakref.WeakValueDictionary[tuple[Any, ...], Any] = weakref.WeakValueDictionary()
 _HF_OPTIONS = frozenset(
     {"device", "dtype", "top_p", "seed", "max_input_tokens", "batch_size", "trust_remote_code"}
 )
@@ -111,7 +113,17 @@ def make_language_model(
             raise ValueError(f"cannot load Hugging Face model {model!r}: no such directory")
         from prover.generate.hf import HFModel  # torch and transformers load only when asked
 
-        return HFModel(str(Path(model).expanduser()) if _looks_like_path(model) else model, **given)
+        model_id = str(Path(model).expanduser()) if _looks_like_path(model) else model
+        # One copy of the weights per process: a session's tactic generator and the
+        # `sample` strategy's writer of whole proofs are often the same model, made with
+        # the same options (an absent seed is HFModel's default, 0).
+        settings = {"seed": 0, **given}
+        key = (model_id, tuple(sorted((k, repr(v)) for k, v in settings.items())))
+        loaded = _LOADED_HF.get(key)
+        if loaded is None:
+            loaded = HFModel(model_id, **given)
+            _LOADED_HF[key] = loaded
+        return loaded
     _check_options(spec, given, _OPENAI_OPTIONS)
     url = base_url or os.environ.get("OPENAI_BASE_URL")
     if not url:
