@@ -242,6 +242,8 @@ def test_eval_records_the_configured_models(
         ("sample", "heuristic", {"samples": 4}, {"samples": 4}),
         ("auto", "hf:g", {"width": 4}, {"width": 4, "sample": {"model": "hf:g"}}),
         ("auto", "heuristic", {"width": 4}, {"width": 4}),
+        ("auto", "hf:kaiyuy/leandojo-lean4-tacgen-byt5-small", {}, {}),
+        ("auto", "openai:internlm/internlm2_5-step-prover", {}, {}),
         ("bfs", "openai:g", {"width": 4}, {"width": 4}),
     ],
 )

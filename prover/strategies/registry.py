@@ -12,6 +12,7 @@ portfolio its stages). Bad options raise `StrategyError` with a sentence for a p
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -40,6 +41,8 @@ SAMPLE_REPAIR_ROUNDS = 2  # repair rounds on each of a sample run's closest fail
 # `auto` with a generator model: a `sample` stage right after automation, with this share.
 SAMPLE_STAGE = Stage("sample", 0.30)
 MODEL_SCHEMES = ("openai:", "hf:")
+# Model ids of the tactic-step families (`prover.generate.prompts`): no sample stage for them.
+TACTIC_MODEL = re.compile(r"step[-_]?prover|bfs[-_]?prover|byt5|tacgen|reprover", re.IGNORECASE)
 
 
 def make_strategy(
@@ -259,7 +262,8 @@ def with_configured_models(
     """`options` with the models of `models` (flags, else the config file's `[models]`)
     filled in where the options left them out: the drafting models where `strategy`
     drafts (sketch, and auto's sketch stage), and a generator model (`openai:…`, `hf:…`)
-    as the writer of whole proofs for `sample` and for a `sample` stage of `auto`."""
+    as the writer of whole proofs for `sample` and for a `sample` stage of `auto` (not for
+    a tactic-step model: ReProver's ByT5, the step provers)."""
     options = dict(options)
     if strategy == "sketch":
         return {**options, **_sketch_models(options, models)}
@@ -274,6 +278,8 @@ def with_configured_models(
         if added:
             options = {**options, "sketch": {**stage, **added}}
     writer = _generator_model(models)
+    if writer is not None and TACTIC_MODEL.search(writer):
+        writer = None  # a tactic-step model (ReProver, a step prover) writes no whole proofs
     sample = options.get("sample", {})
     if writer is not None and isinstance(sample, Mapping) and sample.get("model") is None:
         options = {**options, "sample": {**sample, "model": writer}}
