@@ -3,6 +3,7 @@
     leanwb prove "theorem t (p : Prop) (hp : p) : p := by sorry" [--strategy mps] [--json]
     leanwb prove --file F.lean [--name N]
     leanwb prove --file Broken.lean --strategy repair [--model openai:<model>]
+    leanwb prove --file F.lean --strategy sample --samples 32 -g openai:<model> [--mode auto]
 
 Every model option (`--generator`, `--base-url`, `--drafter`, `--sketcher`) defaults to
 the `[models]` table of the config file (see `prover.config`), then to the built-in
@@ -228,11 +229,6 @@ def prove_command(
         header_timeout=header_timeout,
         on_wait=say_wait,
     ) as workbench:
-        if strategy == "sample" and not workbench.models.generator.startswith(("openai:", "hf:")):
-            fail(
-                "--strategy sample needs a model to write proofs: --generator openai:<model> "
-                "(with --base-url) or hf:<model>, or a generator in the config file's [models]"
-            )
         if strategy == "sketch" and workbench.models.drafter is None:
             fail(
                 "--strategy sketch needs --drafter (e.g. openai:<model> with --base-url) "
