@@ -395,3 +395,18 @@ def test_sampling_flags_belong_to_sample_and_auto(standin_env: Path, tmp_path: P
     )  # fmt: skip
     assert bad_mode.exit_code == 2 and "Traceback" not in bad_mode.output
     assert "deep" in bad_mode.output
+
+
+def test_all_samples_in_auto_mode_keep_a_proved_theorem_on_plain_samples(
+    standin_env: Path, server: FakeOpenAIServer
+) -> None:
+    cot = GENERIC_COT.split(".")[0]
+    server.on(cot, right(T1))
+    server.on("t1", wrong(T1), right(T1))  # the second plain sample proves it
+    options = {"samples": 6, "batch": 2, "mode": "auto", "all_samples": True}
+    with Workbench(generator="openai:fake", base_url=server.base_url) as workbench:
+        report = workbench.prove(f"{T1} := by sorry", "sample", options=options, header="")
+    assert report.proved and report.samples is not None
+    assert set(report.samples["modes"]) == {"plain"} and report.samples["n"] == 6
+    asks = [r.body for r in server.requests if r.path.endswith("/chat/completions")]
+    assert not [b for b in asks if cot in b["messages"][-1]["content"]]

@@ -83,11 +83,6 @@ class SampleOutcome:
     mode: str
     verdict: str  # proved, failed, rejected or refused
     reason: str | None
-    tokens_in: int
-    tokens_out: int
-    check_s: float
-    cached: bool
-    duplicate: bool
 
     @property
     def correct(self) -> bool:
@@ -253,6 +248,8 @@ class _Run:
 
     def go(self) -> Claim:
         for mode, count in self.s.schedule():
+            if mode is Mode.COT:
+                self._harvest(block=True)  # escalate only if no plain sample proved it
             if mode is Mode.COT and self.proof is not None:
                 if not self.s.all_samples:
                     break
@@ -407,7 +404,7 @@ class _Run:
     def _record_refused(self, sample: _Sample, detail: str) -> None:
         reason = sample.refusal.replace(" ", "_")
         self._sample_node(sample, REFUSED, reason, {"detail": detail, "check_s": 0.0})
-        self._outcome(sample, REFUSED, reason, 0.0, cached=False, duplicate=False)
+        self._outcome(sample, REFUSED, reason)
 
     def _record_checked(self, sample: _Sample, check: _Check) -> None:
         if sample.node is not None:
@@ -458,32 +455,15 @@ class _Run:
         if judged.cached and first:
             tally.cached += 1
         self.verdicts[sample.index] = verdict
-        self._outcome(sample, verdict.kind.value, verdict.reason, spent, judged.cached, duplicate)
+        self._outcome(sample, verdict.kind.value, verdict.reason)
         if verdict.proved:
             tally.correct += 1
             if self.proof is None:
                 self.proof = sample
 
-    def _outcome(
-        self,
-        sample: _Sample,
-        verdict: str,
-        reason: str | None,
-        spent: float,
-        cached: bool,
-        duplicate: bool,
-    ) -> None:
-        reply = sample.reply
+    def _outcome(self, sample: _Sample, verdict: str, reason: str | None) -> None:
         self.outcomes[sample.index] = SampleOutcome(
-            sample.index,
-            sample.mode.value,
-            verdict,
-            reason,
-            reply.tokens_in,
-            reply.tokens_out,
-            spent,
-            cached,
-            duplicate,
+            sample.index, sample.mode.value, verdict, reason
         )
 
     def _report(self, repaired: bool = False) -> SampleReport:
