@@ -8,15 +8,13 @@ Each problem's replies are handed out in turn, one per sample (the server honour
 from __future__ import annotations
 
 import shlex
-
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from conftest import STANDIN_ARGV
 from fake_openai_server import FakeOpenAIServer, Reply
 from test_eval_runner import cli, latest_run, write_problems
-
-from conftest import STANDIN_ARGV
 
 STATEMENTS = {
     "p1": "theorem p1 (x : ℕ) (h₀ : x = 3) : x + 2 = 5",
@@ -44,7 +42,11 @@ RUN_A: dict[str, tuple[str, ...]] = {
         block("p1", "by\n  simp\n  omga"),
     ),
     "p2": (*(block("p2", UNKNOWN_FOO),) * 7, block("p2", "by\n  omega")),
-    "p3": (*(block("p3", UNKNOWN_FOO), block("p3", "by\n  simp")) * 3, block("p3", UNKNOWN_FOO), block("p3", "by\n  omega")),
+    "p3": (
+        *(block("p3", UNKNOWN_FOO), block("p3", "by\n  simp")) * 3,
+        block("p3", UNKNOWN_FOO),
+        block("p3", "by\n  omega"),
+    ),
 }
 # Run B: better on p2 and p3.
 RUN_B: dict[str, tuple[str, ...]] = {

@@ -843,6 +843,7 @@
     if (!(kind === "node" ? nodes : edges).has(id)) return false;
     select(kind, id, { center: true });
     showView(kind === "node" && nodes.get(id).k === "sample" ? "samples" : "graph");
+    if (currentView === "samples") focusSelectedCard();
     return true;
   }
   window.addEventListener("hashchange", followAnchor);
@@ -1559,7 +1560,7 @@
         "span",
         { class: "sc-meta" },
         modes.map((mode) => h("span", { class: "chip mode" }, mode)),
-        h("span", {}, `tokens ${sum(group.members, "tokens_in")} in / ${sum(group.members, "tokens_out")} out`),
+        h("span", {}, `tokens ${sum(group.members, "tokens_in")} in / ${sum(group.members, "tokens_out")} out${count > 1 ? ` (all ${count})` : ""}`),
         m.cached ? h("span", { class: "chip" }, "check cache") : null,
       ),
       h("span", { class: "sc-text" }, lines.slice(0, 4).join("\n") + (lines.length > 4 ? "\n…" : "") || "(empty)"),
@@ -1617,9 +1618,12 @@
       if (n) centerOn(n, view.s); // centred while hidden, it was centred on nothing
       graphEl.focus({ preventScroll: true });
     } else {
-      const card = samplesEl.querySelector(".sample-card.selected") || samplesEl;
-      card.focus({ preventScroll: false });
+      focusSelectedCard();
     }
+  }
+
+  function focusSelectedCard() {
+    (samplesEl.querySelector(".sample-card.selected") || samplesEl).focus();
   }
 
   // Arrow keys in the grid: left and right along the cards, up and down by a row.
