@@ -27,6 +27,7 @@ from prover.errors import StoreError, TheoremTextError
 from prover.lean_text import DEFAULT_HEADER, Declaration, declaration_from_text
 from prover.reports import CheckReport, EvalReport, ProveReport, RepairReport
 from prover.strategies.base import Progress, Strategy
+from prover.strategies.sample import SampleReport
 from prover.types import Premise, Theorem
 
 if TYPE_CHECKING:  # loaded on first use: a Workbench that only checks needs no database
@@ -216,6 +217,7 @@ class Workbench:
             run_id=result.run_id,
             spent=outcome.spent.as_dict(),
             db=str(self.settings.db_path),
+            samples=claim.report.as_dict() if isinstance(claim.report, SampleReport) else None,
         )
 
     def repair(

@@ -73,6 +73,8 @@ class CheckCache(Protocol):
 
     def store(self, key: str, answer: Mapping[str, Any]) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class NodeKind(StrEnum):
     STATEMENT = "statement"  # the theorem as asked: every graph's root

@@ -68,6 +68,7 @@ class ProveReport(_Report):
     run_id: int
     spent: dict[str, float | int]
     db: str
+    samples: dict[str, Any] | None = None  # the sample strategy's account: n, correct, modes
 
     @property
     def proved(self) -> bool:

@@ -150,6 +150,8 @@ class ProverSession:
 
     def close(self) -> None:
         try:
+            if self._checks is not None:
+                self._checks.close()
             if self._store is not None:
                 for run_id in self._runs:
                     self._store.end_run(run_id)

@@ -39,6 +39,7 @@ LAYERS: dict[str, int] = {
     "prover.graph": 1,
     "prover.verify": 1,
     "prover.checking": 1,
+    "prover.verify_host": 1,
     "retrieval": 1,
     "prover.strategies": 2,
     "repair": 2,
@@ -50,6 +51,7 @@ LAYERS: dict[str, int] = {
     "prover.api": 4,
     "prover": 4,  # the package's __init__: the public surface
     "prover.cli": 5,
+    "prover.serve": 5,
 }
 
 

@@ -226,10 +226,30 @@ def test_eval_records_the_configured_models(
         run = max(store.runs(), key=lambda r: r.id)
     assert (run.config["generator"], run.config["base_url"]) == ("openai:fake", server.base_url)
     sketch = {"drafter": "openai:fake"}  # made with the run's base URL, recorded once
-    assert run.config["strategy_options"] == {"sketch": sketch}
+    sample = {"model": "openai:fake"}  # a generator model writes whole proofs in auto
+    assert run.config["strategy_options"] == {"sketch": sketch, "sample": sample}
     assert "--generator openai:fake" in run.command
     assert f"--base-url {server.base_url}" in run.command
     assert f"sketch={json.dumps(sketch)}" in run.command
+    assert f"sample={json.dumps(sample)}" in run.command
+
+
+@pytest.mark.parametrize(
+    ("strategy", "generator", "given", "expected"),
+    [
+        ("sample", "openai:g", {"samples": 4}, {"samples": 4, "model": "openai:g"}),
+        ("sample", "openai:g", {"model": "hf:mine"}, {"model": "hf:mine"}),
+        ("sample", "heuristic", {"samples": 4}, {"samples": 4}),
+        ("auto", "hf:g", {"width": 4}, {"width": 4, "sample": {"model": "hf:g"}}),
+        ("auto", "heuristic", {"width": 4}, {"width": 4}),
+        ("bfs", "openai:g", {"width": 4}, {"width": 4}),
+    ],
+)
+def test_a_generator_model_writes_whole_proofs_for_sample_and_auto(
+    strategy: str, generator: str, given: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    models = ModelSettings(generator=generator)
+    assert with_configured_models(strategy, given, models) == expected
 
 
 def doctor_models(*args: str) -> tuple[bool, dict[str, Any]]:

@@ -31,6 +31,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("prover.cli.index_cmd", "Build and search a premise index."),
     "eval": ("prover.cli.eval_cmd", "Evaluate on a benchmark, report, compare runs."),
     "datasets": ("prover.cli.datasets_cmd", "Benchmark manifests, files and the download cache."),
+    "serve": ("prover.cli.serve_cmd", "Serve checks over HTTP (Kimina-compatible and /v1)."),
+    "mcp": ("prover.cli.serve_cmd", "Serve MCP tools over stdio for agents."),
 }
 
 

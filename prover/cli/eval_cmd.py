@@ -49,7 +49,7 @@ from prover.eval.report import load_summary, render_csv, render_json, render_tab
 from prover.eval.report_site import write_html_report
 from prover.eval.results import eval_run_ids
 from prover.graph.store import Store
-from prover.strategies.registry import STRATEGY_NAMES, parse_options
+from prover.strategies.registry import STRATEGY_NAMES, parse_options, with_configured_models
 
 
 class DefaultRunGroup(TyperGroup):
@@ -352,6 +352,11 @@ def _recorded(
     models = workbench.models
     configured: list[str] = []
     name = strategy or "auto"
+    filled = with_configured_models(name, parse_options(option or []), models)
+    if name == "auto" and isinstance(filled.get("sample"), dict):  # a writer of whole proofs
+        configured.append(f"sample={json.dumps(filled['sample'])}")
+    if name == "sample" and "model" in filled and "model" not in parse_options(option or []):
+        configured.append(f"model={json.dumps(filled['model'])}")
     if name in ("sketch", "auto") and models.drafter is not None:
         given = parse_options(option or [])
         stage = given if name == "sketch" else given.get("sketch", {})
@@ -361,7 +366,7 @@ def _recorded(
             if name == "sketch":
                 configured = [f"{k}={json.dumps(v)}" for k, v in added.items()]
             else:
-                configured = [f"sketch={json.dumps({**stage, **added})}"]
+                configured.append(f"sketch={json.dumps({**stage, **added})}")
     return recorded_command(
         [dataset] if dataset else [],
         {
@@ -457,8 +462,11 @@ def compare_cmd(
     """Two runs side by side: pass rates, categories, costs, and problems only one proved."""
     if format not in ("table", "json", "html"):
         fail("--format must be table, json or html")
-    with Store(settings(None, db).db_path) as store:
-        comparison = compare_runs(load_summary(store, first), load_summary(store, second))
+    config = settings(None, db)
+    with Store(config.db_path) as store:
+        comparison = compare_runs(
+            load_summary(store, first, config.prices), load_summary(store, second, config.prices)
+        )
     if format == "json":
         emit_json(comparison.as_dict())
     elif format == "html":

@@ -318,6 +318,8 @@ def _print_result(report: ProveReport) -> None:
         f"{spent['expansions']} expansions, {spent['lean_calls']} Lean calls, "
         f"{spent['wall_s']:.1f}s; attempt {report.attempt_id}"
     )
+    if report.samples is not None:
+        cost = f"{report.samples['n']} samples, {report.samples['correct']} verified, {cost}"
     if report.proved and report.proof is not None:
         console.print(Text(f"proved {report.theorem} ({cost})", style="bold green"), soft_wrap=True)
         console.print(visible_text(f"{report.statement} := {report.proof}"), soft_wrap=True)

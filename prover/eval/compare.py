@@ -71,7 +71,20 @@ class Comparison:
             "proved_by_neither": len(self.neither),
             "unmatched": self.unmatched,
             "mcnemar_exact": {group: test.as_dict() for group, test in self.tests.items()},
+            "pass_at_k": {
+                str(k): [_pass_at(s, k) for s in (self.a, self.b)] for k in pass_ks(self)
+            },
         }
+
+
+def pass_ks(comparison: Comparison) -> list[int]:
+    """The k of either run's pass@k curve (runs with whole-proof samples)."""
+    found = {k for s in (comparison.a, comparison.b) if s.sampling for k, _ in s.sampling.pass_at_k}
+    return sorted(found)
+
+
+def _pass_at(summary: RunSummary, k: int) -> float | None:
+    return summary.sampling.pass_at(k) if summary.sampling is not None else None
 
 
 def categories(comparison: Comparison) -> list[str]:
@@ -154,6 +167,9 @@ def _rows(comparison: Comparison) -> list[tuple[str, str, str]]:
     rows += [
         (f"median {label}", *both(lambda s, axis=axis: _number(s.costs[axis].median)))
         for axis, label in COST_LABELS.items()
+    ]
+    rows += [
+        (f"pass@{k}", *both(lambda s, k=k: percent(_pass_at(s, k)))) for k in pass_ks(comparison)
     ]
     rows += [
         (

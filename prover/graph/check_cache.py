@@ -3,8 +3,10 @@
 Keys come from `prover.proof_key` (Lean pin, header, statement, normalised body); the
 answer is what the check decided (a verdict as a dict). Callers store only definitive
 answers: Lean's verdict or the gate's, never a timeout or a crash that a second try
-could change. Reads hit memory first; a key not seen in this process is looked up once
-in the database, so a rerun, or another strategy with the same database, pays nothing.
+could change. The keys in the database are read once at start, so a miss costs no
+query; a hit not yet in memory costs one query on a connection kept open; a rerun, or
+another strategy with the same database, pays no Lean call. (Answers another process
+stores meanwhile are not seen: their texts are checked again.)
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from prover.graph.engine import writer
 from prover.graph.models import CheckCacheRow
@@ -29,29 +31,34 @@ class StoredCheckCache:
         self._writer = writer(engine)
         self._memory: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
+        with engine.connect() as conn:
+            self._on_disk = set(conn.execute(select(CheckCacheRow.key)).scalars())
+        self._reader: Connection | None = None
 
     def lookup(self, key: str) -> Mapping[str, Any] | None:
         with self._lock:
             found = self._memory.get(key)
-        if found is None:
+            if found is not None or key not in self._on_disk:
+                return found
+            if self._reader is None:
+                self._reader = self._engine.connect()
             query = select(CheckCacheRow.answer).where(CheckCacheRow.key == key)
-            with self._engine.connect() as conn:
-                found = conn.execute(query).scalar_one_or_none()
+            found = self._reader.execute(query).scalar_one_or_none()
+            self._reader.rollback()  # end the read transaction
             if found is not None:
-                with self._lock:
-                    self._memory[key] = found
+                self._memory[key] = found
+            return found
+
+    def close(self) -> None:
         with self._lock:
-            if found is None:
-                self.misses += 1
-            else:
-                self.hits += 1
-        return found
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
 
     def store(self, key: str, answer: Mapping[str, Any]) -> None:
         row = {"key": key, "answer": dict(answer), "created_at": time.time()}
         with self._lock:
             self._memory[key] = row["answer"]
+            self._on_disk.add(key)
         with self._writer.begin() as conn:
             conn.execute(insert(CheckCacheRow).prefix_with("OR REPLACE"), [row])

@@ -51,13 +51,21 @@ def check_key(cache: CheckCache, theorem: Theorem, body: str) -> str:
     )
 
 
-def gate(theorem: Theorem, body: str, ctx: ProofContext, lean: MeteredLean | None = None) -> Judged:
+def gate(
+    theorem: Theorem,
+    body: str,
+    ctx: ProofContext,
+    lean: MeteredLean | None = None,
+    key: str | None = None,
+) -> Judged:
     """The gate's verdict on `body`, from the cache when it holds it. `lean` (default: the
-    context) is what checks it; pass one `MeteredLean` to check from several threads."""
+    context) is what checks it; pass one `MeteredLean` to check from several threads.
+    `key` is the body's `check_key` when the caller has it already."""
     from prover.verify import verify  # the gate imports the bridge; keep this module light
 
     cache = ctx.checks
-    key = check_key(cache, theorem, body) if cache is not None else None
+    if cache is not None and key is None:
+        key = check_key(cache, theorem, body)
     if cache is not None and key is not None:
         answer = cache.lookup(key)
         if answer is not None and answer.get("allow_native_decide") == ctx.allow_native_decide:

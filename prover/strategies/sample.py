@@ -42,7 +42,7 @@ from prover.generate.whole_proof_prompts import (
     detect_whole_proof_format,
     make_whole_proof_format,
 )
-from prover.generate.whole_proof_reply import ProofBody, read_reply
+from prover.generate.whole_proof_reply import ProofBody, ReplyReading, read_reply
 from prover.proof_key import proof_key
 from prover.protocols import EdgeKind, LeanOutcome, NodeKind, NodeStatus
 from prover.strategies.base import Claim, ModelReply, ProofContext, Repairer, first_line
@@ -244,6 +244,7 @@ class _Run:
         self.outcomes: dict[int, SampleOutcome] = {}
         self.tallies: dict[str, ModeTally] = {}
         self.checks: dict[str, _Check] = {}
+        self.readings: dict[tuple[str, str | None], ReplyReading] = {}
         self.open: list[_Check] = []
         self.proof: _Sample | None = None
         self.verdicts: dict[int, Verdict] = {}
@@ -306,12 +307,15 @@ class _Run:
         tally.samples += 1
         tally.tokens_in += reply.tokens_in
         tally.tokens_out += reply.tokens_out
-        reading = read_reply(
-            reply.text,
-            self.theorem,
-            continues_block=prompt.continues_block,
-            finish_reason=reply.finish_reason,
-        )
+        reading = self.readings.get((reply.text, reply.finish_reason))
+        if reading is None:  # a reply written again is read once
+            reading = read_reply(
+                reply.text,
+                self.theorem,
+                continues_block=prompt.continues_block,
+                finish_reason=reply.finish_reason,
+            )
+            self.readings[(reply.text, reply.finish_reason)] = reading
         index = len(self.samples)
         if not isinstance(reading, ProofBody):
             sample = _Sample(index, mode, reply, None, None, refusal=reading.reason.value)
@@ -324,7 +328,7 @@ class _Run:
         self.samples.append(sample)
         check = self.checks.get(key)
         if check is None:
-            check = _Check(self.pool.submit(self._judge, reading.body))
+            check = _Check(self.pool.submit(self._judge, reading.body, key))
             self.checks[key] = check
             self.open.append(check)
         check.waiting.append(sample)
@@ -339,9 +343,10 @@ class _Run:
             lean_pin="", header=self.theorem.header, statement=self.theorem.statement, body=body
         )
 
-    def _judge(self, body: str) -> tuple[Judged, float]:
+    def _judge(self, body: str, key: str) -> tuple[Judged, float]:
         started = time.monotonic()
-        judged = gate(self.theorem, body, self.ctx, self.lean)
+        cached_key = key if self.ctx.checks is not None else None
+        judged = gate(self.theorem, body, self.ctx, self.lean, cached_key)
         return judged, time.monotonic() - started
 
     def _harvest(self, *, block: bool) -> None:
@@ -512,7 +517,7 @@ class _Run:
         detail = f"{report.correct} of {report.n} sample(s) verified"
         reason = self.stop or StopReason.NO_SAMPLE_VERIFIED
         near = closest[0] if closest else None
-        if self.repairer is not None and self.s.repair > 0:
+        if self.s.repairer is not None and self.s.repair > 0:
             chosen = closest[: self.s.repair]
             for position, sample in enumerate(chosen):
                 if self.ctx.budget.exhausted() is not None:
@@ -520,7 +525,7 @@ class _Run:
                 assert sample.body is not None and sample.node is not None
                 child = self.ctx.budget.child(1.0 / (len(chosen) - position))
                 self.ctx.recorder.event("sample_repair", f"sample {sample.index}")
-                claim = self.repairer(
+                claim = self.s.repairer(
                     self.theorem,
                     sample.body,
                     self.ctx.with_budget(child),

@@ -1,0 +1,145 @@
+"""The pool as the service uses it: bounded admission, capped timeouts, the host-code rule
+and the cache in front of Lean.
+
+Checks run on a thread per pool process (the pool's calls block); the event loop only
+waits for them. `admit` counts the checks admitted and not yet answered, and refuses a
+request whose checks would take that count past `queue_limit`: the caller answers 429
+instead of queueing without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from prover.lean.pool import LeanServer
+from prover.serve.cache import CheckCache
+from prover.serve.kimina import SplitSnippet, snippet_answer, split_snippet
+from prover.types import CallStatus
+from prover.verify_host import HostCodeError, ensure_no_host_code
+
+T = TypeVar("T")
+SNIPPET_KIND = "kimina-snippet"
+
+
+class PoolFull(RuntimeError):
+    """More checks are waiting than the server takes; retry after `retry_after_s`."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"the pool is full; retry after {retry_after_s} s")
+        self.retry_after_s = retry_after_s
+
+
+@dataclass(frozen=True)
+class SnippetCheck:
+    id: str
+    code: str
+
+
+class Checker:
+    def __init__(
+        self,
+        lean: LeanServer,
+        cache: CheckCache | None,
+        *,
+        max_timeout_s: float,
+        queue_limit: int,
+    ) -> None:
+        self.lean = lean
+        self.cache = cache
+        self.max_timeout_s = max_timeout_s
+        self.queue_limit = queue_limit
+        self._lean_threads = ThreadPoolExecutor(
+            max_workers=lean.settings.pool_size, thread_name_prefix="lean"
+        )
+        self._store_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="store")
+        self._lock = threading.Lock()
+        self._admitted = 0
+
+    def timeout(self, asked: float | None) -> float:
+        """The request's timeout, capped by the server's (0 or none: the server's)."""
+        return self.max_timeout_s if not asked else min(asked, self.max_timeout_s)
+
+    @contextmanager
+    def admit(self, checks: int) -> Iterator[None]:
+        """Hold `checks` places in the queue while the block runs, or raise PoolFull."""
+        with self._lock:
+            if checks and self._admitted + checks > self.queue_limit:
+                raise PoolFull(max(1, round(self.max_timeout_s / 10)))
+            self._admitted += checks
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._admitted -= checks
+
+    async def on_lean(self, call: Callable[..., T], *args: Any) -> T:
+        """Run a blocking pool call on one of the pool's threads."""
+        return await asyncio.get_running_loop().run_in_executor(self._lean_threads, call, *args)
+
+    async def on_store(self, call: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._store_threads, call, *args)
+
+    async def cached(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The cache's answers for `keys`: from memory, else (on a store thread) from disk."""
+        if self.cache is None:
+            return {}
+        wanted = list(keys)
+        found = self.cache.remembered(wanted)
+        unseen = self.cache.on_disk(k for k in wanted if k not in found)
+        if unseen:
+            found.update(await self.on_store(self.cache.stored, unseen))
+        return found
+
+    async def check_snippets(
+        self, snippets: Sequence[SnippetCheck], timeout: float, *, use_cache: bool
+    ) -> list[dict[str, Any]]:
+        """One Kimina answer per snippet (with `id` and `cached`), in their order."""
+        answers: dict[int, dict[str, Any]] = {}
+        splits: dict[int, SplitSnippet] = {}
+        for index, snippet in enumerate(snippets):
+            try:
+                ensure_no_host_code(snippet.code)
+            except HostCodeError as exc:
+                answers[index] = {"time": 0.0, "error": f"refused by the soundness gate: {exc}"}
+                continue
+            splits[index] = split_snippet(snippet.code)
+        cache = self.cache
+        keys = (
+            {
+                i: cache.key(SNIPPET_KIND, split.header, split.body, {})
+                for i, split in splits.items()
+            }
+            if cache
+            else {}
+        )
+        found = await self.cached(keys.values()) if use_cache else {}
+        cached = {i for i, key in keys.items() if key in found}
+        for index in cached:
+            answers[index] = found[keys[index]]
+        todo = [i for i in splits if i not in cached]
+        with self.admit(len(todo)):
+            calls = [(splits[i].header, splits[i].body, timeout) for i in todo]
+            results = await asyncio.gather(*(self.on_lean(self.lean.check, *c) for c in calls))
+        fresh: dict[str, dict[str, Any]] = {}
+        for index, result in zip(todo, results, strict=True):
+            answers[index] = snippet_answer(splits[index], result, timeout)
+            if index in keys and result.status is CallStatus.OK:  # Lean answered: definitive
+                fresh[keys[index]] = answers[index]
+        if cache is not None:
+            cache.put_many(fresh)
+        return [
+            {"id": snippet.id, **answers[i], "cached": i in cached}
+            for i, snippet in enumerate(snippets)
+        ]
+
+    def close(self) -> None:
+        """Stop taking work, close the pool (its REPL processes are killed) and the threads."""
+        self.lean.close()
+        self._lean_threads.shutdown(wait=True, cancel_futures=True)
+        self._store_threads.shutdown(wait=True)
