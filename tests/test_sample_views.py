@@ -262,6 +262,6 @@ def test_compare_draws_both_runs_pass_at_k_with_the_legend_clear(
     for stats in runs.sampling:
         assert stats.fit is not None and f"a = {stats.fit['a']:.4g}" in text
     # Run B is the better sampler: its curve lies above A's at k = 1.
-    assert runs.sampling[1].pass_at(1) > runs.sampling[0].pass_at(1)  # type: ignore[operator]
+    assert runs.sampling[1].pass_at(1) > runs.sampling[0].pass_at(1)
     chromium.screenshot(artifacts_dir() / "eval-compare-pass-at-k.png")
     assert chromium.console_errors() == []
