@@ -922,6 +922,9 @@
     countEl.textContent = `${matchIndex + 1} / ${matches.length}`;
     const [kind, id] = matches[matchIndex];
     select(kind, id, { center: true });
+    // A match among the samples stays in their grid; any other is shown in the graph.
+    if (!(currentView === "samples" && kind === "node" && nodes.get(id).k === "sample")) showView("graph");
+    else focusSelectedCard();
   }
 
   searchEl.addEventListener("input", () => {
@@ -1408,6 +1411,12 @@
       ]),
     );
     if (attempt.proof) out.push(h("h3", {}, "Checked proof"), code(attempt.proof, "goal solved"));
+    if (sampleNodes.length) {
+      out.push(
+        h("h3", {}, `Whole-proof samples (${sampleNodes.length})`),
+        h("button", { type: "button", onclick: () => showView(currentView === "samples" ? "graph" : "samples") }, currentView === "samples" ? "Show the graph (S)" : "Show the samples (S)"),
+      );
+    }
     out.push(h("h3", {}, `Proof path${pathList.length ? ` · ${DATA.path.edges.length} steps` : ""}`));
     if (pathList.length) out.push(stepsList(DATA.path.edges.map((id) => edges.get(id)).filter((e) => e && e.child)));
     else out.push(h("p", { class: "empty" }, "No verified proof was recorded in this attempt."));
