@@ -35,7 +35,7 @@ from typing import Any
 from prover.config import LeanSettings
 from prover.generate.llm import Completion, Prompt
 from prover.generate.registry import make_generator
-from prover.graph.check_cache import StoredCheckCache
+from prover.graph.check_cache import CheckCache
 from prover.graph.store import Store
 from prover.lean import LeanServer
 from prover.protocols import Lean
@@ -112,7 +112,7 @@ def raw_bridge(lean: Lean, proofs: Sequence[str], threads: int) -> float:
 
 def sampled(lean: Lean, store: Store, samples: list[str], workers: int) -> tuple[float, int]:
     """Wall seconds and Lean calls of one sample attempt over `samples`, recorded."""
-    cache = StoredCheckCache(store.engine, "bench")
+    cache = CheckCache(store.engine, "bench")
     run_id = store.begin_run("bench/sample.py", {})
     recorder = store.begin_attempt(run_id, THEOREM, "sample")
     ctx = ProofContext(
@@ -136,7 +136,7 @@ def sampled(lean: Lean, store: Store, samples: list[str], workers: int) -> tuple
 
 def gated(lean: Lean, store: Store, samples: list[str], threads: int) -> float:
     """Wall seconds of the gate behind a new cache on `store` for every sample."""
-    cache = StoredCheckCache(store.engine, "bench-gate")
+    cache = CheckCache(store.engine, "bench-gate")
     recorder = store.begin_attempt(store.begin_run("bench/sample.py", {}), THEOREM, "gate")
     ctx = ProofContext(
         lean=lean, generator=make_generator("heuristic"), recorder=recorder, checks=cache

@@ -62,10 +62,11 @@ class Retriever(Protocol):
         ...
 
 
-class CheckCache(Protocol):
+class CheckAnswers(Protocol):
     """Definitive answers of earlier checks, by key (`prover.proof_key`), kept across
-    attempts and runs so that identical text is never checked twice. `pin` names the
-    Lean the answers hold for; it is part of every key."""
+    attempts and runs so that identical text is never checked twice
+    (`prover.graph.check_cache.CheckCache`). `pin` names the Lean the answers hold for; it
+    is part of every key."""
 
     pin: str
 

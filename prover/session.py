@@ -28,7 +28,7 @@ from prover.errors import GenerationError, SessionError
 from prover.generate.registry import make_generator, parse_spec
 from prover.graph.store import Store, StoreError
 from prover.lean.pool import LeanServer
-from prover.protocols import CheckCache, Generator, Recorder, Retriever
+from prover.protocols import CheckAnswers, Generator, Recorder, Retriever
 from prover.strategies.attempt import Outcome, prove
 from prover.strategies.base import Progress, ProofContext, Strategy
 from prover.types import StopReason, Theorem, Verdict, VerdictKind
@@ -76,7 +76,7 @@ class ProverSession:
         self._store = store
         self._owned = owned
         self._runs: list[int] = []
-        self._checks: CheckCache | None = None
+        self._checks: CheckAnswers | None = None
 
     @property
     def store(self) -> Store:
@@ -89,13 +89,13 @@ class ProverSession:
         return self._store
 
     @property
-    def checks(self) -> CheckCache:
+    def checks(self) -> CheckAnswers:
         """The proof checks kept in the store: no strategy pays twice for the same text."""
         if self._checks is None:
-            from prover.graph.check_cache import StoredCheckCache
+            from prover.graph.check_cache import CheckCache
             from prover.lean.doctor import check_pin
 
-            self._checks = StoredCheckCache(self.store.engine, check_pin(self.settings))
+            self._checks = CheckCache(self.store.engine, check_pin(self.settings))
         return self._checks
 
     def context(

@@ -184,7 +184,7 @@ class IdBlock(Base):
 
 class CheckCacheRow(Base):
     """A checked text's answer, reused while the key (Lean pin, header, body, options) is the
-    same: see `prover.serve.cache`."""
+    same: see `prover.graph.check_cache`."""
 
     __tablename__ = "check_cache"
 

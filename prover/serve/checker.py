@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from prover.graph.check_cache import CheckCache
 from prover.lean.pool import LeanServer
-from prover.serve.cache import CheckCache
 from prover.serve.kimina import SplitSnippet, snippet_answer, split_snippet
 from prover.types import CallStatus
 from prover.verify_host import HostCodeError, ensure_no_host_code

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import functools
 import json
-import shlex
 from dataclasses import dataclass, replace
 from typing import Any
 
 from prover.api import Workbench
-from prover.config import Settings
 from prover.errors import StoreError
-from prover.eval.batch import lean_pin
+from prover.graph.check_cache import CheckCache
 from prover.graph.export import graph_data, render_attempt_html
 from prover.graph.queries import Graph, load_graph
-from prover.serve.cache import CheckCache
+from prover.lean.doctor import check_pin
 from prover.serve.checker import Checker
 from prover.serve.jobs import Jobs
 from prover.serve.operations import CLAIM_KIND, ProveRequest, check_claim, definitive, prove
@@ -35,11 +33,6 @@ class ServeOptions:
     max_waiting_jobs: int = 100
 
 
-def cache_pin(settings: Settings) -> str:
-    """The Lean pin plus the exact REPL command: answers from one never serve the other."""
-    return f"{lean_pin(settings)} | {shlex.join(settings.lean.repl_cmd)}"
-
-
 class Service:
     def __init__(self, workbench: Workbench, options: ServeOptions) -> None:
         """Owns `workbench` (closed with the service), whose pool must not have started:
@@ -51,7 +44,7 @@ class Service:
         self.workbench = workbench
         self.options = options
         self.cache = (
-            CheckCache(workbench.store.engine, cache_pin(workbench.settings))
+            CheckCache(workbench.store.engine, check_pin(workbench.settings))
             if options.cache
             else None
         )

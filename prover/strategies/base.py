@@ -18,7 +18,7 @@ from typing import Protocol
 from prover.budget import Budget
 from prover.errors import GenerationError
 from prover.generate.llm import LanguageModel, Prompt, model_deadline, prompt_text
-from prover.protocols import CheckCache, Generator, Lean, Recorder, Retriever
+from prover.protocols import CheckAnswers, Generator, Lean, Recorder, Retriever
 from prover.types import (
     Candidate,
     CheckResult,
@@ -78,7 +78,7 @@ class ProofContext:
     seed: int = 0
     on_progress: Callable[[Progress], None] | None = None
     allow_native_decide: bool = False
-    checks: CheckCache | None = None  # answers of earlier checks, kept in the database
+    checks: CheckAnswers | None = None  # answers of earlier checks, kept in the database
 
     # check/start/run_tactic make the context itself a `Lean`, metered by the budget.
     def check(self, header: str, body: str, timeout: float | None = None) -> CheckResult:

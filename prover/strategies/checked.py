@@ -1,7 +1,7 @@
 """The soundness gate behind the check cache: identical proof text is judged once.
 
 `gate` judges a proof body of a theorem with `prover.verify.verify`, unless the context's
-`CheckCache` already holds the answer for its key (`prover.proof_key`: Lean pin, header,
+`CheckAnswers` already holds the answer for its key (`prover.proof_key`: Lean pin, header,
 statement, normalised body). Only definitive verdicts are kept: the gate's own
 judgement and Lean's errors, never a timeout, a crash or another failure a second try
 could change.
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from prover.proof_key import proof_key
-from prover.protocols import CheckCache
+from prover.protocols import CheckAnswers
 from prover.strategies.base import ProofContext
 from prover.types import (
     CheckResult,
@@ -45,7 +45,7 @@ def definitive(verdict: Verdict) -> bool:
     return verdict.kind is not VerdictKind.FAILED or verdict.reason in DEFINITIVE_FAILURES
 
 
-def check_key(cache: CheckCache, theorem: Theorem, body: str) -> str:
+def check_key(cache: CheckAnswers, theorem: Theorem, body: str) -> str:
     return proof_key(
         lean_pin=cache.pin, header=theorem.header, statement=theorem.statement, body=body
     )
