@@ -265,3 +265,57 @@ def test_compare_draws_both_runs_pass_at_k_with_the_legend_clear(
     assert runs.sampling[1].pass_at(1) > runs.sampling[0].pass_at(1)
     chromium.screenshot(artifacts_dir() / "eval-compare-pass-at-k.png")
     assert chromium.console_errors() == []
+
+
+def test_a_sample_accepted_once_repaired_is_marked_so(
+    chromium: HeadlessChromium, tmp_path: Path
+) -> None:
+    from prover.budget import Spent
+    from prover.graph.export import export_attempt_html
+    from prover.protocols import EdgeKind, LeanOutcome, NodeStatus
+    from prover.types import Message, Position, Severity, Theorem, Verdict, VerdictKind
+
+    theorem = Theorem("r", "", "theorem r (x : ℕ) (h : x = 3) : x + 2 = 5")
+    broken = theorem.with_proof("by\n  subst h\n  omga")
+    fixed = theorem.with_proof("by\n  subst h\n  omega")
+    error = Message(Severity.ERROR, Position(3, 2), Position(3, 6), "unknown tactic 'omga'")
+    with Store(tmp_path / "db.sqlite") as store:
+        rec = store.begin_attempt(store.begin_run("prove", {}), theorem, "sample")
+        root = rec.node(NodeKind.STATEMENT, theorem.statement, key="statement")
+        meta = {"index": 0, "mode": "cot", "verdict": "failed", "reason": "lean_error",
+                "detail": "unknown tactic", "check_key": "k0", "cached": False,
+                "duplicate": False, "tokens_in": 90, "tokens_out": 400}  # fmt: skip
+        sample = rec.node(NodeKind.SAMPLE, broken, key="sample:0", status=NodeStatus.FAILED,
+                          meta=meta)  # fmt: skip
+        rec.edge(EdgeKind.SAMPLE, [root], sample, "sample 0 (cot)", strategy="sample")
+        check = rec.node(NodeKind.CHECK, broken, key="check:k0", status=NodeStatus.FAILED)
+        rec.edge(EdgeKind.CHECK, [sample], check, "lean check", strategy="sample",
+                 lean=LeanOutcome("failed", 4.0, (error,)))  # fmt: skip
+        repaired = rec.node(NodeKind.PROOF_TEXT, fixed, status=NodeStatus.SOLVED)
+        rec.edge(EdgeKind.REPAIR_FIX, [sample], repaired, "omga → omega", strategy="repair",
+                 lean=LeanOutcome("proved", 3.0, ()))  # fmt: skip
+        final = rec.node(NodeKind.PROOF_TEXT, fixed, key="verified", status=NodeStatus.SOLVED)
+        rec.edge(EdgeKind.VERIFY, [repaired], final, "soundness gate", strategy="sample",
+                 lean=LeanOutcome("proved", 3.0, ()))  # fmt: skip
+        rec.flush()
+        store.finish_attempt(rec.attempt_id, Verdict(VerdictKind.PROVED, proof=fixed), Spent())
+        page = export_attempt_html(store, rec.attempt_id, tmp_path / "repaired.html")
+    open_page(chromium, page.as_uri())
+    cards = chromium.evaluate(CARDS)
+    assert len(cards) == 1 and "accepted" in cards[0]["cls"].split()
+    assert (
+        chromium.evaluate("document.querySelector('.sample-card .chip.accepted').textContent")
+        == "accepted once repaired"
+    )
+    chromium.evaluate("document.querySelector('.sample-card').click()")
+    chromium.settle()
+    panel = chromium.evaluate("document.getElementById('panel').textContent")
+    assert "The accepted proof was repaired from this sample" in panel
+    assert (
+        chromium.evaluate(
+            "document.querySelector('#panel .inline-msg').previousElementSibling.dataset.line"
+        )
+        == "3"
+    )
+    chromium.screenshot(artifacts_dir() / "samples-repaired.png")
+    assert chromium.console_errors() == []

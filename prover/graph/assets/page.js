@@ -1535,7 +1535,7 @@
     return n.t;
   }
 
-  const sum = (list, key) => list.reduce((total, n) => total + (Number(sampleMeta(n)[key]) || 0), 0);
+  const metaTotal = (list, key) => list.reduce((total, n) => total + (Number(sampleMeta(n)[key]) || 0), 0);
 
   function sampleCard(group) {
     const first = group.members[0];
@@ -1543,7 +1543,7 @@
     const verdict = m.verdict || first.s;
     const count = group.members.length;
     const indices = group.members.map((n) => `#${sampleIndex(n)}`);
-    const shown = count > 4 ? `${indices.slice(0, 3).join(" ")} +${count - 3}` : indices.join(" ");
+    const named = count > 4 ? `${indices.slice(0, 3).join(" ")} +${count - 3}` : indices.join(" ");
     const modes = [...new Set(group.members.map((n) => sampleMeta(n).mode).filter(Boolean))];
     const lines = meaningfulLines(sampleBody(first));
     const card = h(
@@ -1559,17 +1559,17 @@
       h(
         "span",
         { class: "sc-head" },
-        h("b", {}, shown),
+        h("b", {}, named),
         count > 1 ? h("span", { class: "fold", title: `${count} identical samples, folded` }, `×${count}`) : null,
         badge(verdict),
-        group.accepted ? h("span", { class: "chip accepted" }, "accepted") : null,
+        group.accepted ? h("span", { class: "chip accepted" }, verdict === "proved" ? "accepted" : "accepted once repaired") : null,
       ),
       h("span", { class: "sc-reason" }, m.reason || (verdict === "proved" ? "verified" : "–"), m.detail ? ` · ${firstLine(m.detail, 90)}` : ""),
       h(
         "span",
         { class: "sc-meta" },
         modes.map((mode) => h("span", { class: "chip mode" }, mode)),
-        h("span", {}, `tokens ${sum(group.members, "tokens_in")} in / ${sum(group.members, "tokens_out")} out${count > 1 ? ` (all ${count})` : ""}`),
+        h("span", {}, `tokens ${metaTotal(group.members, "tokens_in")} in / ${metaTotal(group.members, "tokens_out")} out${count > 1 ? ` (all ${count})` : ""}`),
         m.cached ? h("span", { class: "chip" }, "check cache") : null,
       ),
       h("span", { class: "sc-text" }, lines.slice(0, 4).join("\n") + (lines.length > 4 ? "\n…" : "") || "(empty)"),
@@ -1663,7 +1663,10 @@
             ? `by Lean in ${fmtMs(check.ms)}`
             : "–";
     const out = [];
-    if (pathNodes.has(n.id)) out.push(h("p", { class: "accepted-note" }, "The accepted sample: the proof the soundness gate verified."));
+    if (pathNodes.has(n.id)) {
+      const note = m.verdict === "proved" ? "The accepted sample: the proof the soundness gate verified." : "The accepted proof was repaired from this sample: the repair is under Leads to.";
+      out.push(h("p", { class: "accepted-note" }, note));
+    }
     out.push(
       kv([
         ["sample", `#${sampleIndex(n)} of ${sampleNodes.length}`],
