@@ -188,6 +188,11 @@ def test_keys_move_through_the_grid_and_switch_views(
     assert chromium.evaluate("leanwbGraph.view()") == "samples"
     chromium.press("Escape")
     assert chromium.evaluate("location.hash") == ""
+    chromium.press("s")
+    assert chromium.evaluate("leanwbGraph.view()") == "graph"
+    chromium.evaluate("location.hash = '#samples'")  # a link to the grid
+    chromium.settle()
+    assert chromium.evaluate("leanwbGraph.view()") == "samples"
     assert chromium.console_errors() == []
 
 
