@@ -242,6 +242,10 @@ def test_eval_all_samples_reports_the_unbiased_pass_at_k(
     ]
     table = runner.invoke(app, ["eval", "report", "1"]).stdout
     assert "pass@k" in table and "fit c(k)" in table
+    compared = json.loads(
+        runner.invoke(app, ["eval", "compare", "1", "1", "--format", "json"]).stdout
+    )
+    assert compared["pass_at_k"]["4"] == [pytest.approx(expected[4])] * 2
 
 
 def test_prices_give_money_per_solved_problem(
@@ -356,3 +360,38 @@ def test_auto_gains_a_sample_stage_with_a_generator_model(
         ]
     assert {"sample", "check"} <= kinds
     assert stages == ["automation", "sample"]
+
+
+def test_a_server_that_ignores_n_is_asked_again(
+    standin_env: Path, server: FakeOpenAIServer
+) -> None:
+    server.on("t1", wrong(T1), wrong(T1, "simp"), right(T1), honour_n=False)
+    with Workbench(generator="openai:fake", base_url=server.base_url) as workbench:
+        report = workbench.prove(
+            f"{T1} := by sorry", "sample", options={"samples": 3, "batch": 3}, header=""
+        )
+    asks = [r.body["n"] for r in server.requests if r.path.endswith("/chat/completions")]
+    assert asks[-3:] == [3, 2, 1]  # one choice per answer: the client asks for the rest
+    assert report.proved and report.samples is not None
+    assert report.samples["outcomes"] == ["lean_error", "lean_error", "proved"]
+
+
+def test_sampling_flags_belong_to_sample_and_auto(standin_env: Path, tmp_path: Path) -> None:
+    prove = runner.invoke(app, ["prove", f"{T1} := by sorry", "--samples", "4"])
+    assert prove.exit_code == 2 and "--samples applies to --strategy sample or auto" in " ".join(
+        prove.output.split()
+    )
+    run = runner.invoke(
+        app,
+        ["eval", "--from-file", str(dataset(tmp_path, [T1])), "--strategy", "bfs", "--all-samples"],
+    )
+    assert run.exit_code == 2 and "apply to --strategy sample or auto" in " ".join(
+        run.output.split()
+    )
+    bad_mode = runner.invoke(
+        app,
+        ["prove", f"{T1} := by sorry", "--strategy", "sample", "--mode", "deep", "-g", "openai:m",
+         "--base-url", "http://127.0.0.1:9/v1"],
+    )  # fmt: skip
+    assert bad_mode.exit_code == 2 and "Traceback" not in bad_mode.output
+    assert "deep" in bad_mode.output

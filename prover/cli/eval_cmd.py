@@ -93,7 +93,8 @@ def run_cmd(
         str | None,
         typer.Option(
             help=f"One of {', '.join(STRATEGY_NAMES)}. Default auto: one-shot closers (10% "
-            "of the budget), then bfs (50%), sketch (25%) and repair (15%) when registered; "
+            "of the budget), then sample (30%) when the generator is a model, bfs (50%), "
+            "sketch (25%) and repair (15%) when registered (shares of what is left); "
             "unused budget flows to the next stage."
         ),
     ] = None,

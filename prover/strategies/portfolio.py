@@ -5,6 +5,7 @@ Stages run in order and the first proof wins:
 | stage      | what it does                                                    | share |
 |------------|-----------------------------------------------------------------|-------|
 | automation | one-shot closers (`prover.strategies.automation.CLOSERS`) as whole proofs  | 0.10  |
+| sample     | whole proofs written by the generator model (only when it is one) | 0.30  |
 | search     | best-first tactic search (`bfs`)                                | 0.50  |
 | sketch     | draft → sketch → prove subgoals (needs a `drafter` model)       | 0.25  |
 | repair     | repairs the best near-miss of the stages before (or a model's proof) | 0.15 |
@@ -16,7 +17,10 @@ last stage that can run gets everything that remains. A stage whose strategy is 
 registered, or lacks what it cannot run without (sketch without a drafter; repair
 without a near-miss from an earlier stage and without a model to write a proof), is
 skipped; its share flows forward to the stages after it (so with no model configured,
-automation gets 10% and search the rest).
+automation gets 10% and search the rest). The sample stage is not among the default
+stages: the registry adds it, right after automation, when a generator model is
+configured (`prover.strategies.registry.SAMPLE_STAGE`); its closest failed sample is the
+near-miss the repair stage starts from.
 """
 
 from __future__ import annotations
