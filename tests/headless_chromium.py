@@ -43,7 +43,10 @@ class HeadlessChromium:
         found = binary or find_chromium()
         if found is None:
             raise ChromiumError("no Chromium found; install it or set LEANWB_CHROMIUM")
-        self._profile = tempfile.TemporaryDirectory(prefix="leanwb-chromium-")
+        # Chromium's helper processes may still write to the profile as it is removed.
+        self._profile = tempfile.TemporaryDirectory(
+            prefix="leanwb-chromium-", ignore_cleanup_errors=True
+        )
         self._process = subprocess.Popen(
             [
                 found,

@@ -17,7 +17,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from prover.eval.html_report import category_chart, page, pass_rate_charts, table
+from prover.eval.html_report import (
+    category_chart,
+    fit_statement,
+    page,
+    pass_at_k_chart,
+    pass_rate_charts,
+    table,
+)
 from prover.eval.results import ProblemOutcome
 from prover.eval.significance import PairedTest
 from prover.eval.summary import COST_LABELS, RunSummary, percent
@@ -252,11 +259,16 @@ def render_compare_html(comparison: Comparison) -> str:
         ],
         numeric={1, 2, 3, 4},
     )
-    charts = [*pass_rate_charts(labelled), category_chart(labelled)]
+    charts = [*pass_rate_charts(labelled), pass_at_k_chart(labelled), category_chart(labelled)]
+    fits = "".join(
+        f"<p class='fit'>{fit_statement(label, s.sampling)}</p>"
+        for label, s in labelled
+        if s.sampling is not None
+    )
     body = (
         f"<h1>Eval runs {a.run_id} and {b.run_id}</h1>"
         + (f"<h2>Not like for like</h2><ul>{warnings}</ul>" if warnings else "")
-        + f"{grid}<h2>Plots</h2><div class='charts'>{''.join(charts)}</div>"
+        + f"{grid}<h2>Plots</h2><div class='charts'>{''.join(charts)}</div>{fits}"
         + f"<h2>Differences</h2>{only}"
         + "<h2>Which differences are significant</h2><p>McNemar's exact test on the problems"
         " both runs attempted: only problems proved by one run and not the other count.</p>"

@@ -5,6 +5,8 @@ escaped, with invisible characters shown as escapes (`prover.visible`). `graph_l
 maps an attempt id to the (relative) address of its exported graph page, anchored at
 the node of its final proof; `finals` holds that proof (or near-miss) text, shown
 inline; `prices` (the config file's `[prices]`) adds what each problem's tokens cost.
+A run that kept whole-proof samples adds its pass@k curve (log-k axis) with the
+exponentiated power-law fit drawn and its parameters stated.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from typing import Any
 from prover.config import Price
 from prover.eval import plots
 from prover.eval.money import money, pricing
+from prover.eval.passk import PowerLawFit
 from prover.eval.results import ProblemOutcome
+from prover.eval.sampling import SamplingStats
 from prover.eval.summary import AXIS_LIMITS, COST_AXES, COST_LABELS, RunSummary, percent
 from prover.graph.paths import FinalProof
 from prover.visible import visible_html
@@ -157,6 +161,96 @@ def cost_histograms(summary: RunSummary) -> list[str]:
     ]
 
 
+FIT_POINTS = 48  # points along a drawn fit curve
+
+
+def _fit_curve(label: str, stats: SamplingStats) -> plots.Series | None:
+    if stats.fit is None or not stats.pass_at_k:
+        return None
+    fit = PowerLawFit(stats.fit["a"], stats.fit["b"], stats.fit["points"])
+    k_max = max(k for k, _ in stats.pass_at_k)
+    ks = [k_max ** (i / (FIT_POINTS - 1)) for i in range(FIT_POINTS)]
+    return plots.Series(f"{label} fit", [(k, 100.0 * fit.coverage(k)) for k in ks])
+
+
+def pass_at_k_chart(summaries: Sequence[tuple[str, RunSummary]]) -> str:
+    """pass@k against k (log scale) with each power-law fit; "" when no run kept samples."""
+    runs = [(label, s.sampling) for label, s in summaries if s.sampling is not None]
+    if not runs:
+        return ""
+    series = [plots.Series(label, [(k, 100.0 * v) for k, v in st.pass_at_k]) for label, st in runs]
+    return plots.log_k_chart(
+        "pass@k (unbiased) and its power-law fit",
+        "pass@k (%)",
+        series,
+        [_fit_curve(label, st) for label, st in runs],
+        y_max=100.0,
+    )
+
+
+def fit_statement(label: str, stats: SamplingStats) -> str:
+    """The fit's parameters in words (HTML, escaped)."""
+    fit = stats.fit
+    if fit is None:
+        return (
+            f"{escape(label)}: no power-law fit (it needs two values of k whose pass@k lies "
+            "strictly between 0 and 100%)."
+        )
+    predicted = fit["k_for_target"]
+    target = percent(fit["target"])
+    reach = (
+        f"the fit never reaches {target}"
+        if predicted is None
+        else f"{target} coverage predicted at k ≈ {predicted:.3g}"
+    )
+    return (
+        f"{escape(label)}: coverage c(k) = exp(a·k<sup>b</sup>) with "
+        f"<strong>a = {fit['a']:.4g}</strong>, <strong>b = {fit['b']:.4g}</strong>, "
+        f"fitted on the {fit['points']} point(s) of the curve strictly between 0 and 100%; "
+        f"{escape(reach)}."
+    )
+
+
+def sampling_section(summary: RunSummary) -> str:
+    """What the run's whole-proof samples achieved: pass@k, its fit, cost per solve, modes."""
+    stats = summary.sampling
+    if stats is None:
+        return ""
+    label = f"run {summary.run_id}"
+    passk = table(
+        ["k", "pass@k"], [[str(k), percent(v)] for k, v in stats.pass_at_k], numeric={0, 1}
+    )
+    facts = [
+        ("samples", f"{stats.samples} on {stats.problems} problem(s), {stats.correct} verified"),
+        ("unbiased", "yes" if stats.honest else "no"),
+        *([("note", stats.note)] if stats.note else []),
+        (
+            "tokens per solved problem",
+            "—" if stats.tokens_per_solved is None else f"{stats.tokens_per_solved:,.0f}",
+        ),
+        *(
+            [("money per solved problem", money(stats.money_per_solved))]
+            if stats.money_per_solved is not None
+            else []
+        ),
+    ]
+    keys = ("samples", "correct", "tokens_in", "tokens_out", "checks", "cached", "refused")
+    modes = table(
+        ["mode", "samples", "verified", "tokens in", "tokens out", "Lean checks", "cached",
+         "refused", "problems", "solved"],
+        [[escape(name), *(str(row.get(k, 0)) for k in (*keys, "problems", "solved"))]
+         for name, row in stats.modes.items()],
+        numeric=set(range(1, 10)),
+    )  # fmt: skip
+    items = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts)
+    return (
+        "<h2>Whole-proof samples</h2>"
+        f"<div class='charts'>{pass_at_k_chart([(label, summary)])}</div>"
+        f"<p class='fit'>{fit_statement(label, stats)}</p>"
+        f"<dl>{items}</dl>{passk}{modes}"
+    )
+
+
 def final_cell(final: FinalProof | None) -> str:
     """The final proof (or near-miss) text, folded under a one-line summary."""
     if final is None:
@@ -168,6 +262,12 @@ def final_cell(final: FinalProof | None) -> str:
         f"<details class='proof {kind}'><summary>{label} · {lines} line"
         f"{'' if lines == 1 else 's'}</summary><pre>{visible_html(final.text)}</pre></details>"
     )
+
+
+def _samples_cell(samples: Mapping[str, Any] | None) -> str:
+    if not samples:
+        return ""
+    return f"{int(samples.get('correct', 0))} / {int(samples.get('n', 0))}"
 
 
 def render_html(
@@ -225,6 +325,7 @@ def render_html(
         numeric=set(),
     )
     priced_rows = priced is not None and priced.rate is not None
+    sampled = summary.sampling is not None
     problem_rows = []
     for r in summary.results:
         link = graph_links.get(r.attempt_id) if r.attempt_id is not None else None
@@ -245,6 +346,7 @@ def render_html(
                 str(r.spent.lean_calls),
                 _number(round(r.spent.lean_s, 2)),
                 str(r.tokens),
+                *([_samples_cell(r.samples)] if sampled else []),
                 *([money(cost or 0.0)] if priced_rows else []),
                 _number(round(r.spent.wall_s, 2)),
                 graph,
@@ -252,8 +354,9 @@ def render_html(
             ]
         )
     headers = ["problem", "category", "outcome", "reason", "Lean calls", "Lean s", "tokens"]
-    headers += [*(["cost"] if priced_rows else []), "wall s", "graph", "final proof"]
-    problems = table(headers, problem_rows, numeric=set(range(4, 8 + (1 if priced_rows else 0))))
+    headers += [*(["verified / samples"] if sampled else []), *(["cost"] if priced_rows else [])]
+    headers += ["wall s", "graph", "final proof"]
+    problems = table(headers, problem_rows, numeric=set(range(4, 8 + sampled + priced_rows)))
     money_line = ""
     if priced is not None:
         total = sum(priced.cost(r) or 0.0 for r in summary.results) if priced_rows else None
@@ -269,6 +372,7 @@ def render_html(
         f"<p class='headline'>{escape(summary.headline())}</p>{money_line}{pending}"
         f"{run_facts(summary)}"
         f"<h2>Plots</h2><div class='charts'>{''.join(charts)}</div>"
+        f"{sampling_section(summary)}"
         f"<h2>Per category</h2>{categories}"
         "<h2>Cost per problem</h2><p>Over the problems whose statement elaborates.</p>"
         f"{costs}"

@@ -169,18 +169,89 @@ def step_chart(
     return frame.close()
 
 
-def _legend(labels: Sequence[str], top: float) -> str:
-    """One row of coloured keys in the band from `top` to `top + LEGEND_BAND`."""
+def _legend(labels: Sequence[str], top: float, keys: Sequence[tuple[str, bool]] = ()) -> str:
+    """One row of coloured keys in the band from `top` to `top + LEGEND_BAND`; `keys`
+    gives each label's (colour, dashed line) where the palette's boxes will not do."""
     parts = ['<g class="legend">']
     for index, label in enumerate(labels):
         left = MARGIN_LEFT + LEGEND_STEP * index
-        parts.append(
-            f'<rect x="{left}" y="{top + 3}" width="12" height="10" '
-            f'fill="{PALETTE[index % len(PALETTE)]}"/><text x="{left + 16}" '
-            f'y="{top + 12}">{escape(label)}</text>'
-        )
+        color, dashed = keys[index] if keys else (PALETTE[index % len(PALETTE)], False)
+        if dashed:
+            parts.append(
+                f'<line x1="{left}" y1="{top + 8}" x2="{left + 12}" y2="{top + 8}" '
+                f'stroke="{color}" stroke-width="2" stroke-dasharray="3 2"/>'
+            )
+        else:
+            parts.append(f'<rect x="{left}" y="{top + 3}" width="12" height="10" fill="{color}"/>')
+        parts.append(f'<text x="{left + 16}" y="{top + 12}">{escape(label)}</text>')
     parts.append("</g>")
     return "".join(parts)
+
+
+def log_k_chart(
+    title: str,
+    y_label: str,
+    series: Sequence[Series],
+    fits: Sequence[Series | None],
+    y_max: float,
+) -> str:
+    """Measured points joined by lines over k on a log₂ axis (k = 1, 2, 4, …), each with its
+    fitted curve, when it has one (`fits[i]` belongs to `series[i]`), as a dashed line of
+    its colour. The legend sits in a band above the plot, clear of the lines."""
+    if not any(s.points for s in series):
+        return empty_chart(title, "no data")
+    k_max = max(x for s in series for x, _ in s.points)
+    span = math.log2(k_max) if k_max > 1 else 1.0
+    labels: list[str] = []
+    keys: list[tuple[str, bool]] = []
+    for index, line in enumerate(series):
+        color = PALETTE[index % len(PALETTE)]
+        labels.append(line.label)
+        keys.append((color, False))
+        fit = fits[index] if index < len(fits) else None
+        if fit is not None:
+            labels.append(fit.label)
+            keys.append((color, True))
+    top = MARGIN_TOP + LEGEND_BAND
+    x_label = "samples per problem, k (log scale)"
+    frame = _Frame(title, x_label, y_label, span, y_max, margin_top=top)
+    frame.axes(x_ticks=False)
+    bottom = frame.y(0)
+    ticks = sorted({1 << e for e in range(int(math.log2(k_max)) + 1)} | {int(k_max)})
+    last = frame.x(math.log2(k_max))
+    for tick in ticks:
+        x = frame.x(math.log2(tick))
+        if tick < k_max and last - x < 20:
+            continue  # too close to the last tick (k_max) to print both
+        frame.parts.append(
+            f'<line x1="{x:.1f}" y1="{bottom}" x2="{x:.1f}" y2="{bottom + 4}" class="axis"/>'
+            f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle">{_fmt(tick)}</text>'
+        )
+    frame.parts.append(_legend(labels, MARGIN_TOP, keys))
+    for index, line in enumerate(series):
+        color = PALETTE[index % len(PALETTE)]
+        fit = fits[index] if index < len(fits) else None
+        if fit is not None and fit.points:
+            path = " ".join(
+                f"{frame.x(math.log2(k)):.1f},{frame.y(min(y, y_max)):.1f}" for k, y in fit.points
+            )
+            frame.parts.append(
+                f'<polyline class="fit" fill="none" stroke="{color}" stroke-width="1.5" '
+                f'stroke-dasharray="5 3" points="{path}"><title>{escape(fit.label)}</title>'
+                "</polyline>"
+            )
+        coords = [(frame.x(math.log2(k)), frame.y(y)) for k, y in line.points]
+        frame.parts.append(
+            f'<polyline class="measured" fill="none" stroke="{color}" stroke-width="2" '
+            f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in coords)}">'
+            f"<title>{escape(line.label)}</title></polyline>"
+        )
+        for (k, value), (x, y) in zip(line.points, coords, strict=True):
+            frame.parts.append(
+                f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}">'
+                f"<title>{escape(line.label)}: k = {_fmt(k)}, {value:.1f}</title></circle>"
+            )
+    return frame.close()
 
 
 def histogram(title: str, x_label: str, values: Sequence[float], bins: int = 12) -> str:

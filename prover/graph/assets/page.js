@@ -28,6 +28,8 @@
     draft: ["draft", "#8e24aa"],
     sketch: ["sketch", "#f4511e"],
     subgoal: ["subgoal", "#0288d1"],
+    sample: ["sample", "#5e35b1"],
+    check: ["check", "#546e7a"],
   };
   const MONO = '"DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace';
   const LABEL_H = 18; // a step label's height
@@ -390,6 +392,7 @@
   const matchedEdges = new Set();
 
   const previewCache = new Map();
+  const WHOLE_PROOFS = new Set(["proof_text", "sample", "check"]); // texts that start with the statement
   let previewChars = 0; // how many monospace characters fit in a node
   const meaningfulLines = (text) => text.split("\n").map((l) => l.trim()).filter((l) => l && l !== "by");
   const stateGoals = (n) => n.g || (n.t && n.t !== "no goals" ? n.t.split("\n\n") : []);
@@ -428,7 +431,7 @@
       }
     } else {
       // A proof text starts with the statement; its body says more.
-      const body = n.k === "proof_text" && n.t.includes(":=") ? n.t.slice(n.t.indexOf(":=") + 2) : n.t;
+      const body = WHOLE_PROOFS.has(n.k) && n.t.includes(":=") ? n.t.slice(n.t.indexOf(":=") + 2) : n.t;
       lines = meaningfulLines(body).slice(0, 2).map(cut);
     }
     previewCache.set(n.id, lines);
@@ -827,13 +830,20 @@
     }
   }
 
+  // `#samples` opens the samples' grid; a sample's node opens there too.
   function followAnchor() {
+    if (location.hash === "#samples" && sampleNodes.length) {
+      showView("samples");
+      return true;
+    }
     const m = /^#(node|step)-(\d+)$/.exec(location.hash);
     if (!m) return false;
     const id = Number(m[2]);
     const kind = m[1] === "node" ? "node" : "edge";
     if (!(kind === "node" ? nodes : edges).has(id)) return false;
     select(kind, id, { center: true });
+    showView(kind === "node" && nodes.get(id).k === "sample" ? "samples" : "graph");
+    if (currentView === "samples") focusSelectedCard();
     return true;
   }
   window.addEventListener("hashchange", followAnchor);
@@ -860,7 +870,13 @@
     relayout();
   }
 
+  function fitAll() {
+    showView("graph");
+    fitTo([...nodes.values()]);
+  }
+
   function showPath() {
+    showView("graph");
     if (!pathList.length) {
       renderPanel();
       return;
@@ -906,6 +922,9 @@
     countEl.textContent = `${matchIndex + 1} / ${matches.length}`;
     const [kind, id] = matches[matchIndex];
     select(kind, id, { center: true });
+    // A match among the samples stays in their grid; any other is shown in the graph.
+    if (!(currentView === "samples" && kind === "node" && nodes.get(id).k === "sample")) showView("graph");
+    else focusSelectedCard();
   }
 
   searchEl.addEventListener("input", () => {
@@ -948,7 +967,9 @@
     const edge = selection.kind === "edge" ? edges.get(selection.id) : null;
     const arrows = { ArrowUp: "up", ArrowDown: "down", ArrowLeft: "left", ArrowRight: "right" };
     let handled = true;
-    if (arrows[ev.key]) {
+    if (arrows[ev.key] && currentView === "samples") {
+      moveInGrid(arrows[ev.key]);
+    } else if (arrows[ev.key]) {
       let target = null;
       if (current) target = neighbour(current, arrows[ev.key]);
       else if (edge) target = arrows[ev.key] === "up" ? edge.parents[0] : edge.child || edge.parents[0];
@@ -964,7 +985,7 @@
     } else if ((ev.key === "c" || ev.key === "C") && current) {
       toggleCollapse(current);
     } else if (ev.key === "f" || ev.key === "F") {
-      fitTo([...nodes.values()]);
+      fitAll();
     } else if (ev.key === "p" || ev.key === "P") {
       showPath();
     } else if (ev.key === "o" || ev.key === "O" || ev.key === "Escape") {
@@ -988,6 +1009,8 @@
       const boxes = [...panel.querySelectorAll("details.hyps")];
       const open = !boxes.every((d) => d.open);
       for (const d of boxes) d.open = open;
+    } else if ((ev.key === "s" || ev.key === "S") && sampleNodes.length) {
+      showView(currentView === "samples" ? "graph" : "samples");
     } else if (ev.key === "?") {
       renderPanel({ help: true });
     } else if ((ev.key === "Enter" || ev.key === " ") && current) {
@@ -1100,10 +1123,26 @@
   const chars = (line) => Array.from(line);
 
   // A text with numbered lines; `mark(message)` highlights the span a message covers.
-  function sourceView(text) {
+  // The messages in `inline` are placed under the lines they refer to (those on no
+  // line of the text at the end), each with its position as a button.
+  function sourceView(text, inline = []) {
     const lines = text.split("\n");
     const rows = lines.map((line, i) => h("span", { class: "line", "data-line": String(i + 1) }, h("span", { class: "ln" }, String(i + 1)), h("span", { class: "src" }, line)));
-    const el = h("pre", { class: "code source" }, rows.map((r) => [r, "\n"]));
+    const el = h("pre", { class: "code source" });
+    const note = (m) =>
+      h(
+        "span",
+        { class: `inline-msg ${m.severity}`, role: "note", "data-line": String(m.line) },
+        h("span", { class: "where" }, `${m.severity} at `),
+        h("button", { class: "pos", type: "button", title: "show this position in the text", onclick: () => mark(m) }, `${m.line}:${m.column}`),
+        "  ",
+        m.text,
+      );
+    rows.forEach((row, i) => {
+      el.append(row, "\n");
+      for (const m of inline) if (m.line === i + 1) el.append(note(m));
+    });
+    for (const m of inline) if (!(m.line >= 1 && m.line <= rows.length)) el.append(note(m));
     function mark(m) {
       for (const old of el.querySelectorAll(".hit")) old.classList.remove("hit");
       for (const old of el.querySelectorAll("mark")) old.replaceWith(...old.childNodes);
@@ -1282,6 +1321,8 @@
       if (goals.length) for (const g of goals) out.push(goalView(g, n.s));
       else out.push(h("p", { class: "empty" }, "no goals: this state is solved"));
       if (n.k !== "proof_state" && n.g) out.push(h("details", {}, h("summary", {}, "text"), code(n.t)));
+    } else if (n.k === "sample") {
+      out.push(...sampleSection(n));
     } else {
       const errors = errorsOn(n);
       const source = sourceView(n.t);
@@ -1294,7 +1335,7 @@
     if (n.in.length) out.push(h("h3", {}, `Produced by (${n.in.length})`), n.in.map((e) => edgeCard(e, null)));
     if (n.out.length) out.push(h("h3", {}, `Leads to (${n.out.length})`), n.out.map((e) => edgeCard(e, `${nodeName(e.child)} ${e.child.s}`)));
     if (n.dead.length) out.push(h("h3", {}, `Tried here without a result (${n.dead.length})`), n.dead.map((e) => edgeCard(e, null)));
-    if (n.m) out.push(h("h3", {}, "Metadata"), json(n.m));
+    if (n.m) out.push(h("h3", {}, "Metadata"), json(n.k === "sample" ? { ...n.m, reply: undefined } : n.m));
     if (!opts.why) out.push(...whySection(n));
     return out;
   }
@@ -1370,6 +1411,12 @@
       ]),
     );
     if (attempt.proof) out.push(h("h3", {}, "Checked proof"), code(attempt.proof, "goal solved"));
+    if (sampleNodes.length) {
+      out.push(
+        h("h3", {}, `Whole-proof samples (${sampleNodes.length})`),
+        h("button", { type: "button", onclick: () => showView(currentView === "samples" ? "graph" : "samples") }, currentView === "samples" ? "Show the graph (S)" : "Show the samples (S)"),
+      );
+    }
     out.push(h("h3", {}, `Proof path${pathList.length ? ` · ${DATA.path.edges.length} steps` : ""}`));
     if (pathList.length) out.push(stepsList(DATA.path.edges.map((id) => edges.get(id)).filter((e) => e && e.child)));
     else out.push(h("p", { class: "empty" }, "No verified proof was recorded in this attempt."));
@@ -1429,6 +1476,7 @@
       ["O or Esc", "the attempt summary"],
       ["E / Shift+E", "the step that made the selected node; on a step, the next / previous step from its node"],
       ["H", "show or hide the hypotheses of the goals in the panel"],
+      ["S", "whole-proof samples as a grid, or the graph again; arrows and Enter move between samples"],
       ["Tab, Enter", "the panel's steps, positions (line:column marks the text), hypotheses and links"],
       ["#node-12, #step-7", "a page address with one of these opens with that node or step selected"],
     ];
@@ -1443,6 +1491,211 @@
     else content = renderSummary();
     panel.replaceChildren(...content.flat(Infinity).filter(Boolean));
     panel.scrollTop = 0;
+    markSelectedCard();
+  }
+
+  // ---- whole-proof samples: the `sample` strategy's samples as a grid of cards ----------
+  // Identical samples (one check node, or the same refused reply) fold into one card with
+  // a count; the sample on the proof path is the accepted one.
+  const samplesEl = document.getElementById("samples");
+  const samplesBtn = document.getElementById("btn-samples");
+  const sampleMeta = (n) => n.m || {};
+  const sampleIndex = (n) => (Number.isInteger(sampleMeta(n).index) ? sampleMeta(n).index : n.id);
+  const sampleNodes = [...nodes.values()].filter((n) => n.k === "sample").sort((a, b) => sampleIndex(a) - sampleIndex(b) || a.id - b.id);
+  const sampleGroups = [];
+  const groupOf = new Map();
+  {
+    const byKey = new Map();
+    for (const n of sampleNodes) {
+      const m = sampleMeta(n);
+      const key = m.check_key ? `check ${m.check_key}` : `reply ${m.reason} ${n.t}`;
+      let group = byKey.get(key);
+      if (!group) {
+        group = { members: [] };
+        byKey.set(key, group);
+        sampleGroups.push(group);
+      }
+      group.members.push(n);
+      groupOf.set(n, group);
+    }
+    for (const group of sampleGroups) group.accepted = group.members.find((n) => pathNodes.has(n.id)) || null;
+  }
+  let currentView = "graph";
+
+  // The step on which Lean checked a sample's text (identical samples share its check node).
+  function leanCheck(n) {
+    const made = n.out.find((e) => e.k === "check" && e.child);
+    return made ? made.child.in.find((e) => e.ls !== undefined) || null : null;
+  }
+
+  // The proof after the statement (a refused reply: its own text).
+  function sampleBody(n) {
+    const statement = DATA.summary.theorem.statement;
+    if (sampleMeta(n).check_key && n.t.startsWith(statement)) return n.t.slice(statement.length).replace(/^\s*:=\s*/, "");
+    return n.t;
+  }
+
+  const metaTotal = (list, key) => list.reduce((total, n) => total + (Number(sampleMeta(n)[key]) || 0), 0);
+
+  function sampleCard(group) {
+    const first = group.members[0];
+    const m = sampleMeta(first);
+    const verdict = m.verdict || first.s;
+    const count = group.members.length;
+    const indices = group.members.map((n) => `#${sampleIndex(n)}`);
+    const named = count > 4 ? `${indices.slice(0, 3).join(" ")} +${count - 3}` : indices.join(" ");
+    const modes = [...new Set(group.members.map((n) => sampleMeta(n).mode).filter(Boolean))];
+    const lines = meaningfulLines(sampleBody(first));
+    const card = h(
+      "button",
+      {
+        class: `sample-card ${verdict}${group.accepted ? " accepted" : ""}`,
+        type: "button",
+        role: "listitem",
+        "data-node": String((group.accepted || first).id),
+        "data-count": String(count),
+        title: count > 1 ? `${count} identical samples: ${indices.join(" ")}` : `sample ${indices[0]}`,
+      },
+      h(
+        "span",
+        { class: "sc-head" },
+        h("b", {}, named),
+        count > 1 ? h("span", { class: "fold", title: `${count} identical samples, folded` }, `×${count}`) : null,
+        badge(verdict),
+        group.accepted ? h("span", { class: "chip accepted" }, verdict === "proved" ? "accepted" : "accepted once repaired") : null,
+      ),
+      h("span", { class: "sc-reason" }, m.reason || (verdict === "proved" ? "verified" : "–"), m.detail ? ` · ${firstLine(m.detail, 90)}` : ""),
+      h(
+        "span",
+        { class: "sc-meta" },
+        modes.map((mode) => h("span", { class: "chip mode" }, mode)),
+        h("span", {}, `tokens ${metaTotal(group.members, "tokens_in")} in / ${metaTotal(group.members, "tokens_out")} out${count > 1 ? ` (all ${count})` : ""}`),
+        m.cached ? h("span", { class: "chip" }, "check cache") : null,
+      ),
+      h("span", { class: "sc-text" }, lines.slice(0, 4).join("\n") + (lines.length > 4 ? "\n…" : "") || "(empty)"),
+    );
+    card.addEventListener("click", () => select("node", (group.accepted || first).id));
+    return card;
+  }
+
+  function renderSamples() {
+    const count = (verdict) => sampleNodes.filter((n) => sampleMeta(n).verdict === verdict).length;
+    const accepted = sampleGroups.find((g) => g.accepted);
+    const modes = new Map();
+    for (const n of sampleNodes) modes.set(sampleMeta(n).mode, (modes.get(sampleMeta(n).mode) || 0) + 1);
+    samplesEl.replaceChildren(
+      h(
+        "div",
+        { class: "samples-head" },
+        h("h2", {}, `Samples · ${sampleNodes.length}`),
+        h(
+          "span",
+          { class: "muted" },
+          [
+            `${sampleGroups.length} distinct`,
+            ...[["proved", "verified"], ["failed", "failed"], ["rejected", "rejected"], ["refused", "refused"]].filter(([v]) => count(v)).map(([v, word]) => `${count(v)} ${word}`),
+            ...[...modes].filter(([mode]) => mode).map(([mode, k]) => `${k} ${mode}`),
+          ].join(" · "),
+        ),
+        h("span", { class: accepted ? "chip accepted" : "chip" }, accepted ? `accepted: sample #${sampleIndex(accepted.accepted)}` : "no sample accepted"),
+      ),
+      h("div", { class: "sample-grid", role: "list" }, sampleGroups.map(sampleCard)),
+    );
+  }
+
+  function markSelectedCard() {
+    if (!sampleNodes.length) return;
+    const n = selection.kind === "node" ? nodes.get(selection.id) : null;
+    const group = n ? groupOf.get(n) : null;
+    for (const card of samplesEl.querySelectorAll(".sample-card")) {
+      const on = group ? group.members.some((m) => String(m.id) === card.dataset.node) : false;
+      card.classList.toggle("selected", on);
+      card.setAttribute("aria-current", on ? "true" : "false");
+    }
+  }
+
+  function showView(name) {
+    if (name === currentView || (name === "samples" && !sampleNodes.length)) return;
+    currentView = name;
+    samplesEl.hidden = name !== "samples";
+    graphEl.hidden = name === "samples";
+    samplesBtn.textContent = name === "samples" ? "Graph" : "Samples";
+    samplesBtn.setAttribute("aria-pressed", String(name === "samples"));
+    if (name === "graph") {
+      resize();
+      const n = selection.kind === "node" ? nodes.get(selection.id) : null;
+      if (n) centerOn(n, view.s); // centred while hidden, it was centred on nothing
+      graphEl.focus({ preventScroll: true });
+    } else {
+      focusSelectedCard();
+    }
+  }
+
+  function focusSelectedCard() {
+    (samplesEl.querySelector(".sample-card.selected") || samplesEl).focus();
+  }
+
+  // Arrow keys in the grid: left and right along the cards, up and down by a row.
+  function moveInGrid(direction) {
+    const cards = [...samplesEl.querySelectorAll(".sample-card")];
+    if (!cards.length) return;
+    let i = cards.findIndex((c) => c.classList.contains("selected"));
+    if (i < 0) i = cards.indexOf(document.activeElement);
+    const columns = cards.filter((c) => c.offsetTop === cards[0].offsetTop).length || 1;
+    const step = { left: -1, right: 1, up: -columns, down: columns }[direction];
+    const j = i < 0 ? 0 : Math.min(cards.length - 1, Math.max(0, i + step));
+    cards[j].click();
+    cards[j].focus();
+  }
+
+  function sampleSection(n) {
+    const m = sampleMeta(n);
+    const group = groupOf.get(n);
+    const check = leanCheck(n);
+    const found = check && check.msg ? check.msg : [];
+    const how = !m.check_key
+      ? "none: the reply offered no proof to check"
+      : m.cached
+        ? "answered from the check cache (no Lean call)"
+        : m.duplicate
+          ? `identical to sample #${sampleIndex(group.members[0])}, checked once`
+          : check
+            ? `by Lean in ${fmtMs(check.ms)}`
+            : "–";
+    const out = [];
+    if (pathNodes.has(n.id)) {
+      const note = m.verdict === "proved" ? "The accepted sample: the proof the soundness gate verified." : "The accepted proof was repaired from this sample: the repair is under Leads to.";
+      out.push(h("p", { class: "accepted-note" }, note));
+    }
+    out.push(
+      kv([
+        ["sample", `#${sampleIndex(n)} of ${sampleNodes.length}`],
+        ["verdict", m.verdict],
+        ["reason", m.reason, true],
+        ["detail", m.detail],
+        ["mode", m.mode],
+        ["prompt format", m.format, true],
+        ["tokens in / out", `${m.tokens_in ?? "?"} / ${m.tokens_out ?? "?"}`],
+        ["finish reason", m.finish_reason],
+        ["check", how],
+      ]),
+    );
+    if (group.members.length > 1) {
+      out.push(
+        h(
+          "div",
+          { class: "twins" },
+          `${group.members.length} identical samples: `,
+          group.members.map((x) => (x === n ? h("b", {}, `#${sampleIndex(x)} `) : [h("button", { class: "pos", type: "button", onclick: () => select("node", x.id) }, `#${sampleIndex(x)}`), " "])),
+        ),
+      );
+    }
+    const source = sourceView(n.t, found);
+    source.el.classList.add("goal", n.s);
+    out.push(h("h3", {}, m.check_key ? `Proof text${found.length ? ` · Lean's messages (${found.length}) on their lines` : ""}` : "Reply"), source.el);
+    if (m.check_key && !check && m.cached) out.push(h("p", { class: "empty" }, "A cached answer: Lean's messages on this text are not recorded in this attempt."));
+    if (m.check_key && m.reply) out.push(h("details", {}, h("summary", {}, "the model's whole reply"), code(m.reply)));
+    return out;
   }
 
   // ---- header, legend, toolbar ----------------------------------------------------------
@@ -1481,7 +1734,8 @@
 
   document.getElementById("search-next").addEventListener("click", () => nextMatch(1));
   document.getElementById("search-prev").addEventListener("click", () => nextMatch(-1));
-  document.getElementById("btn-fit").addEventListener("click", () => fitTo([...nodes.values()]));
+  document.getElementById("btn-fit").addEventListener("click", fitAll);
+  samplesBtn.addEventListener("click", () => showView(currentView === "samples" ? "graph" : "samples"));
   document.getElementById("btn-path").addEventListener("click", showPath);
   document.getElementById("btn-collapse").addEventListener("click", collapseFailed);
   document.getElementById("btn-expand").addEventListener("click", () => {
@@ -1504,6 +1758,7 @@
       return [r.left + view.tx + e.jx * view.s, r.top + view.ty + e.jy * view.s];
     },
     centerOn: (id) => centerOn(nodes.get(id)),
+    view: () => currentView,
     fit: () => fitTo([...nodes.values()]),
     visibleCount: () => visible.size,
     // The step labels drawn in the last frame: [text, x, y, w, h] in client coordinates.
@@ -1533,5 +1788,12 @@
   initialView();
   resize();
   new ResizeObserver(resize).observe(graphEl);
-  if (!followAnchor()) renderPanel();
+  if (sampleNodes.length) {
+    samplesBtn.hidden = false;
+    renderSamples();
+  }
+  if (!followAnchor()) {
+    renderPanel();
+    if (sampleNodes.length) showView("samples"); // an attempt of whole proofs opens on them
+  }
 })();
