@@ -52,6 +52,16 @@ def test_lean_errors_are_kept_with_their_messages(context: ProofContext) -> None
     assert again.verdict.messages == first.verdict.messages and first.verdict.messages
 
 
+def test_cached_messages_are_placed_only_on_the_text_they_were_given_for(
+    context: ProofContext,
+) -> None:
+    gate(THEOREM, "by\n  simp", context)
+    same = gate(THEOREM, "by\n  simp", context)
+    moved = gate(THEOREM, "by\n\n  -- a comment line\n  simp", context)
+    assert same.cached and same.exact_text
+    assert moved.cached and not moved.exact_text  # one key, but its lines have moved
+
+
 def test_an_answer_holds_only_for_the_options_it_was_given_under(context: ProofContext) -> None:
     refused = gate(THEOREM, "by\n  native_decide", context)
     assert refused.verdict.reason == "native_decide"

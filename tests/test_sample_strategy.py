@@ -163,8 +163,13 @@ def test_identical_proofs_are_checked_once_and_a_rerun_pays_nothing(
     # Only the final soundness gate on the winner reaches Lean; every sample is a cache hit.
     assert not [line for line in second_log if "  simp" in line or "  rfl" in line]
     assert len([line for line in second_log if "omega" in line]) == 1
-    reused = samples_of(graph_of(standin_env, second["attempt_id"]))
+    rerun = graph_of(standin_env, second["attempt_id"])
+    reused = samples_of(rerun)
     assert all(n.meta["cached"] for n in reused)
+    # A cached answer for the very same text keeps Lean's messages on its check step.
+    cached_steps = {e.parents[0]: e for e in rerun.edges.values() if e.kind is EdgeKind.CHECK}
+    simp_step = cached_steps[reused[0].id]
+    assert simp_step.lean_messages and simp_step.lean_elapsed_ms == 0.0
     modes = second["samples"]["modes"]["plain"]
     assert modes["checks"] == 0 and modes["cached"] == 3
 

@@ -39,6 +39,10 @@ class Judged:
     verdict: Verdict
     key: str | None  # the check's key (None without a cache)
     cached: bool  # served from the cache: no Lean call was made
+    # The messages' positions refer to this very text: always for a fresh check; for a
+    # cached answer only when the text first checked was identical (the key ignores
+    # comments and blank lines, which move positions).
+    exact_text: bool = True
 
 
 def definitive(verdict: Verdict) -> bool:
@@ -69,7 +73,8 @@ def gate(
     if cache is not None and key is not None:
         answer = cache.lookup(key)
         if answer is not None and answer.get("allow_native_decide") == ctx.allow_native_decide:
-            return Judged(verdict_from_answer(answer, body), key, True)
+            exact = answer.get("body") == body
+            return Judged(verdict_from_answer(answer, body), key, True, exact)
     verdict = verify(
         theorem,
         body,
@@ -78,12 +83,13 @@ def gate(
         timeout=ctx.budget.limits.tactic_timeout_s,
     )
     if cache is not None and key is not None and definitive(verdict):
-        cache.store(key, verdict_answer(verdict, ctx.allow_native_decide))
+        cache.store(key, verdict_answer(verdict, ctx.allow_native_decide, body))
     return Judged(verdict, key, False)
 
 
-def verdict_answer(verdict: Verdict, allow_native_decide: bool) -> dict[str, Any]:
+def verdict_answer(verdict: Verdict, allow_native_decide: bool, body: str) -> dict[str, Any]:
     return {
+        "body": body,
         "kind": verdict.kind.value,
         "reason": verdict.reason,
         "detail": verdict.detail,

@@ -445,7 +445,7 @@ class _Run:
             "check cache" if judged.cached else ("duplicate" if duplicate else "lean check"),
             strategy=SAMPLE,
             lean=LeanOutcome(verdict.kind.value, round(spent * 1000.0, 3), verdict.messages)
-            if first and not judged.cached
+            if first and judged.exact_text
             else None,
             meta={"cached": judged.cached, "duplicate": duplicate},
         )

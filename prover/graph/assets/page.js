@@ -1693,7 +1693,7 @@
     const source = sourceView(n.t, found);
     source.el.classList.add("goal", n.s);
     out.push(h("h3", {}, m.check_key ? `Proof text${found.length ? ` · Lean's messages (${found.length}) on their lines` : ""}` : "Reply"), source.el);
-    if (m.check_key && !check && m.cached) out.push(h("p", { class: "empty" }, "A cached answer: Lean's messages on this text are not recorded in this attempt."));
+    if (m.check_key && !check && m.cached) out.push(h("p", { class: "empty" }, "A cached answer first given for a text that differs in comments or blank lines: its messages' positions would not fit this text, so they are not shown."));
     if (m.check_key && m.reply) out.push(h("details", {}, h("summary", {}, "the model's whole reply"), code(m.reply)));
     return out;
   }
