@@ -280,7 +280,7 @@ def test_prove_cli_proves_a_broken_sketch_and_exports_its_graph(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--strategy", "sketch"), "needs --drafter"),
+        (("--strategy", "sketch"), "it needs a drafter: --drafter openai:<model>"),
         (("--strategy", "bfs", "--drafts", "2"), "--drafts applies to --strategy sketch or auto"),
     ],
 )

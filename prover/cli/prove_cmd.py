@@ -217,35 +217,32 @@ def prove_command(
     elif strategy == "auto" and sampling:
         options["sample"] = sampling
     limits = limits_from(budget, time, expansions)
-    with Workbench(
-        repl_cmd=repl_cmd,
-        db=db,
-        generator=generator,
-        base_url=base_url,
-        api_key=api_key,
-        drafter=drafter,
-        sketcher=sketcher,
-        seed=seed,
-        header_timeout=header_timeout,
-        on_wait=say_wait,
-    ) as workbench:
-        if strategy == "sketch" and workbench.models.drafter is None:
-            fail(
-                "--strategy sketch needs --drafter (e.g. openai:<model> with --base-url) "
-                "or a drafter in the config file's [models] table"
-            )
-        with progress_line(_describe, enabled=err_console.is_terminal) as show:
-            report = workbench.prove(
-                text,
-                strategy,
-                options=options,
-                limits=limits,
-                name=name,
-                header=header,
-                index=index,
-                on_progress=show,
-                command=command_line(),
-            )
+    with (
+        Workbench(
+            repl_cmd=repl_cmd,
+            db=db,
+            generator=generator,
+            base_url=base_url,
+            api_key=api_key,
+            drafter=drafter,
+            sketcher=sketcher,
+            seed=seed,
+            header_timeout=header_timeout,
+            on_wait=say_wait,
+        ) as workbench,
+        progress_line(_describe, enabled=err_console.is_terminal) as show,
+    ):
+        report = workbench.prove(
+            text,
+            strategy,
+            options=options,
+            limits=limits,
+            name=name,
+            header=header,
+            index=index,
+            on_progress=show,
+            command=command_line(),
+        )
     if json_output:
         typer.echo(report.to_json())
     else:

@@ -127,6 +127,11 @@ def _sketch(
     from prover.strategies.sketch.pipeline import SketchStrategy
     from repair.pipeline import RepairOptions
 
+    if drafter is None:
+        raise ValueError(
+            "it needs a drafter: --drafter openai:<model> (with --base-url), "
+            "or a drafter in the config file's [models] table"
+        )
     hole_search = tactic_search(search, width)
     closers = options.get("closers")
     repairer = (
