@@ -24,6 +24,7 @@ from prover.types import (
     TacticResult,
     Theorem,
     Usage,
+    Verdict,
 )
 
 
@@ -132,6 +133,12 @@ class LeanOutcome:
             round(result.elapsed_s * 1000.0, 3),
             tuple(result.messages if messages is None else messages),
         )
+
+    @classmethod
+    def of_verdict(cls, verdict: Verdict, elapsed_s: float) -> LeanOutcome:
+        """The outcome of a whole-proof check by the soundness gate: the verdict's kind
+        as status, the Lean time it took and Lean's messages on the proof."""
+        return cls(verdict.kind.value, round(elapsed_s * 1000.0, 3), verdict.messages)
 
 
 class Recorder(Protocol):

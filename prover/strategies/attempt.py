@@ -58,9 +58,7 @@ def prove(theorem: Theorem, strategy: Strategy, ctx: ProofContext) -> Outcome:
             checked,
             "soundness gate",
             strategy=strategy.name,
-            lean=LeanOutcome(
-                verdict.kind.value, (ctx.budget.spent.lean_s - lean_before) * 1000, verdict.messages
-            ),
+            lean=LeanOutcome.of_verdict(verdict, ctx.budget.spent.lean_s - lean_before),
             meta={"reason": verdict.reason, "axioms": list(verdict.axioms)},
         )
     ctx.recorder.set_status(root, NodeStatus.SOLVED if verdict.proved else NodeStatus.FAILED)

@@ -444,9 +444,7 @@ class _Run:
             check.node,
             "check cache" if judged.cached else ("duplicate" if duplicate else "lean check"),
             strategy=SAMPLE,
-            lean=LeanOutcome(verdict.kind.value, round(spent * 1000.0, 3), verdict.messages)
-            if first and judged.exact_text
-            else None,
+            lean=LeanOutcome.of_verdict(verdict, spent) if first and judged.exact_text else None,
             meta={"cached": judged.cached, "duplicate": duplicate},
         )
         tally = self.tallies[sample.mode.value]
