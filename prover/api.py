@@ -5,7 +5,7 @@
         print(report.verdict, report.proof)
 
 Arguments are plain values: a theorem is its text or a `Theorem`; a strategy is its
-name (`bfs`, `mps`, `sketch`, `repair`, `auto`) with an options mapping, or a built
+name (`bfs`, `mps`, `sketch`, `repair`, `sample`, `auto`) with an options mapping, or a built
 strategy; a budget is a `Limits`. Every operation returns a frozen report
 (`prover.reports`). The pool starts its REPL processes on first use and the store is
 opened on first use, so a `Workbench` that only checks never touches the database.
