@@ -13,8 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from headless_chromium import HeadlessChromium, browser_or_skip
+from synthetic_graphs import CLOSE_THEOREM, record_composite_proof
 
 from prover.config import LeanSettings
+from prover.graph.export import export_attempt_html
+from prover.graph.queries import Graph, load_graph
 from prover.graph.store import Store
 from prover.lean import LeanServer
 
@@ -77,3 +81,19 @@ def store(tmp_path: Path) -> Iterator[Store]:
     """A fresh provenance database."""
     with Store(tmp_path / "graph.sqlite") as opened:
         yield opened
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[HeadlessChromium]:
+    """A headless Chromium for the module's page tests (skips where there is none)."""
+    yield from browser_or_skip()
+
+
+@pytest.fixture(scope="module")
+def composite(tmp_path_factory: pytest.TempPathFactory) -> tuple[Graph, Path]:
+    """The graph and exported page of a proof found by sketch, search and repair."""
+    folder = tmp_path_factory.mktemp("composite")
+    with Store(folder / "db.sqlite") as store:
+        attempt_id = record_composite_proof(store, store.begin_run("prove", {}), CLOSE_THEOREM)
+        page = export_attempt_html(store, attempt_id, folder / "proof.html")
+        return load_graph(store, attempt_id), page

@@ -15,6 +15,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -255,3 +256,15 @@ def artifacts_dir() -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     print(f"screenshots in {folder}")
     return folder
+
+
+def browser_or_skip(width: int = 1400, height: int = 900) -> Iterator[HeadlessChromium]:
+    """One browser for a test module's fixture; skips the module, saying why, where
+    Chromium or the websocket client is missing."""
+    import pytest
+
+    if find_chromium() is None:
+        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
+    pytest.importorskip("websocket", reason="needs websocket-client (the test extra)")
+    with HeadlessChromium(width=width, height=height) as browser:
+        yield browser

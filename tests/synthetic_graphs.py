@@ -56,6 +56,11 @@ MODEL = Provenance(
     ),
 )
 
+# The theorem of the composite proof the page tests open.
+CLOSE_THEOREM = Theorem(
+    "close", "import Mathlib", "theorem close (a b : ℕ) : a ≤ b + 1 ∧ b ≤ a + 1"
+)
+
 
 def _error(text: str, line: int = 1, column: int = 2) -> Message:
     return Message(Severity.ERROR, Position(line, column), Position(line, column + 4), text)

@@ -3,10 +3,11 @@ logs no error, and its graph links open the exported proof graphs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from headless_chromium import HeadlessChromium, artifacts_dir, find_chromium
+from headless_chromium import HeadlessChromium, artifacts_dir, browser_or_skip
 from synthetic_graphs import record_composite_proof
 from test_eval_report import ROWS, record_run
 
@@ -30,12 +31,8 @@ pytestmark = pytest.mark.chromium
 
 
 @pytest.fixture(scope="module")
-def chromium() -> HeadlessChromium:
-    if find_chromium() is None:
-        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
-    pytest.importorskip("websocket", reason="needs websocket-client (the test extra)")
-    with HeadlessChromium(width=1300, height=1000) as browser:
-        yield browser
+def chromium() -> Iterator[HeadlessChromium]:
+    yield from browser_or_skip(width=1300, height=1000)
 
 
 def test_report_opens_with_plots_and_graph_links(

@@ -5,12 +5,12 @@ that draws only what is on screen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from headless_chromium import HeadlessChromium, find_chromium
-from synthetic_graphs import record_composite_proof, record_search_tree
+from headless_chromium import HeadlessChromium
+from synthetic_graphs import CLOSE_THEOREM as THEOREM
+from synthetic_graphs import record_search_tree
 from test_graph_export import EVIL_NAME, EVIL_PREMISE, EVIL_TACTIC, record_hostile
 
 from prover.budget import Spent
@@ -18,30 +18,11 @@ from prover.graph.export import export_attempt_html
 from prover.graph.paths import proof_path
 from prover.graph.queries import Graph, load_graph
 from prover.graph.store import Store
-from prover.types import Theorem, Verdict, VerdictKind
+from prover.types import Verdict, VerdictKind
 
 pytestmark = pytest.mark.chromium
 
-THEOREM = Theorem("close", "import Mathlib", "theorem close (a b : ℕ) : a ≤ b + 1 ∧ b ≤ a + 1")
 AMBER = (0xE8, 0xA2, 0x00)  # the proof path's colour in page.js
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[HeadlessChromium]:
-    if find_chromium() is None:
-        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
-    pytest.importorskip("websocket", reason="needs websocket-client (the test extra)")
-    with HeadlessChromium(width=1400, height=900) as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
-def composite(tmp_path_factory: pytest.TempPathFactory) -> tuple[Graph, Path]:
-    folder = tmp_path_factory.mktemp("composite")
-    with Store(folder / "db.sqlite") as store:
-        attempt_id = record_composite_proof(store, store.begin_run("prove", {}), THEOREM)
-        page = export_attempt_html(store, attempt_id, folder / "proof.html")
-        return load_graph(store, attempt_id), page
 
 
 def open_page(chromium: HeadlessChromium, page: Path) -> None:

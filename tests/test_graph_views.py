@@ -5,12 +5,12 @@ Screenshots of each view are kept (see `artifacts_dir`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from headless_chromium import HeadlessChromium, artifacts_dir, find_chromium
-from synthetic_graphs import record_composite_proof, record_sketch_holes
+from headless_chromium import HeadlessChromium, artifacts_dir
+from synthetic_graphs import CLOSE_THEOREM as THEOREM
+from synthetic_graphs import record_sketch_holes
 
 from prover.budget import Spent
 from prover.graph.export import export_attempt_html
@@ -21,32 +21,13 @@ from prover.types import Message, Position, Severity, Theorem, Verdict, VerdictK
 
 pytestmark = pytest.mark.chromium
 
-THEOREM = Theorem("close", "import Mathlib", "theorem close (a b : ℕ) : a ≤ b + 1 ∧ b ≤ a + 1")
 # A "trojan source" line: the override makes the end of the line read backwards.
 TROJAN = "simp -- \u202e} \u2066⁦if (admin)\u2069 \u2066 {\u200b"
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[HeadlessChromium]:
-    if find_chromium() is None:
-        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
-    pytest.importorskip("websocket", reason="needs websocket-client (the test extra)")
-    with HeadlessChromium(width=1400, height=900) as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
 def shots() -> Path:
     return artifacts_dir()
-
-
-@pytest.fixture(scope="module")
-def composite(tmp_path_factory: pytest.TempPathFactory) -> tuple[Graph, Path]:
-    folder = tmp_path_factory.mktemp("composite")
-    with Store(folder / "db.sqlite") as store:
-        attempt_id = record_composite_proof(store, store.begin_run("prove", {}), THEOREM)
-        page = export_attempt_html(store, attempt_id, folder / "proof.html")
-        return load_graph(store, attempt_id), page
 
 
 def open_page(chromium: HeadlessChromium, url: str) -> None:

@@ -6,12 +6,11 @@ stand-in REPL with a scripted model (`sample_runs`). Screenshots of each view ar
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from headless_chromium import HeadlessChromium, artifacts_dir, find_chromium
+from headless_chromium import HeadlessChromium, artifacts_dir
 from sample_runs import RUN_A, RUN_B, sample_eval
 
 from prover.eval.compare import compare_runs, render_compare_html
@@ -32,15 +31,6 @@ class Runs:
     compare: Path  # `eval compare A B` as HTML
     graphs: dict[str, Graph]  # run A's attempt graph per problem
     sampling: tuple[SamplingStats, SamplingStats]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[HeadlessChromium]:
-    if find_chromium() is None:
-        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
-    pytest.importorskip("websocket", reason="needs websocket-client (the test extra)")
-    with HeadlessChromium(width=1400, height=900) as browser:
-        yield browser
 
 
 @pytest.fixture(scope="module")
