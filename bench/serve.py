@@ -4,8 +4,9 @@ stand-in REPL. Prints figures only.
     python bench/serve.py [--checks N] [--pool P]
 
 Every check is a distinct snippet (`import Mathlib` + one theorem closed by `omega`), so
-a cold pass costs one REPL request per check; the cached pass sends the same snippets
-again, answered from the store's check cache.
+a cold pass costs one REPL request per check directly and two through the server (the
+snippet, then the gate's `#print axioms` for its theorem); the cached pass sends the same
+snippets again, answered from the store's check cache.
 
 * direct: `LeanServer.check` from C threads (C = 1, 8, 32).
 * HTTP: C threads each posting one-snippet requests to `/api/check` over one kept-alive

@@ -184,7 +184,7 @@ def _is_native(axiom: str) -> bool:
     return axiom in NATIVE_AXIOMS or "._native." in axiom or axiom.startswith("_native.")
 
 
-def _audit(axioms: tuple[str, ...], allow_native: bool) -> tuple[str, str] | None:
+def audit_axioms(axioms: tuple[str, ...], allow_native: bool) -> tuple[str, str] | None:
     """(reason, detail) for the first axiom the gate refuses, or None if all are acceptable."""
     if SORRY_AXIOM in axioms:
         return "sorry_in_lean", "the proof depends on `sorryAx`"
@@ -265,7 +265,7 @@ def verify(
     if axioms is None:
         detail = "Lean did not answer `#print axioms` for the declaration, so it cannot be audited"
         return _verdict(rejected, "axioms_unknown", detail, proof, messages)
-    refusal = _audit(axioms, allow_native_decide)
+    refusal = audit_axioms(axioms, allow_native_decide)
     if refusal is not None:
         return _verdict(rejected, refusal[0], refusal[1], proof, messages, axioms)
     return _verdict(VerdictKind.PROVED, None, "", proof, messages, axioms)

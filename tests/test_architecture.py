@@ -40,6 +40,7 @@ LAYERS: dict[str, int] = {
     "prover.verify": 1,
     "prover.checking": 1,
     "prover.verify_host": 1,
+    "prover.verify_snippet": 1,
     "retrieval": 1,
     "prover.strategies": 2,
     "repair": 2,

@@ -28,7 +28,7 @@ from prover.config import LeanSettings
 from prover.lean import InvalidRequest, LeanServer, LeanUnavailableError, ReplProcess
 from prover.lean import process as process_module
 from prover.lean.protocol import encode_command, encode_request, encode_tactic, request_kind
-from prover.types import CallStatus, ProofState, TacticStatus, Theorem
+from prover.types import CallStatus, CheckResult, ProofState, TacticStatus, Theorem
 
 HEADER = "import Mathlib"
 OTHER_HEADER = "import Mathlib\nopen Nat"
@@ -526,3 +526,27 @@ def test_close_terminates_every_process(make_server: MakeServer) -> None:
     assert not any(psutil.pid_exists(p) for p in pids)
     with pytest.raises(RuntimeError, match="closed"):
         server.check(HEADER, BODY)
+
+
+def test_check_then_runs_the_follow_up_on_the_bodys_env_in_the_same_process(
+    make_server: MakeServer, standin_log: Path
+) -> None:
+    server = make_server(pool_size=1)
+    body = "theorem two : 2 + 2 = 4 := rfl"
+    seen: list[CheckResult] = []
+
+    def then(result: CheckResult) -> str | None:
+        seen.append(result)
+        return "#print axioms two"
+
+    result, follow_up = server.check_then("", body, then)
+    assert seen == [result] and result.env is not None
+    assert follow_up is not None and follow_up.session == result.session
+    assert [m.text for m in follow_up.messages] == ["'two' does not depend on any axioms"]
+    assert sent(standin_log)[-1] == {"cmd": "#print axioms two", "env": result.env}
+    requests = server.stats.requests
+
+    # No command from `then`: no second request.
+    result, follow_up = server.check_then("", "theorem t2 : 1 = 1 := rfl", lambda _: None)
+    assert follow_up is None and result.status is CallStatus.OK
+    assert server.stats.requests == requests + 1

@@ -171,6 +171,36 @@ class LeanServer:
         finally:
             self._release(slot)
 
+    def check_then(
+        self,
+        header: str,
+        body: str,
+        then: Callable[[CheckResult], str | None],
+        timeout: float | None = None,
+    ) -> tuple[CheckResult, CheckResult | None]:
+        """`check(header, body)`, then the command `then(result)` (if any) run on the
+        environment the body left, in the same process, before another caller can use it:
+        both answers (the second None when no command was sent). A second request, counted
+        as one in the stats."""
+        try:
+            ensure_encodable(header, "header")
+            ensure_encodable(body, "body")
+        except InvalidRequest as exc:
+            return self._refused_check(exc), None
+        failure = self._header_failures.get(header)
+        if failure is not None:
+            return failure, None
+        slot = self._acquire_for(header)
+        try:
+            result = self._check_on(slot, header, body, timeout)
+            command = then(result) if result.env is not None else None
+            if command is None:
+                return result, None
+            reply = self._send(slot, timeout, encode_command, command, result.env)
+            return result, check_result(reply, result.session)
+        finally:
+            self._release(slot)
+
     def start(self, theorem: Theorem, timeout: float | None = None) -> StartResult:
         """Open `theorem` in tactic mode by elaborating `<statement> := by sorry`.
 

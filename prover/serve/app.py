@@ -137,7 +137,10 @@ def create_app(service: Service, *, api_key: str | None, max_body: int) -> ASGIA
         snippets = [SnippetCheck(s.id, s.code) for s in request.snippets]
         checker = service.checker
         results = await checker.check_snippets(
-            snippets, checker.timeout(request.timeout), use_cache=request.reuse
+            snippets,
+            checker.timeout(request.timeout),
+            use_cache=request.reuse,
+            allow_native_decide=request.allow_native_decide,
         )
         return JSONResponse({"results": results})
 
@@ -147,7 +150,10 @@ def create_app(service: Service, *, api_key: str | None, max_body: int) -> ASGIA
         snippets = [SnippetCheck(str(c.custom_id), c.text) for c in request.codes]
         checker = service.checker
         results = await checker.check_snippets(
-            snippets, checker.timeout(request.timeout), use_cache=not request.disable_cache
+            snippets,
+            checker.timeout(request.timeout),
+            use_cache=not request.disable_cache,
+            allow_native_decide=request.allow_native_decide,
         )
         return JSONResponse({"results": [verify_result(r["id"], r) for r in results]})
 

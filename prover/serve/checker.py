@@ -20,8 +20,17 @@ from typing import Any, TypeVar
 from prover.graph.check_cache import CheckCache
 from prover.lean.pool import LeanServer
 from prover.serve.kimina import SplitSnippet, snippet_answer, split_snippet
-from prover.types import CallStatus
+from prover.types import CallStatus, CheckResult
 from prover.verify_host import HostCodeError, ensure_no_host_code
+from prover.verify_lexer import LexError
+from prover.verify_snippet import (
+    DeclaredTheorem,
+    audit_command,
+    declared_theorems,
+    host_code_verdict,
+    judge_snippet,
+    needs_audit,
+)
 
 T = TypeVar("T")
 SNIPPET_KIND = "kimina-snippet"
@@ -96,23 +105,51 @@ class Checker:
             found.update(await self.on_store(self.cache.stored, unseen))
         return found
 
+    def _check_snippet(
+        self, split: SplitSnippet, theorems: list[DeclaredTheorem], timeout: float
+    ) -> tuple[CheckResult, CheckResult | None]:
+        """Lean's answer to the snippet and, when the gate needs it, to the `#print axioms`
+        of its theorems in the environment it left (a second request)."""
+        if not theorems:
+            return self.lean.check(split.header, split.body, timeout), None
+        return self.lean.check_then(
+            split.header,
+            split.body,
+            lambda result: audit_command(theorems) if needs_audit(result) else None,
+            timeout,
+        )
+
     async def check_snippets(
-        self, snippets: Sequence[SnippetCheck], timeout: float, *, use_cache: bool
+        self,
+        snippets: Sequence[SnippetCheck],
+        timeout: float,
+        *,
+        use_cache: bool,
+        allow_native_decide: bool = False,
     ) -> list[dict[str, Any]]:
-        """One Kimina answer per snippet (with `id` and `cached`), in their order."""
+        """One Kimina answer per snippet (with `id`, `cached` and the gate's verdict `gate`),
+        in their order."""
         answers: dict[int, dict[str, Any]] = {}
         splits: dict[int, SplitSnippet] = {}
+        theorems: dict[int, list[DeclaredTheorem]] = {}
         for index, snippet in enumerate(snippets):
             try:
                 ensure_no_host_code(snippet.code)
-            except HostCodeError as exc:
-                answers[index] = {"time": 0.0, "error": f"refused by the soundness gate: {exc}"}
+                split = split_snippet(snippet.code)
+                theorems[index] = declared_theorems(split.body)
+            except (HostCodeError, LexError) as exc:
+                answers[index] = {
+                    "time": 0.0,
+                    "error": f"refused by the soundness gate: {exc}",
+                    "gate": host_code_verdict(str(exc)).as_json(),
+                }
                 continue
-            splits[index] = split_snippet(snippet.code)
+            splits[index] = split
         cache = self.cache
+        options = {"allow_native_decide": allow_native_decide}
         keys = (
             {
-                i: cache.key(SNIPPET_KIND, split.header, split.body, {})
+                i: cache.key(SNIPPET_KIND, split.header, split.body, options)
                 for i, split in splits.items()
             }
             if cache
@@ -124,12 +161,21 @@ class Checker:
             answers[index] = found[keys[index]]
         todo = [i for i in splits if i not in cached]
         with self.admit(len(todo)):
-            calls = [(splits[i].header, splits[i].body, timeout) for i in todo]
-            results = await asyncio.gather(*(self.on_lean(self.lean.check, *c) for c in calls))
+            calls = [(splits[i], theorems[i], timeout) for i in todo]
+            results = await asyncio.gather(*(self.on_lean(self._check_snippet, *c) for c in calls))
         fresh: dict[str, dict[str, Any]] = {}
-        for index, result in zip(todo, results, strict=True):
-            answers[index] = snippet_answer(splits[index], result, timeout)
-            if index in keys and result.status is CallStatus.OK:  # Lean answered: definitive
+        for index, (result, audit) in zip(todo, results, strict=True):
+            verdict = judge_snippet(
+                result, theorems[index], audit, allow_native_decide=allow_native_decide
+            )
+            answers[index] = {
+                **snippet_answer(splits[index], result, timeout),
+                "gate": verdict.as_json(),
+            }
+            answered = result.status is CallStatus.OK and (
+                audit is None or audit.status is CallStatus.OK
+            )
+            if index in keys and answered:  # Lean answered: definitive
                 fresh[keys[index]] = answers[index]
         if cache is not None:
             cache.put_many(fresh)

@@ -19,10 +19,11 @@ same file as the 0.2.1 wheel's apart from its `typing_extensions` fallback, and
   `{"results": [{custom_id, error?, response?}]}` where `response` also carries `time`.
 * `GET /health` answers `{"status": "ok"}`.
 
-Our additions the client ignores (its models do not forbid extra fields): `cached` on
-every result, and the gate's refusal of snippets that would run code on the host,
-answered as an `error`. `infotree` is accepted and ignored: the pool does not ask the
-REPL for info trees.
+Our additions the client ignores (its models do not forbid extra fields): `cached` and
+`gate` (the soundness gate's verdict, `prover.verify_snippet`) on every result, the
+request field `allow_native_decide`, and the gate's refusal of snippets that would run
+code on the host, answered as an `error`. `infotree` is accepted and ignored: the pool
+does not ask the REPL for info trees.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class CheckRequest(BaseModel):
     debug: bool = False
     reuse: bool = Field(True, description="False: do not answer from the cache")
     infotree: InfotreeLevel | None = None
+    allow_native_decide: bool = Field(False, description="Ours: the gate accepts native_decide")
 
     @model_validator(mode="after")
     def _distinct_ids(self) -> CheckRequest:
@@ -89,6 +91,7 @@ class VerifyRequest(BaseModel):
     timeout: float = Field(300, ge=0)
     infotree_type: InfotreeLevel | None = None
     disable_cache: bool = False
+    allow_native_decide: bool = Field(False, description="Ours: the gate accepts native_decide")
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,11 @@ def snippet_answer(split: SplitSnippet, result: CheckResult, timeout: float) -> 
 
 def verify_result(custom_id: str, answer: dict[str, Any]) -> dict[str, Any]:
     """A `/verify` result from an `/api/check` one: `time` moves into the response."""
-    result: dict[str, Any] = {"custom_id": custom_id, "cached": answer["cached"]}
+    result: dict[str, Any] = {
+        "custom_id": custom_id,
+        "cached": answer["cached"],
+        "gate": answer["gate"],
+    }
     if "error" in answer:
         result["error"] = answer["error"]
     else:

@@ -1,0 +1,158 @@
+"""The soundness gate's verdict on a whole Lean file (a `leanwb serve` Kimina snippet).
+
+`prover.verify` judges one proof of one statement; a snippet is a file of commands, so the
+gate's rules are applied to what Lean answered for it, over every `theorem` and `lemma` it
+declares:
+
+* Lean did not answer (timeout, crash, …), the header or the body has an error → `failed`;
+* a reported `sorry` or the "declaration uses sorry" warning → `rejected`;
+* `#print axioms NAME` for each declared theorem, run in the environment the snippet left
+  (the REPL's `env`, in the same process), audited as `prover.verify` audits a proof:
+  anything beyond the standard axioms (the native-evaluation ones unless allowed) →
+  `rejected`, and so is a theorem whose axioms did not come back;
+* otherwise `proved`. A snippet that declares no theorem is judged by its errors and
+  sorries alone, which the verdict's reason says.
+
+Host-code refusal (`prover.verify_host`) happens before Lean; its verdict is `host_code`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from prover.types import CallStatus, CheckResult, Severity, VerdictKind, is_sorry_warning
+from prover.verify import audit_axioms, parse_axioms
+from prover.verify_lexer import Token, TokenKind, tokenize
+
+_THEOREM_KEYWORDS = frozenset({"theorem", "lemma"})
+NO_THEOREM = "no_theorem"
+
+
+@dataclass(frozen=True)
+class DeclaredTheorem:
+    name: str  # as written back into `#print axioms` (full name, source escapes kept)
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SnippetVerdict:
+    kind: VerdictKind
+    reason: str | None = None
+    detail: str = ""
+    axioms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.kind.value,
+            "reason": self.reason,
+            "detail": self.detail,
+            "axioms": {name: list(axioms) for name, axioms in self.axioms.items()},
+        }
+
+
+def _name_on_same_line(tokens: list[Token], index: int) -> Token | None:
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    same_line = following is not None and following.line == tokens[index].line
+    return following if same_line and following.kind is TokenKind.IDENT else None
+
+
+def declared_theorems(body: str) -> list[DeclaredTheorem]:
+    """The theorems and lemmas `body` declares, with the namespaces open around them."""
+    scopes: list[tuple[str, Token | None]] = []  # ("namespace" | "section", its name)
+    found: list[DeclaredTheorem] = []
+    tokens = tokenize(body)
+    for index, token in enumerate(tokens):
+        if token.kind is not TokenKind.IDENT:
+            continue
+        name = _name_on_same_line(tokens, index)
+        if token.text in ("namespace", "section"):
+            scopes.append((token.text, name))
+        elif token.text == "end" and scopes:
+            scopes.pop()
+        elif token.text in _THEOREM_KEYWORDS and name is not None:
+            if name.parts[:1] == ("_root_",):
+                found.append(DeclaredTheorem(name.text.removeprefix("_root_."), name.parts[1:]))
+                continue
+            opened = [n for kind, n in scopes if kind == "namespace" and n is not None]
+            text = ".".join([*(n.text for n in opened), name.text])
+            parts = tuple(p for n in opened for p in n.parts) + name.parts
+            found.append(DeclaredTheorem(text, parts))
+    return found
+
+
+def audit_command(theorems: list[DeclaredTheorem]) -> str:
+    """One `#print axioms` a line, the i-th theorem's on line i + 1."""
+    return "\n".join(f"#print axioms {t.name}" for t in theorems)
+
+
+def _printed_axioms(
+    audit: CheckResult, line: int, theorem: DeclaredTheorem
+) -> tuple[str, ...] | None:
+    """The axioms our `#print axioms` on `line` reported for `theorem`, if it did."""
+    for message in audit.messages:
+        if message.severity is Severity.INFO and message.pos.line == line:
+            parsed = parse_axioms(message.text)
+            if parsed is not None:
+                printed = tuple(p.strip("«»") for p in parsed[0].split("."))
+                return parsed[1] if printed[-len(theorem.parts) :] == theorem.parts else None
+    return None
+
+
+def _not_answered(result: CheckResult, what: str) -> SnippetVerdict:
+    detail = f"Lean did not answer {what} ({result.status.value})"
+    if result.error:
+        detail = f"{detail}: {result.error}"
+    return SnippetVerdict(VerdictKind.FAILED, result.status.value, detail)
+
+
+def _has_sorry(result: CheckResult) -> bool:
+    return bool(result.sorries) or any(is_sorry_warning(m) for m in result.messages)
+
+
+def needs_audit(result: CheckResult) -> bool:
+    """Whether the verdict on a snippet answered `result` depends on its axioms."""
+    clean = result.status is CallStatus.OK and result.env is not None and not result.errors
+    return clean and not _has_sorry(result)
+
+
+def judge_snippet(
+    result: CheckResult,
+    theorems: list[DeclaredTheorem],
+    audit: CheckResult | None,
+    *,
+    allow_native_decide: bool,
+) -> SnippetVerdict:
+    """The gate's verdict on a snippet from Lean's answer to it and to `audit_command`."""
+    if result.status is not CallStatus.OK:
+        return _not_answered(result, "the snippet")
+    if result.env is None:
+        detail = result.error or "the header did not elaborate"
+        return SnippetVerdict(VerdictKind.FAILED, "header_error", detail)
+    if result.errors:
+        first = next(m for m in result.messages if m.is_error)
+        return SnippetVerdict(VerdictKind.FAILED, "lean_error", first.text.partition("\n")[0])
+    if _has_sorry(result):
+        return SnippetVerdict(VerdictKind.REJECTED, "sorry_in_lean", "Lean reports a `sorry`")
+    if not theorems:
+        detail = "no theorem or lemma in the snippet: judged by Lean's errors and sorries only"
+        return SnippetVerdict(VerdictKind.PROVED, NO_THEOREM, detail)
+    if audit is None or audit.status is not CallStatus.OK:
+        return _not_answered(audit or result, "`#print axioms`")
+    axioms: dict[str, tuple[str, ...]] = {}
+    for line, theorem in enumerate(theorems, start=1):
+        printed = _printed_axioms(audit, line, theorem)
+        if printed is None:
+            detail = f"Lean did not answer `#print axioms {theorem.name}`, so it cannot be audited"
+            return SnippetVerdict(VerdictKind.REJECTED, "axioms_unknown", detail, axioms)
+        axioms[theorem.name] = printed
+    for name, printed in axioms.items():
+        refusal = audit_axioms(printed, allow_native_decide)
+        if refusal is not None:
+            reason, detail = refusal
+            return SnippetVerdict(VerdictKind.REJECTED, reason, f"`{name}`: {detail}", axioms)
+    return SnippetVerdict(VerdictKind.PROVED, None, "", axioms)
+
+
+def host_code_verdict(detail: str) -> SnippetVerdict:
+    return SnippetVerdict(VerdictKind.REJECTED, "host_code", detail)
