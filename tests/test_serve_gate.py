@@ -96,3 +96,24 @@ def test_declared_theorems_are_named_as_lean_names_them() -> None:
     )
     assert [t.name for t in declared_theorems(body)] == ["Foo.a", "Foo.«b c»", "x"]
     assert declared_theorems(body)[1].parts == ("Foo", "b c")
+
+
+def test_native_decide_is_refused_unless_allowed_and_the_option_keys_the_cache(
+    tmp_path: Path,
+) -> None:
+    snippet = {"id": "n", "code": "theorem n : 2 + 2 = 4 := by native_decide"}
+
+    def gate(url: str, **fields: Any) -> dict[str, Any]:
+        body = {"snippets": [snippet], **fields}
+        return httpx.post(f"{url}/api/check", json=body, timeout=60).json()["results"][0]
+
+    with running_server(tmp_path / "db.sqlite") as (url, _):
+        refused = gate(url)
+        assert (refused["gate"]["verdict"], refused["gate"]["reason"]) == (
+            "rejected",
+            "native_decide",
+        )
+        assert "Lean.ofReduceBool" in refused["gate"]["axioms"]["n"]
+        allowed = gate(url, allow_native_decide=True)
+        assert not allowed["cached"] and allowed["gate"]["verdict"] == "proved"
+        assert gate(url)["gate"] == refused["gate"]
