@@ -8,7 +8,7 @@ new backend plugs in without touching the callers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -72,6 +72,10 @@ class CheckAnswers(Protocol):
     pin: str
 
     def lookup(self, key: str) -> Mapping[str, Any] | None: ...
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Fetch the stored answers of `keys` at once, so that their lookups cost no I/O."""
+        ...
 
     def store(self, key: str, answer: Mapping[str, Any]) -> None: ...
 

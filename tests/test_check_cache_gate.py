@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
+from sqlalchemy import event
 
 from prover.generate.registry import make_generator
 from prover.graph.check_cache import CheckCache
@@ -75,3 +76,27 @@ def test_only_definitive_verdicts_are_kept() -> None:
     assert definitive(Verdict(VerdictKind.FAILED, reason="lean_error"))
     for passing in ("timeout", "crash", "memory", "repl_error"):
         assert not definitive(Verdict(VerdictKind.FAILED, reason=passing))
+
+
+def test_a_prefetched_batch_costs_one_query(store: Store) -> None:
+    first = CheckCache(store.engine, "pin")
+    first.store("a", {"kind": "proved"})
+    first.store("b", {"kind": "failed"})
+    first.close()
+    queries: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            queries.append(statement)
+
+    rerun = CheckCache(store.engine, "pin")
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        rerun.prefetch(["a", "b", "never checked"])
+        assert len(queries) == 1
+        assert rerun.lookup("a") == {"kind": "proved"} and rerun.lookup("b") == {"kind": "failed"}
+        assert rerun.lookup("never checked") is None
+        assert len(queries) == 1  # the lookups were answered from memory
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+        rerun.close()

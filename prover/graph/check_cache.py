@@ -70,6 +70,12 @@ class CheckCache:
             found = self.stored([key]).get(key)
         return found
 
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read the stored answers of `keys` not yet in memory, in one query."""
+        wanted = self.on_disk(keys)
+        held = self.remembered(wanted)
+        self.stored(key for key in wanted if key not in held)
+
     def store(self, key: str, answer: Mapping[str, Any]) -> None:
         self.put_many({key: dict(answer)})
 

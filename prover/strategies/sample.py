@@ -240,6 +240,7 @@ class _Run:
         self.tallies: dict[str, ModeTally] = {}
         self.checks: dict[str, _Check] = {}
         self.readings: dict[tuple[str, str | None], ReplyReading] = {}
+        self.keys: dict[str, str] = {}  # proof body -> its check key
         self.open: list[_Check] = []
         self.proof: _Sample | None = None
         self.verdicts: dict[int, Verdict] = {}
@@ -295,6 +296,10 @@ class _Run:
                 self.ctx.recorder.event("sample_generation_failed", first_line(str(exc)))
                 return
             drawn += min(len(replies), want)
+            if self.ctx.checks is not None:  # one query for the batch's stored answers
+                readings = (self._read(reply, prompt) for reply in replies[:want])
+                bodies = [r.body for r in readings if isinstance(r, ProofBody)]
+                self.ctx.checks.prefetch(self._key(body) for body in bodies)
             for reply in replies[:want]:
                 self._take(reply, mode, prompt)
             self.ctx.progress(SAMPLE, len(self.samples), 0, f"{mode.value} samples")
@@ -304,15 +309,7 @@ class _Run:
         tally.samples += 1
         tally.tokens_in += reply.tokens_in
         tally.tokens_out += reply.tokens_out
-        reading = self.readings.get((reply.text, reply.finish_reason))
-        if reading is None:  # a reply written again is read once
-            reading = read_reply(
-                reply.text,
-                self.theorem,
-                continues_block=prompt.continues_block,
-                finish_reason=reply.finish_reason,
-            )
-            self.readings[(reply.text, reply.finish_reason)] = reading
+        reading = self._read(reply, prompt)
         index = len(self.samples)
         if not isinstance(reading, ProofBody):
             sample = _Sample(index, mode, reply, None, None, refusal=reading.reason.value)
@@ -332,13 +329,34 @@ class _Run:
         if check.node is not None:  # judged already: a duplicate of an earlier sample
             self._record_checked(sample, check)
 
+    def _read(self, reply: ModelReply, prompt: WholeProofPrompt) -> ReplyReading:
+        reading = self.readings.get((reply.text, reply.finish_reason))
+        if reading is None:  # a reply written again is read once
+            reading = read_reply(
+                reply.text,
+                self.theorem,
+                continues_block=prompt.continues_block,
+                finish_reason=reply.finish_reason,
+            )
+            self.readings[(reply.text, reply.finish_reason)] = reading
+        return reading
+
     def _key(self, body: str) -> str:
-        cache = self.ctx.checks
-        if cache is not None:
-            return check_key(cache, self.theorem, body)
-        return proof_key(
-            lean_pin="", header=self.theorem.header, statement=self.theorem.statement, body=body
-        )
+        key = self.keys.get(body)
+        if key is None:  # a body written again is hashed once
+            cache = self.ctx.checks
+            key = (
+                check_key(cache, self.theorem, body)
+                if cache is not None
+                else proof_key(
+                    lean_pin="",
+                    header=self.theorem.header,
+                    statement=self.theorem.statement,
+                    body=body,
+                )
+            )
+            self.keys[body] = key
+        return key
 
     def _judge(self, body: str, key: str) -> tuple[Judged, float]:
         started = time.monotonic()
