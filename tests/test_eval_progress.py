@@ -68,3 +68,15 @@ def test_compact_counts(number: int, text: str) -> None:
 def test_eta_text() -> None:
     assert eta_text(None) == "-:--:--"
     assert eta_text(3725.4) == "1:02:05"
+
+
+def test_infrastructure_failures_stay_out_of_the_pass_rate() -> None:
+    console = Console(file=io.StringIO(), width=80, record=True, color_system=None)
+    down = ProblemResult(
+        "k", "test", "amc", ProblemOutcome.FAILED, "generator_error", "", 1, Spent(), "w0"
+    )
+    with LiveProgress(COUNTS, console) as progress:
+        progress(result(ProblemOutcome.PROVED))
+        progress(down)
+    # 613 of 1002 - 37 - 1 = 964 judged; counting the failure as judged would read 63.5%
+    assert "pass 63.6%" in console.export_text()

@@ -48,6 +48,7 @@ class Tally:
         self.statement_errors = counts.statement_errors
         self.lean_calls = counts.lean_calls
         self.tokens = counts.tokens
+        self.infrastructure_failures = counts.infrastructure_failures
 
     def add(self, result: ProblemResult) -> None:
         self.done += 1
@@ -55,10 +56,11 @@ class Tally:
         self.statement_errors += result.outcome is ProblemOutcome.STATEMENT_ERROR
         self.lean_calls += result.spent.lean_calls
         self.tokens += result.tokens
+        self.infrastructure_failures += result.infrastructure_failure
 
     @property
     def pass_rate(self) -> float | None:
-        judged = self.done - self.statement_errors
+        judged = self.done - self.statement_errors - self.infrastructure_failures
         return self.proved / judged if judged else None
 
     def line(self, eta_s: float | None, width: int) -> str:

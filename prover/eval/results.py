@@ -345,6 +345,7 @@ class RunCounts:
     statement_errors: int
     lean_calls: int
     tokens: int
+    infrastructure_failures: int = 0  # left out of the pass rate, as in the summary
 
 
 def run_counts(engine: Engine, run_id: int) -> RunCounts:
@@ -358,6 +359,10 @@ def run_counts(engine: Engine, run_id: int) -> RunCounts:
         func.count().filter(c.outcome == ProblemOutcome.STATEMENT_ERROR.value),
         func.coalesce(func.sum(c.lean_calls), 0),
         func.coalesce(func.sum(c.tokens_in + c.tokens_out), 0),
+        func.count().filter(
+            c.outcome == ProblemOutcome.FAILED.value,
+            c.reason.in_(sorted(INFRASTRUCTURE_REASONS)),
+        ),
     ).where(c.run_id == run_id)
     with engine.connect() as conn:
         row = conn.execute(query).one()
