@@ -41,6 +41,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import urlsplit
 
 TOKEN_PATTERN = re.compile(r"\s*\S+")
 DEFAULT_TOKEN_LOGPROB = -0.1
@@ -87,6 +88,7 @@ class RecordedRequest:
     path: str
     body: dict[str, Any]
     headers: dict[str, str]
+    target: str = ""  # the request-target as sent: an absolute URL when it came as a proxy's
 
 
 @dataclass
@@ -249,6 +251,14 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:  # keep test output clean
             pass
 
+        def parse_request(self) -> bool:
+            # Also serve as an HTTP proxy would see requests: `POST http://host/v1/...`.
+            parsed = super().parse_request()
+            self.target = self.path
+            if parsed and "://" in self.path:
+                self.path = urlsplit(self.path).path
+            return parsed
+
         def do_GET(self) -> None:
             self._record({})
             if self.path.rstrip("/") == "/v1/models":
@@ -284,7 +294,9 @@ def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
         def _record(self, body: dict[str, Any]) -> None:
             with server._lock:
                 server.requests.append(
-                    RecordedRequest(self.command, self.path, body, dict(self.headers.items()))
+                    RecordedRequest(
+                        self.command, self.path, body, dict(self.headers.items()), self.target
+                    )
                 )
 
         def _send(

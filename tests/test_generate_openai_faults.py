@@ -143,3 +143,18 @@ def test_probe_sends_one_request_and_checks_the_shape(server: FakeOpenAIServer) 
     with pytest.raises(GenerationError, match="HTTP 503"):
         model(server).probe()
     assert len(server.requests) == 2  # a probe is not retried
+
+
+def test_the_environment_proxy_carries_requests_unless_bypassed(
+    server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server.on("Prove", "by simp")
+    proxy = server.base_url.removesuffix("/v1")  # the fake answers as a proxy would
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("NO_PROXY", "")
+    remote = OpenAIModel("m", "http://api.example.invalid/v1", **FAST)
+    assert [c.text for c in remote.complete("Prove this")] == ["by simp"]
+    assert server.requests[-1].target == "http://api.example.invalid/v1/completions"
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert [c.text for c in model(server).complete("Prove this")] == ["by simp"]
+    assert server.requests[-1].target == "/v1/completions"  # straight to the server

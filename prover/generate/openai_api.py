@@ -19,8 +19,9 @@ with text, `usage` an object of plausible token counts); anything else is a
 `GenerationError` naming the field, never a crash. The API key goes only into the
 Authorization header and is registered with `prover.redact`, so a server echoing it
 back cannot put it in an error, a completion, the database or a page; a base URL with
-user-info (`http://user:key@host`) is refused. Requests go straight to the server
-(no HTTP proxy).
+user-info (`http://user:key@host`) is refused. The standard proxy variables are honoured
+(`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`, as `urllib` reads them): an `https` server is
+reached through a `CONNECT` tunnel, an `http` one by sending the proxy the whole URL.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ import time
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
+from urllib.request import getproxies, proxy_bypass
 
 from prover.errors import GenerationError
 from prover.generate.llm import (
@@ -283,17 +285,13 @@ class OpenAIModel:
         limit = self.timeout_s if left is None else min(self.timeout_s, left)
         by_deadline = left is not None and left < self.timeout_s
         parts = urlsplit(url)
-        connection_class = (
-            http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-        )
-        connection = connection_class(parts.hostname or "", parts.port, timeout=limit)
+        connection, target = _connection(parts, limit)
         # Socket timeouts bound each read, not a reply that drips in: cut it off as a whole.
         watchdog = _Watchdog(limit)
         raw: bytes | None = None
         try:
             connection.connect()
             watchdog.attach(connection.sock)
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
             connection.request("POST", target, body=data, headers=headers)
             response = connection.getresponse()
             raw = _read_capped(response)
@@ -387,6 +385,26 @@ class _Watchdog:
 
 def _refused(exc: BaseException) -> bool:
     return isinstance(exc, ConnectionRefusedError | socket.gaierror)
+
+
+def _connection(parts: SplitResult, timeout: float) -> tuple[http.client.HTTPConnection, str]:
+    """A connection for `parts` (through the environment's proxy unless it is bypassed for
+    the host) and the request-target to send on it."""
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    host = parts.hostname or ""
+    secure = parts.scheme == "https"
+    proxy_url = getproxies().get(parts.scheme)
+    if not proxy_url or proxy_bypass(host):
+        direct = http.client.HTTPSConnection if secure else http.client.HTTPConnection
+        return direct(host, parts.port, timeout=timeout), path
+    proxy = urlsplit(proxy_url if "://" in proxy_url else f"http://{proxy_url}")
+    proxy_port = proxy.port or 80
+    if secure:
+        tunnel = http.client.HTTPSConnection(proxy.hostname or "", proxy_port, timeout=timeout)
+        tunnel.set_tunnel(host, parts.port)
+        return tunnel, path
+    plain = http.client.HTTPConnection(proxy.hostname or "", proxy_port, timeout=timeout)
+    return plain, parts.geturl()
 
 
 def _read_capped(response: http.client.HTTPResponse) -> bytes:
