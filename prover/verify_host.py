@@ -148,13 +148,16 @@ def _refusal(tokens: list[Token], index: int) -> str | None:
     return None
 
 
-def ensure_no_host_code(text: str) -> None:
-    """Raise HostCodeError when `text` (a whole Lean file) could run code on the host."""
+def ensure_no_host_code(text: str, first_line: int = 1) -> list[Token]:
+    """Raise HostCodeError when `text` (Lean commands, as Lean receives them) could run code
+    on the host; else return its tokens, for callers that read it further. `first_line`
+    numbers the lines the messages name (for the later part of a file)."""
     try:
-        tokens = tokenize(text)
+        tokens = tokenize(text, first_line)
     except LexError as exc:
         raise HostCodeError(f"the text cannot be tokenised reliably: {exc}") from None
     for index in range(len(tokens)):
         refusal = _refusal(tokens, index)
         if refusal is not None:
             raise HostCodeError(refusal)
+    return tokens

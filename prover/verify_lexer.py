@@ -107,10 +107,11 @@ _CHAR_ESCAPES = {"\\": 1, '"': 1, "'": 1, "n": 1, "t": 1, "r": 1, "x": 3, "u": 5
 
 
 class _Lexer:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, first_line: int) -> None:
         self.text = text
+        self.first_line = first_line
         self.i = 0
-        self.line = 1
+        self.line = first_line
         self.col = 0
         self.tokens: list[Token] = []
 
@@ -140,7 +141,7 @@ class _Lexer:
     def run(self) -> list[Token]:
         for index, char in enumerate(self.text):
             if char in _INVISIBLE or (ord(char) < 32 and char not in "\n\t\r"):
-                line = self.text.count("\n", 0, index) + 1
+                line = self.text.count("\n", 0, index) + self.first_line
                 col = index - (self.text.rfind("\n", 0, index) + 1)
                 raise self.fail(f"invisible or control character U+{ord(char):04X}", line, col)
         while self.i < len(self.text):
@@ -264,6 +265,7 @@ class _Lexer:
                 return
 
 
-def tokenize(text: str) -> list[Token]:
-    """The code tokens of `text` (comments dropped, literals kept whole), or `LexError`."""
-    return _Lexer(text).run()
+def tokenize(text: str, first_line: int = 1) -> list[Token]:
+    """The code tokens of `text` (comments dropped, literals kept whole), or `LexError`.
+    `first_line`: the line number of the text's first line (for a file's later part)."""
+    return _Lexer(text, first_line).run()

@@ -10,8 +10,13 @@ declares:
   (the REPL's `env`, in the same process), audited as `prover.verify` audits a proof:
   anything beyond the standard axioms (the native-evaluation ones unless allowed) →
   `rejected`, and so is a theorem whose axioms did not come back;
-* otherwise `proved`. A snippet that declares no theorem is judged by its errors and
-  sorries alone, which the verdict's reason says.
+* a snippet that declares an `axiom` → `rejected`: whatever it proves, it proves in a
+  theory of its own making;
+* an `example` → `rejected`: Lean keeps no constant for it, so `#print axioms` has no
+  name to audit (`native_decide` or an imported axiom would go unseen); a `theorem`
+  with the same statement and proof is audited;
+* otherwise `proved`. A snippet that declares no theorem (only `def`s, `#check`s, …) is
+  judged by its errors and sorries alone, which the verdict's reason says.
 
 Host-code refusal (`prover.verify_host`) happens before Lean; its verdict is `host_code`.
 """
@@ -23,10 +28,11 @@ from typing import Any
 
 from prover.types import CallStatus, CheckResult, Severity, VerdictKind, is_sorry_warning
 from prover.verify import audit_axioms, parse_axioms
-from prover.verify_lexer import Token, TokenKind, tokenize
+from prover.verify_lexer import Token, TokenKind
 
 _THEOREM_KEYWORDS = frozenset({"theorem", "lemma"})
 NO_THEOREM = "no_theorem"
+UNAUDITED_EXAMPLE = "unaudited_example"
 
 
 @dataclass(frozen=True)
@@ -57,11 +63,22 @@ def _name_on_same_line(tokens: list[Token], index: int) -> Token | None:
     return following if same_line and following.kind is TokenKind.IDENT else None
 
 
-def declared_theorems(body: str) -> list[DeclaredTheorem]:
-    """The theorems and lemmas `body` declares, with the namespaces open around them."""
+@dataclass(frozen=True)
+class Declarations:
+    """What a snippet's body declares that the gate judges."""
+
+    theorems: list[DeclaredTheorem]
+    examples: list[Token]  # each `example` keyword
+    axioms: list[Token]  # the name declared by each `axiom`
+
+
+def read_declarations(tokens: list[Token]) -> Declarations:
+    """The theorems and lemmas declared in `tokens` (a body's, `prover.verify_lexer`), with
+    the namespaces open around them; its `example`s and the names of its `axiom`s."""
     scopes: list[tuple[str, Token | None]] = []  # ("namespace" | "section", its name)
-    found: list[DeclaredTheorem] = []
-    tokens = tokenize(body)
+    theorems: list[DeclaredTheorem] = []
+    examples: list[Token] = []
+    axioms: list[Token] = []
     for index, token in enumerate(tokens):
         if token.kind is not TokenKind.IDENT:
             continue
@@ -70,15 +87,19 @@ def declared_theorems(body: str) -> list[DeclaredTheorem]:
             scopes.append((token.text, name))
         elif token.text == "end" and scopes:
             scopes.pop()
+        elif token.text == "example":  # a keyword: never a name, wherever it stands
+            examples.append(token)
+        elif token.text == "axiom":
+            axioms.append(name or token)
         elif token.text in _THEOREM_KEYWORDS and name is not None:
             if name.parts[:1] == ("_root_",):
-                found.append(DeclaredTheorem(name.text.removeprefix("_root_."), name.parts[1:]))
+                theorems.append(DeclaredTheorem(name.text.removeprefix("_root_."), name.parts[1:]))
                 continue
             opened = [n for kind, n in scopes if kind == "namespace" and n is not None]
             text = ".".join([*(n.text for n in opened), name.text])
             parts = tuple(p for n in opened for p in n.parts) + name.parts
-            found.append(DeclaredTheorem(text, parts))
-    return found
+            theorems.append(DeclaredTheorem(text, parts))
+    return Declarations(theorems, examples, axioms)
 
 
 def audit_command(theorems: list[DeclaredTheorem]) -> str:
@@ -118,7 +139,7 @@ def needs_audit(result: CheckResult) -> bool:
 
 def judge_snippet(
     result: CheckResult,
-    theorems: list[DeclaredTheorem],
+    declared: Declarations,
     audit: CheckResult | None,
     *,
     allow_native_decide: bool,
@@ -134,23 +155,37 @@ def judge_snippet(
         return SnippetVerdict(VerdictKind.FAILED, "lean_error", first.text.partition("\n")[0])
     if _has_sorry(result):
         return SnippetVerdict(VerdictKind.REJECTED, "sorry_in_lean", "Lean reports a `sorry`")
-    if not theorems:
-        detail = "no theorem or lemma in the snippet: judged by Lean's errors and sorries only"
-        return SnippetVerdict(VerdictKind.PROVED, NO_THEOREM, detail)
-    if audit is None or audit.status is not CallStatus.OK:
-        return _not_answered(audit or result, "`#print axioms`")
     axioms: dict[str, tuple[str, ...]] = {}
-    for line, theorem in enumerate(theorems, start=1):
-        printed = _printed_axioms(audit, line, theorem)
-        if printed is None:
-            detail = f"Lean did not answer `#print axioms {theorem.name}`, so it cannot be audited"
-            return SnippetVerdict(VerdictKind.REJECTED, "axioms_unknown", detail, axioms)
-        axioms[theorem.name] = printed
+    if declared.theorems:
+        if audit is None or audit.status is not CallStatus.OK:
+            return _not_answered(audit or result, "`#print axioms`")
+        for line, theorem in enumerate(declared.theorems, start=1):
+            printed = _printed_axioms(audit, line, theorem)
+            if printed is None:
+                detail = (
+                    f"Lean did not answer `#print axioms {theorem.name}`, so it cannot be audited"
+                )
+                return SnippetVerdict(VerdictKind.REJECTED, "axioms_unknown", detail, axioms)
+            axioms[theorem.name] = printed
     for name, printed in axioms.items():
         refusal = audit_axioms(printed, allow_native_decide)
         if refusal is not None:
             reason, detail = refusal
             return SnippetVerdict(VerdictKind.REJECTED, reason, f"`{name}`: {detail}", axioms)
+    if declared.axioms:
+        name = declared.axioms[0]
+        detail = f"the snippet declares `axiom {name.text}` (line {name.line})"
+        return SnippetVerdict(VerdictKind.REJECTED, "forbidden_axiom", detail, axioms)
+    if declared.examples:
+        line = declared.examples[0].line
+        detail = (
+            f"the `example` on line {line} has no name, so `#print axioms` cannot audit it; "
+            "declare it as a `theorem` to have it audited"
+        )
+        return SnippetVerdict(VerdictKind.REJECTED, UNAUDITED_EXAMPLE, detail, axioms)
+    if not declared.theorems:
+        detail = "no theorem or lemma in the snippet: judged by Lean's errors and sorries only"
+        return SnippetVerdict(VerdictKind.PROVED, NO_THEOREM, detail)
     return SnippetVerdict(VerdictKind.PROVED, None, "", axioms)
 
 

@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "prover.proof_key": 0,
     "prover.visible": 0,
     "prover.redact": 0,
+    "prover.gate_digest": 0,
     "prover.lean": 1,
     "prover.lean.setup": 1,
     "prover.lean.doctor": 1,

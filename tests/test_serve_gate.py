@@ -12,7 +12,8 @@ import httpx
 from serve_process import running_server
 
 from prover.verify import STANDARD_AXIOMS
-from prover.verify_snippet import declared_theorems
+from prover.verify_lexer import tokenize
+from prover.verify_snippet import read_declarations
 
 SNIPPETS = [
     {"id": "valid", "code": "import Mathlib\n\ntheorem two : 1 + 1 = 2 := by norm_num"},
@@ -94,8 +95,9 @@ def test_declared_theorems_are_named_as_lean_names_them() -> None:
         "lemma «b c» : True := trivial\nend\nend Foo\n"
         "theorem _root_.x : True := trivial\n-- theorem hidden : True\nexample : True := trivial"
     )
-    assert [t.name for t in declared_theorems(body)] == ["Foo.a", "Foo.«b c»", "x"]
-    assert declared_theorems(body)[1].parts == ("Foo", "b c")
+    declared = read_declarations(tokenize(body)).theorems
+    assert [t.name for t in declared] == ["Foo.a", "Foo.«b c»", "x"]
+    assert declared[1].parts == ("Foo", "b c")
 
 
 def test_native_decide_is_refused_unless_allowed_and_the_option_keys_the_cache(
@@ -117,3 +119,52 @@ def test_native_decide_is_refused_unless_allowed_and_the_option_keys_the_cache(
         allowed = gate(url, allow_native_decide=True)
         assert not allowed["cached"] and allowed["gate"]["verdict"] == "proved"
         assert gate(url)["gate"] == refused["gate"]
+
+
+def test_a_cached_answer_is_only_served_to_a_snippet_of_the_same_lines(tmp_path: Path) -> None:
+    # Without a header and with a header of one blank line, the body is the same text;
+    # the messages' lines differ by one, so the two answers are cached apart.
+    bare = "theorem three : 1 + 1 = 3 := by norm_num"
+
+    def error_line(url: str, code: str) -> tuple[int, bool]:
+        body = {"snippets": [{"id": "e", "code": code}]}
+        result = httpx.post(f"{url}/api/check", json=body, timeout=60).json()["results"][0]
+        return result["response"]["messages"][0]["pos"]["line"], result["cached"]
+
+    with running_server(tmp_path / "db.sqlite") as (url, _):
+        assert error_line(url, bare) == (1, False)
+        assert error_line(url, "\n" + bare) == (2, False)
+        assert error_line(url, "\n" + bare) == (2, True)
+        assert error_line(url, bare) == (1, True)
+
+
+def test_examples_and_declared_axioms_are_never_passed_unaudited(tmp_path: Path) -> None:
+    codes = {
+        "example": "import Mathlib\n\nexample : 1 + 1 = 2 := by norm_num",
+        "native-example": "example : 2 + 2 = 4 := by native_decide",
+        "beside-a-theorem": (
+            "theorem fine : True := trivial\n\nexample : 2 + 2 = 4 := by native_decide"
+        ),
+        "axiom-alone": "axiom cheat : 1 = 2",
+        "axiom-in-example": "axiom cheat : 1 = 2\nexample : 1 = 2 := cheat",
+        "unused-axiom": "axiom cheat : 1 = 2\ntheorem fine : True := trivial",
+    }
+    body = {"snippets": [{"id": i, "code": c} for i, c in codes.items()]}
+    with running_server(tmp_path / "db.sqlite") as (url, _):
+        results = httpx.post(f"{url}/api/check", json=body, timeout=60).json()["results"]
+    by_id = {r["id"]: r for r in results}
+    for id in codes:  # Lean accepts every one of them
+        assert "error" not in by_id[id] and not by_id[id]["response"].get("sorries"), id
+    gates = {i: r["gate"] for i, r in by_id.items()}
+    assert {i: (g["verdict"], g["reason"]) for i, g in gates.items()} == {
+        "example": ("rejected", "unaudited_example"),
+        "native-example": ("rejected", "unaudited_example"),
+        "beside-a-theorem": ("rejected", "unaudited_example"),
+        "axiom-alone": ("rejected", "forbidden_axiom"),
+        "axiom-in-example": ("rejected", "forbidden_axiom"),
+        "unused-axiom": ("rejected", "forbidden_axiom"),
+    }
+    assert "line 3" in gates["example"]["detail"]  # lines of the snippet, header included
+    assert "line 3" in gates["beside-a-theorem"]["detail"]
+    assert set(gates["beside-a-theorem"]["axioms"]) == {"fine"}  # the theorem was audited
+    assert "`axiom cheat` (line 1)" in gates["unused-axiom"]["detail"]

@@ -81,14 +81,25 @@ def test_malformed_requests_get_422_with_a_message(tmp_path: Path) -> None:
 def test_host_code_is_refused_without_reaching_lean(tmp_path: Path) -> None:
     log = tmp_path / "standin.log"
     with running_server(tmp_path / "db.sqlite", env={"STANDIN_LOG": str(log)}) as (url, _):
-        for code in (
+        codes = (
             '#eval IO.Process.run {cmd := "touch", args := #["/tmp/pwned"]}',
             'run_cmd Lean.logInfo "hi"',
             "@[command_elab foo] def f := 1",
             "unsafe def g : Nat := 1",
-        ):
-            result = httpx.post(f"{url}/api/check", json=snippet(code)).json()["results"][0]
-            assert result["error"].startswith("refused by the soundness gate"), code
+            # In the header line, which the pool sends to Lean as a command of its own.
+            "import Mathlib #eval IO.println 1\ntheorem t : True := trivial",
+            # A header opening a comment that the body closes: the body, as Lean gets it
+            # (a separate command), runs the `#eval`.
+            "import Mathlib /-\n#eval IO.println 1 -/",
+        )
+        for _ in range(2):  # a refusal is never cached: the second time is refused as well
+            for code in codes:
+                result = httpx.post(f"{url}/api/check", json=snippet(code)).json()["results"][0]
+                assert result["error"].startswith("refused by the soundness gate"), code
+                assert result["cached"] is False
+        placed = httpx.post(f"{url}/api/check", json=snippet("import Mathlib\n\n#eval 1"))
+        # The refusal names the line in the snippet, header included.
+        assert "at line 3, column 0" in placed.json()["results"][0]["error"]
         assert not log.exists() or log.read_text() == ""
 
 

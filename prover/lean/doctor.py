@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from prover.config import PROJECT_TEMPLATE_DIR, REPL_BINARY, Settings, api_key, default_repl_cmd
+from prover.gate_digest import gate_digest
 from prover.lean.process import LeanUnavailableError, ReplProcess
 from prover.lean.protocol import check_result
 from prover.lean.setup import SetupError, elan_home, find_tool, pinned_toolchain, toolchain_dir
@@ -115,9 +116,10 @@ def lean_pin(settings: Settings) -> str:
 
 
 def check_pin(settings: Settings) -> str:
-    """What a cached check's answer holds for: the Lean pin and the exact REPL command (so
-    a stand-in's answers are never served for Lean's)."""
-    return f"{lean_pin(settings)} | {shlex.join(settings.lean.repl_cmd)}"
+    """What a cached check's answer holds for: the Lean pin, the exact REPL command (so a
+    stand-in's answers are never served for Lean's) and the gate's code (`gate_digest`)."""
+    repl = shlex.join(settings.lean.repl_cmd)
+    return f"{lean_pin(settings)} | {repl} | gate {gate_digest()}"
 
 
 def uses_custom_repl(settings: Settings) -> bool:

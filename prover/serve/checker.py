@@ -22,14 +22,13 @@ from prover.lean.pool import LeanServer
 from prover.serve.kimina import SplitSnippet, snippet_answer, split_snippet
 from prover.types import CallStatus, CheckResult
 from prover.verify_host import HostCodeError, ensure_no_host_code
-from prover.verify_lexer import LexError
 from prover.verify_snippet import (
-    DeclaredTheorem,
+    Declarations,
     audit_command,
-    declared_theorems,
     host_code_verdict,
     judge_snippet,
     needs_audit,
+    read_declarations,
 )
 
 T = TypeVar("T")
@@ -48,6 +47,23 @@ class PoolFull(RuntimeError):
 class SnippetCheck:
     id: str
     code: str
+
+
+def snippet_key(cache: CheckCache, split: SplitSnippet, options: dict[str, Any]) -> str:
+    """The cache key of a snippet's answer: its header, body and header line count (the
+    answer's positions count the header's lines, and a header of one blank line and no
+    header join to the same text) and the gate's options."""
+    return cache.key(
+        SNIPPET_KIND, split.header, split.body, {**options, "header_lines": split.header_lines}
+    )
+
+
+def read_snippet(split: SplitSnippet) -> Declarations:
+    """What the snippet declares, or HostCodeError when its header or its body
+    could run code on the host. Each part is read as Lean receives it: the pool sends the
+    header and the body as separate commands."""
+    ensure_no_host_code(split.header)
+    return read_declarations(ensure_no_host_code(split.body, split.header_lines + 1))
 
 
 class Checker:
@@ -106,16 +122,16 @@ class Checker:
         return found
 
     def _check_snippet(
-        self, split: SplitSnippet, theorems: list[DeclaredTheorem], timeout: float
+        self, split: SplitSnippet, declared: Declarations, timeout: float
     ) -> tuple[CheckResult, CheckResult | None]:
         """Lean's answer to the snippet and, when the gate needs it, to the `#print axioms`
         of its theorems in the environment it left (a second request)."""
-        if not theorems:
+        if not declared.theorems:
             return self.lean.check(split.header, split.body, timeout), None
         return self.lean.check_then(
             split.header,
             split.body,
-            lambda result: audit_command(theorems) if needs_audit(result) else None,
+            lambda result: audit_command(declared.theorems) if needs_audit(result) else None,
             timeout,
         )
 
@@ -130,43 +146,36 @@ class Checker:
         """One Kimina answer per snippet (with `id`, `cached` and the gate's verdict `gate`),
         in their order."""
         answers: dict[int, dict[str, Any]] = {}
-        splits: dict[int, SplitSnippet] = {}
-        theorems: dict[int, list[DeclaredTheorem]] = {}
-        for index, snippet in enumerate(snippets):
-            try:
-                ensure_no_host_code(snippet.code)
-                split = split_snippet(snippet.code)
-                theorems[index] = declared_theorems(split.body)
-            except (HostCodeError, LexError) as exc:
-                answers[index] = {
-                    "time": 0.0,
-                    "error": f"refused by the soundness gate: {exc}",
-                    "gate": host_code_verdict(str(exc)).as_json(),
-                }
-                continue
-            splits[index] = split
+        splits = {index: split_snippet(snippet.code) for index, snippet in enumerate(snippets)}
         cache = self.cache
         options = {"allow_native_decide": allow_native_decide}
         keys = (
-            {
-                i: cache.key(SNIPPET_KIND, split.header, split.body, options)
-                for i, split in splits.items()
-            }
-            if cache
-            else {}
+            {i: snippet_key(cache, split, options) for i, split in splits.items()} if cache else {}
         )
         found = await self.cached(keys.values()) if use_cache else {}
         cached = {i for i, key in keys.items() if key in found}
         for index in cached:
             answers[index] = found[keys[index]]
-        todo = [i for i in splits if i not in cached]
+        # Only what the cache did not answer is read: an answer is cached only after the
+        # same text passed the host-code rule, and its key's pin holds the gate's digest.
+        declared: dict[int, Declarations] = {}
+        for index in [i for i in splits if i not in cached]:
+            try:
+                declared[index] = read_snippet(splits[index])
+            except HostCodeError as exc:
+                answers[index] = {
+                    "time": 0.0,
+                    "error": f"refused by the soundness gate: {exc}",
+                    "gate": host_code_verdict(str(exc)).as_json(),
+                }
+        todo = list(declared)
         with self.admit(len(todo)):
-            calls = [(splits[i], theorems[i], timeout) for i in todo]
+            calls = [(splits[i], declared[i], timeout) for i in todo]
             results = await asyncio.gather(*(self.on_lean(self._check_snippet, *c) for c in calls))
         fresh: dict[str, dict[str, Any]] = {}
         for index, (result, audit) in zip(todo, results, strict=True):
             verdict = judge_snippet(
-                result, theorems[index], audit, allow_native_decide=allow_native_decide
+                result, declared[index], audit, allow_native_decide=allow_native_decide
             )
             answers[index] = {
                 **snippet_answer(splits[index], result, timeout),
