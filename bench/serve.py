@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 
 from prover.config import LeanSettings
 from prover.lean import LeanServer
@@ -83,7 +84,8 @@ def direct_rate(lean: LeanServer, n: int, threads: int) -> float:
 
 
 @contextmanager
-def server(pool: int, db: Path) -> Iterator[str]:
+def server(pool: int, db: Path) -> Iterator[tuple[str, psutil.Process]]:
+    """The server's URL and its process (uvicorn runs in it; the REPLs are its children)."""
     env = {**os.environ, "LEANWB_REPL_CMD": shlex.join(STANDIN), "LEANWB_DB": str(db)}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.pop("LEANWB_SERVER_KEY", None)
@@ -96,7 +98,8 @@ def server(pool: int, db: Path) -> Iterator[str]:
     )
     try:
         assert process.stdout is not None
-        yield process.stdout.readline().removeprefix("listening on ").strip()
+        url = process.stdout.readline().removeprefix("listening on ").strip()
+        yield url, psutil.Process(process.pid)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -149,29 +152,37 @@ def kimina_rate(url: str, codes: Sequence[str], *, new_client_per_batch: bool = 
 
 KIMINA_PYTHON = REPO / ".venv-kimina" / "bin" / "python"
 _TIME_CLIENT = """
-import json, sys, time
-from kimina_client import KiminaClient, Snippet
-client = KiminaClient(api_url=sys.argv[1], n_retries=1)
+import asyncio, json, sys, time
+from kimina_client import AsyncKiminaClient, KiminaClient, Snippet
+url, kind = sys.argv[1], sys.argv[2]
 snips = [Snippet(id=str(i), code=c) for i, c in enumerate(json.load(sys.stdin))]
-started = time.perf_counter()
-results = client.check(snips, show_progress=False).results
-elapsed = time.perf_counter() - started
+started, cpu = time.perf_counter(), time.process_time()
+if kind == "async":
+    async def check():
+        client = AsyncKiminaClient(api_url=url, n_retries=1)
+        return (await client.check(snips, show_progress=False)).results
+    results = asyncio.run(check())
+else:
+    results = KiminaClient(api_url=url, n_retries=1).check(snips, show_progress=False).results
+elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 assert all(r.response is not None for r in results), results
-print(len(snips) / elapsed)
+print(json.dumps([len(snips) / elapsed, cpu]))
 """
 
 
-def real_kimina_rate(url: str, codes: Sequence[str]) -> float:
-    """`KiminaClient.check` with its defaults, in its own Python >= 3.12 process (timed there,
-    without its start-up)."""
+def real_kimina_rate(url: str, codes: Sequence[str], kind: str = "sync") -> tuple[float, float]:
+    """Checks per second and the client's CPU seconds for `codes`, sent by kimina-client's
+    `KiminaClient.check` (`kind` "sync") or `AsyncKiminaClient.check` ("async") with their
+    defaults, in its own Python >= 3.12 process (timed there, without its start-up)."""
     done = subprocess.run(
-        [str(KIMINA_PYTHON), "-c", _TIME_CLIENT, url],
+        [str(KIMINA_PYTHON), "-c", _TIME_CLIENT, url, kind],
         input=json.dumps(list(codes)),
         capture_output=True,
         text=True,
         check=True,
     )
-    return float(done.stdout.strip().splitlines()[-1])
+    checks_per_s, cpu_s = json.loads(done.stdout.strip().splitlines()[-1])
+    return float(checks_per_s), float(cpu_s)
 
 
 def main() -> None:
@@ -187,7 +198,10 @@ def main() -> None:
         direct_rate(lean, 4 * pool, pool)  # start the processes and import the header
         direct = {c: direct_rate(lean, n, c) for c in CONCURRENCY}
 
-    with tempfile.TemporaryDirectory() as tmp, server(pool, Path(tmp) / "db.sqlite") as url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        server(pool, Path(tmp) / "db.sqlite") as (url, served),
+    ):
         with httpx.Client() as client:  # warm: processes started, header imported
             post(client, url, snippets(4 * pool))
         rows = []
@@ -215,10 +229,25 @@ def main() -> None:
         cold = kimina_rate(url, codes, new_client_per_batch=False)
         cached = kimina_rate(url, codes, new_client_per_batch=False)
         rows.append(("  the same, connections kept alive", best, cold, cached))
+        cpu_per_batch: list[str] = []
         if KIMINA_PYTHON.exists():
-            codes = snippets(n)
-            cold, cached = real_kimina_rate(url, codes), real_kimina_rate(url, codes)
-            rows.append(("kimina-client 0.2.1 itself, check() defaults", best, cold, cached))
+            for kind, label in (("sync", "KiminaClient"), ("async", "AsyncKiminaClient")):
+                codes = snippets(n)
+                figures = []
+                for _ in ("cold", "cached"):
+                    server_cpu = sum(served.cpu_times()[:2])
+                    checks_per_s, client_cpu = real_kimina_rate(url, codes, kind)
+                    server_cpu = sum(served.cpu_times()[:2]) - server_cpu
+                    figures.append((checks_per_s, client_cpu, server_cpu))
+                (cold, *cold_cpu), (cached, *cached_cpu) = figures
+                rows.append((f"kimina-client 0.2.1 {label}.check() defaults", best, cold, cached))
+                batches = n / KIMINA_BATCH
+                cpu_per_batch.append(
+                    f"  {label}: client {1e3 * cold_cpu[0] / batches:.2f} ms cold, "
+                    f"{1e3 * cached_cpu[0] / batches:.2f} ms cached; server (its process, "
+                    f"the REPLs apart) {1e3 * cold_cpu[1] / batches:.2f} ms cold, "
+                    f"{1e3 * cached_cpu[1] / batches:.2f} ms cached"
+                )
 
     print(
         f"{'':52} {'direct':>8} {'cold':>8} {'cached':>8} {'cold/direct':>12} {'cached/cold':>12}"
@@ -234,6 +263,8 @@ def main() -> None:
     overhead_us = (1 / rows[0][2] - 1 / direct[1]) * 1e6
     print(f"\nHTTP overhead per check at C=1 (cold): {overhead_us:.0f} µs")
     print("The kimina rows compare with the direct pool's best figure.")
+    if cpu_per_batch:
+        print("CPU time per batch of 8 with kimina-client:", *cpu_per_batch, sep="\n")
     if not KIMINA_PYTHON.exists():
         print(f"(no {KIMINA_PYTHON}: `bash scripts/test.sh` makes it; kimina-client row left out)")
 

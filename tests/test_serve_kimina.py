@@ -30,9 +30,15 @@ def client_python() -> Path:
 
 
 def client_check(
-    python: Path, url: str, snippets: list[dict[str, str]], key: str | None = None
+    python: Path,
+    url: str,
+    snippets: list[dict[str, str]],
+    key: str | None = None,
+    *,
+    use_async: bool = False,
 ) -> dict[str, Any]:
-    argv = [str(python), str(TESTS_DIR / "kimina_check.py"), url, json.dumps(snippets)]
+    script = [str(python), str(TESTS_DIR / "kimina_check.py"), *(["--async"] if use_async else [])]
+    argv = [*script, url, json.dumps(snippets)]
     done = subprocess.run(
         [*argv, *([key] if key else [])], capture_output=True, text=True, timeout=120, check=True
     )
@@ -63,6 +69,20 @@ def test_kimina_client_gets_valid_sorry_and_error_then_cached(
         second = client_check(client_python, url, SNIPPETS)
         assert requests_logged(log) == sent  # no REPL request at all
         assert second["statuses"] == first["statuses"]
+        assert second["results"] == first["results"]
+
+
+def test_the_async_client_gets_the_same_answers_and_the_cache(
+    client_python: Path, tmp_path: Path
+) -> None:
+    log = tmp_path / "standin.log"
+    with running_server(tmp_path / "db.sqlite", env={"STANDIN_LOG": str(log)}) as (url, _):
+        first = client_check(client_python, url, SNIPPETS, use_async=True)
+        assert first["statuses"] == {"valid": "valid", "sorry": "sorry", "error": "lean_error"}
+        sent = requests_logged(log)
+        second = client_check(client_python, url, SNIPPETS, use_async=True)
+        assert sent >= 3
+        assert requests_logged(log) == sent  # answered from the cache
         assert second["results"] == first["results"]
 
 
