@@ -13,8 +13,10 @@ snippets again, answered from the store's check cache.
   connection per thread.
 * kimina-client's pattern (its `check()` defaults): batches of 8 snippets, 5 threads, a
   new connection per batch (`KiminaClient._query` opens an `httpx.Client` per request),
-  emulated here with httpx; and `KiminaClient.check` itself when `.venv-kimina/` (made by
-  `scripts/test.sh`) exists, in its own process.
+  emulated here with httpx; and, when `.venv-kimina/` (made by `scripts/test.sh`) exists,
+  kimina-client itself in its own process: `KiminaClient.check` and
+  `AsyncKiminaClient.check` (the same defaults, batches of 8 and 5 at a time, over one
+  connection pool), with the CPU time the client and the server spend per batch.
 * the same batches over kept-alive connections: what the server costs without the
   client's ~18 ms of CPU per new `httpx.Client` (it loads the CA certificates).
 * the cache where a check costs what a quick Lean check does: snippets that make the
@@ -248,6 +250,16 @@ def main() -> None:
                     f"the REPLs apart) {1e3 * cold_cpu[1] / batches:.2f} ms cold, "
                     f"{1e3 * cached_cpu[1] / batches:.2f} ms cached"
                 )
+            codes = snippets(n // 4, SIMULATED_LEAN_S)
+            (cold, _), (cached, _) = (real_kimina_rate(url, codes, "async") for _ in range(2))
+            rows.append(
+                (
+                    f"  AsyncKiminaClient, {SIMULATED_LEAN_S * 1000:.0f} ms of Lean each",
+                    slow_direct,
+                    cold,
+                    cached,
+                )
+            )
 
     print(
         f"{'':52} {'direct':>8} {'cold':>8} {'cached':>8} {'cold/direct':>12} {'cached/cold':>12}"
