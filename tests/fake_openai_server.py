@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import json
 import re
+import ssl
 import threading
 import time
 from collections import deque
@@ -98,7 +99,8 @@ class _Rule:
 
 
 class FakeOpenAIServer:
-    def __init__(self, default: Reply | None = None) -> None:
+    def __init__(self, default: Reply | None = None, tls: ssl.SSLContext | None = None) -> None:
+        """`tls`: a server-side context, to answer over HTTPS instead of HTTP."""
         self.default = default
         self.requests: list[RecordedRequest] = []
         self.usage_reported = {"prompt_tokens": 0, "completion_tokens": 0}
@@ -109,13 +111,17 @@ class FakeOpenAIServer:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
+        self._scheme = "http"
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self._scheme = "https"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/v1"
+        return f"{self._scheme}://127.0.0.1:{self._server.server_port}/v1"
 
     def start(self) -> FakeOpenAIServer:
         self._thread.start()

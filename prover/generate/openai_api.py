@@ -21,7 +21,9 @@ Authorization header and is registered with `prover.redact`, so a server echoing
 back cannot put it in an error, a completion, the database or a page; a base URL with
 user-info (`http://user:key@host`) is refused. The standard proxy variables are honoured
 (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`, as `urllib` reads them): an `https` server is
-reached through a `CONNECT` tunnel, an `http` one by sending the proxy the whole URL.
+reached through a `CONNECT` tunnel, an `http` one by sending the proxy the whole URL. An
+`https` server's certificate is checked against the system's authorities (or
+`SSL_CERT_FILE`'s); one that is not accepted is an error at once, never retried.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import http.client
 import json
 import math
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -296,6 +299,12 @@ class OpenAIModel:
             response = connection.getresponse()
             raw = _read_capped(response)
             status, reply_headers = response.status, response.headers
+        except ssl.SSLCertVerificationError as exc:  # not transient: no retry
+            raise GenerationError(
+                f"{url}: the server's TLS certificate was not accepted ({exc.verify_message}); "
+                "if your own authority signed it, point SSL_CERT_FILE at that authority's "
+                "certificate"
+            ) from None
         except (OSError, http.client.HTTPException) as exc:
             if not (watchdog.fired or isinstance(exc, TimeoutError)):
                 what = "cannot connect" if _refused(exc) else "connection failed"
