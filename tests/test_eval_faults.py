@@ -18,15 +18,18 @@ from typing import Any
 
 import pytest
 from fake_openai_server import FakeOpenAIServer, Reply
+from sqlalchemy import select
 from test_eval_runner import FALSE, cli, latest_run, report, write_problems
 from typer.testing import CliRunner
 
 from prover.budget import Limits, Spent
 from prover.cli import app
 from prover.config import load_settings
+from prover.eval import solver as solver_module
 from prover.eval.batch import DatasetChoice, RunPlan, start_run
 from prover.eval.datasets import load_jsonl
 from prover.eval.results import (
+    ProblemResult,
     claim_owner,
     claim_problem,
     commit_result,
@@ -34,6 +37,7 @@ from prover.eval.results import (
     release_stale_claims,
 )
 from prover.eval.solver import ProblemSolver
+from prover.graph.models import Event
 from prover.graph.store import SQLITE_MAX_INT, Store, storable_spent
 from prover.session import SessionOptions
 
@@ -317,3 +321,53 @@ def test_a_problems_table_from_before_claims_gains_their_columns(store: Store) -
     with store.engine.connect() as conn:
         columns = {c["name"] for c in inspect(conn).get_columns("eval_problems")}
     assert {"claimed_by", "claimed_at"} <= columns
+
+
+def _solve_with_model(
+    server: FakeOpenAIServer, path: Path, standin_env: Path
+) -> tuple[ProblemResult, Store]:
+    """One problem of a fresh run through `bfs` with the fake's model and a 2 s budget."""
+    session = SessionOptions(
+        generator="openai:m",
+        base_url=server.base_url,
+        limits=Limits(wall_s=2.0, tactic_timeout_s=5.0),
+    )
+    choice = DatasetChoice("set", load_jsonl(path), None, False, None)
+    with Store(standin_env) as store:
+        job, problems = start_run(
+            store, load_settings(), choice, RunPlan("bfs", session), "leanwb eval (t)", 1
+        )
+    solver = ProblemSolver(job, "w0")
+    try:
+        result = solver.solve(problems[0])
+    finally:
+        solver.close()
+    assert result is not None
+    return result, Store(standin_env)
+
+
+def test_a_server_that_stops_answering_mid_run_is_an_infrastructure_failure(
+    standin_env: Path, server: FakeOpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(solver_module, "RECHECK_PROBE_S", 1.0)
+    path = write_problems(tmp_path / "set.jsonl", dict(list(FALSE.items())[:1]))
+    server.enqueue(Reply(texts=("OK",)))  # the run's pre-flight probe is answered...
+    server.default = Reply(texts=("simp",), delay_s=30)  # ...then the server hangs
+    result, store = _solve_with_model(server, path, standin_env)
+    assert (result.reason, result.infrastructure_failure) == ("generator_error", True)
+    assert "ran out of the attempt's time" in result.detail and "does not work" in result.detail
+    with store, store.engine.connect() as conn:
+        kinds = set(conn.execute(select(Event.kind).where(Event.attempt_id == result.attempt_id)))
+    assert ("generator_down",) in kinds
+
+
+def test_a_model_too_slow_for_the_budget_stays_the_provers_failure(
+    standin_env: Path, server: FakeOpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(solver_module, "RECHECK_PROBE_S", 1.0)
+    path = write_problems(tmp_path / "set.jsonl", dict(list(FALSE.items())[:1]))
+    server.on("Reply with OK", "OK")  # the server answers a short request at once...
+    server.default = Reply(texts=("simp",), delay_s=30)  # ...but not the prover's
+    result, store = _solve_with_model(server, path, standin_env)
+    store.close()
+    assert (result.reason, result.infrastructure_failure) == ("generator_timeout", False)

@@ -9,6 +9,12 @@ any point leaves either no final result (the problem is redone on resume) or exa
 one. Whatever goes wrong with one problem (a strategy's bug, a record the database
 refuses) gives that problem an `internal_error` result; only a REPL that cannot start
 at all stops the worker.
+
+A model call that ran out of the attempt's time (`generator_timeout`) is the prover's
+failure only if its server still answers: the solver then probes each model the run uses
+(one token, `RECHECK_PROBE_S`), and a server that no longer answers turns the result
+into an infrastructure failure (`generator_error`), left out of the pass rate, counted
+by `stop_after_failures` and redone by a resume.
 """
 
 from __future__ import annotations
@@ -19,7 +25,9 @@ from typing import Any
 
 from prover.budget import Spent
 from prover.config import ConfigError, Settings
+from prover.errors import EvalError
 from prover.eval.datasets import Problem
+from prover.eval.preflight import check_models
 from prover.eval.results import (
     INTERNAL_ERROR,
     ProblemOutcome,
@@ -36,11 +44,13 @@ from prover.strategies.attempt import prove, statement_node
 from prover.strategies.base import ProofContext
 from prover.strategies.registry import make_strategy
 from prover.strategies.sample import SampleReport
-from prover.types import CallStatus, StartResult, Verdict, VerdictKind
+from prover.types import CallStatus, StartResult, StopReason, Verdict, VerdictKind
 
 STATEMENT_ERROR = "statement_error"
+GENERATOR_DOWN = "generator_down"  # the event recorded when the re-check finds a server down
 START_FAILED = "start_failed"  # Lean answered without error but gave no proof state
 STOP_AFTER_FAILURES = 5  # infrastructure failures in a row that stop a run
+RECHECK_PROBE_S = 10.0  # a model server that cannot answer one token in this long is down
 
 
 @dataclass(frozen=True)
@@ -169,7 +179,24 @@ class ProblemSolver:
         outcome = ProblemOutcome.PROVED if result.verdict.proved else ProblemOutcome.FAILED
         report = result.claim.report
         samples = report.as_dict() if isinstance(report, SampleReport) else None
-        return outcome, result.verdict, result.spent, samples
+        verdict = self._recheck_timeout(result.verdict)
+        if verdict is not result.verdict:
+            ctx.recorder.event(GENERATOR_DOWN, verdict.detail)
+        return outcome, verdict, result.spent, samples
+
+    def _recheck_timeout(self, verdict: Verdict) -> Verdict:
+        """`verdict`, unless a model call ran out of time and a model server no longer
+        answers: then an infrastructure failure saying so."""
+        if verdict.reason != StopReason.GENERATOR_TIMEOUT:
+            return verdict
+        try:
+            check_models(self.job.session, self.job.strategy_options, RECHECK_PROBE_S)
+        except EvalError as exc:
+            detail = f"a model call ran out of the attempt's time, and then {exc}"
+            return Verdict(
+                VerdictKind.FAILED, reason=StopReason.GENERATOR_ERROR.value, detail=detail[:500]
+            )
+        return verdict
 
 
 def _internal_error(exc: Exception) -> Verdict:
