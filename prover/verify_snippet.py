@@ -15,8 +15,10 @@ declares:
 * an `example` → `rejected`: Lean keeps no constant for it, so `#print axioms` has no
   name to audit (`native_decide` or an imported axiom would go unseen); a `theorem`
   with the same statement and proof is audited;
-* otherwise `proved`. A snippet that declares no theorem (only `def`s, `#check`s, …) is
-  judged by its errors and sorries alone, which the verdict's reason says.
+* a snippet that declares no theorem or lemma (only `def`s, `#check`s, …) → `rejected`,
+  `no_theorem`: there is nothing the gate can certify, and a `proved` that certifies
+  nothing would be a reward to game (a command written by a macro is not seen);
+* otherwise `proved`, with every theorem's axioms.
 
 Host-code refusal (`prover.verify_host`) happens before Lean; its verdict is `host_code`.
 """
@@ -184,8 +186,8 @@ def judge_snippet(
         )
         return SnippetVerdict(VerdictKind.REJECTED, UNAUDITED_EXAMPLE, detail, axioms)
     if not declared.theorems:
-        detail = "no theorem or lemma in the snippet: judged by Lean's errors and sorries only"
-        return SnippetVerdict(VerdictKind.PROVED, NO_THEOREM, detail)
+        detail = "the snippet declares no `theorem` or `lemma`: there is nothing to certify"
+        return SnippetVerdict(VerdictKind.REJECTED, NO_THEOREM, detail)
     return SnippetVerdict(VerdictKind.PROVED, None, "", axioms)
 
 

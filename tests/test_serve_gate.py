@@ -54,9 +54,9 @@ def test_every_result_carries_the_gates_verdict_and_its_cache(tmp_path: Path) ->
         )
         assert "magic" in gates["axiom"]["axioms"]["uses"]
         assert (gates["error"]["verdict"], gates["error"]["reason"]) == ("failed", "lean_error")
-        assert gates["no-theorem"]["verdict"] == "proved"
+        assert gates["no-theorem"]["verdict"] == "rejected"  # nothing to certify
         assert gates["no-theorem"]["reason"] == "no_theorem"
-        assert "errors and sorries only" in gates["no-theorem"]["detail"]
+        assert "nothing to certify" in gates["no-theorem"]["detail"]
         # The audits are real REPL requests, each on the env its snippet's check answered.
         audits = [r for r in logged(log) if r.get("cmd", "").startswith("#print axioms")]
         assert sorted(r["cmd"] for r in audits) == ["#print axioms two", "#print axioms uses"]
