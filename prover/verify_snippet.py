@@ -9,7 +9,8 @@ declares:
 * `#print axioms NAME` for each declared theorem, run in the environment the snippet left
   (the REPL's `env`, in the same process), audited as `prover.verify` audits a proof:
   anything beyond the standard axioms (the native-evaluation ones unless allowed) →
-  `rejected`, and so is a theorem whose axioms did not come back;
+  `rejected`, and so is a theorem whose axioms did not come back or whose name the gate
+  cannot read;
 * a snippet that declares an `axiom` → `rejected`: whatever it proves, it proves in a
   theory of its own making;
 * an `example` → `rejected`: Lean keeps no constant for it, so `#print axioms` has no
@@ -70,6 +71,7 @@ class Declarations:
     """What a snippet's body declares that the gate judges."""
 
     theorems: list[DeclaredTheorem]
+    unnamed: list[Token]  # each `theorem`/`lemma` not followed by a name the gate can read
     examples: list[Token]  # each `example` keyword
     axioms: list[Token]  # the name declared by each `axiom`
 
@@ -79,6 +81,7 @@ def read_declarations(tokens: list[Token]) -> Declarations:
     the namespaces open around them; its `example`s and the names of its `axiom`s."""
     scopes: list[tuple[str, Token | None]] = []  # ("namespace" | "section", its name)
     theorems: list[DeclaredTheorem] = []
+    unnamed: list[Token] = []
     examples: list[Token] = []
     axioms: list[Token] = []
     for index, token in enumerate(tokens):
@@ -93,7 +96,12 @@ def read_declarations(tokens: list[Token]) -> Declarations:
             examples.append(token)
         elif token.text == "axiom":
             axioms.append(name or token)
-        elif token.text in _THEOREM_KEYWORDS and name is not None:
+        elif token.text in _THEOREM_KEYWORDS:
+            # The name may stand on the next line; it is the very next token either way.
+            name = tokens[index + 1] if index + 1 < len(tokens) else None
+            if name is None or name.kind is not TokenKind.IDENT:
+                unnamed.append(token)
+                continue
             if name.parts[:1] == ("_root_",):
                 theorems.append(DeclaredTheorem(name.text.removeprefix("_root_."), name.parts[1:]))
                 continue
@@ -101,7 +109,7 @@ def read_declarations(tokens: list[Token]) -> Declarations:
             text = ".".join([*(n.text for n in opened), name.text])
             parts = tuple(p for n in opened for p in n.parts) + name.parts
             theorems.append(DeclaredTheorem(text, parts))
-    return Declarations(theorems, examples, axioms)
+    return Declarations(theorems, unnamed, examples, axioms)
 
 
 def audit_command(theorems: list[DeclaredTheorem]) -> str:
@@ -174,6 +182,13 @@ def judge_snippet(
         if refusal is not None:
             reason, detail = refusal
             return SnippetVerdict(VerdictKind.REJECTED, reason, f"`{name}`: {detail}", axioms)
+    if declared.unnamed:
+        keyword = declared.unnamed[0]
+        detail = (
+            f"the `{keyword.text}` on line {keyword.line} is not followed by a name the gate "
+            "can read, so it cannot be audited"
+        )
+        return SnippetVerdict(VerdictKind.REJECTED, "axioms_unknown", detail, axioms)
     if declared.axioms:
         name = declared.axioms[0]
         detail = f"the snippet declares `axiom {name.text}` (line {name.line})"

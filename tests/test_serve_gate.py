@@ -11,9 +11,10 @@ from typing import Any
 import httpx
 from serve_process import running_server
 
+from prover.types import CallStatus, CheckResult, Message, Position, Severity
 from prover.verify import STANDARD_AXIOMS
 from prover.verify_lexer import tokenize
-from prover.verify_snippet import read_declarations
+from prover.verify_snippet import judge_snippet, read_declarations
 
 SNIPPETS = [
     {"id": "valid", "code": "import Mathlib\n\ntheorem two : 1 + 1 = 2 := by norm_num"},
@@ -148,6 +149,7 @@ def test_examples_and_declared_axioms_are_never_passed_unaudited(tmp_path: Path)
         "axiom-alone": "axiom cheat : 1 = 2",
         "axiom-in-example": "axiom cheat : 1 = 2\nexample : 1 = 2 := cheat",
         "unused-axiom": "axiom cheat : 1 = 2\ntheorem fine : True := trivial",
+        "name-on-next-line": "theorem\n  later : 2 + 2 = 4 := by native_decide",
     }
     body = {"snippets": [{"id": i, "code": c} for i, c in codes.items()]}
     with running_server(tmp_path / "db.sqlite") as (url, _):
@@ -163,8 +165,31 @@ def test_examples_and_declared_axioms_are_never_passed_unaudited(tmp_path: Path)
         "axiom-alone": ("rejected", "forbidden_axiom"),
         "axiom-in-example": ("rejected", "forbidden_axiom"),
         "unused-axiom": ("rejected", "forbidden_axiom"),
+        "name-on-next-line": ("rejected", "native_decide"),  # audited all the same
     }
     assert "line 3" in gates["example"]["detail"]  # lines of the snippet, header included
     assert "line 3" in gates["beside-a-theorem"]["detail"]
     assert set(gates["beside-a-theorem"]["axioms"]) == {"fine"}  # the theorem was audited
     assert "`axiom cheat` (line 1)" in gates["unused-axiom"]["detail"]
+
+
+def test_a_theorem_is_audited_by_the_name_lean_reads_or_rejected() -> None:
+    body = (
+        "theorem ok : True := trivial\n"
+        "theorem\n  later : 2 + 2 = 4 := by native_decide\n"  # the name on the next line
+        'macro "m" : command => `(theorem $n : True := trivial)'  # no name to read
+    )
+    declared = read_declarations(tokenize(body))
+    assert [t.name for t in declared.theorems] == ["ok", "later"]
+    assert [(k.text, k.line) for k in declared.unnamed] == [("theorem", 4)]
+    printed = [
+        Message(Severity.INFO, Position(1, 0), None, "'ok' does not depend on any axioms"),
+        Message(Severity.INFO, Position(2, 0), None, "'later' depends on axioms: [propext]"),
+    ]
+    audit = CheckResult(CallStatus.OK, env=2, messages=tuple(printed))
+    verdict = judge_snippet(
+        CheckResult(CallStatus.OK, env=1), declared, audit, allow_native_decide=False
+    )
+    assert (verdict.kind.value, verdict.reason) == ("rejected", "axioms_unknown")
+    assert "`theorem` on line 4" in verdict.detail
+    assert set(verdict.axioms) == {"ok", "later"}  # both named ones were audited
