@@ -79,7 +79,7 @@ class Declarations:
 def read_declarations(tokens: list[Token]) -> Declarations:
     """The theorems and lemmas declared in `tokens` (a body's, `prover.verify_lexer`), with
     the namespaces open around them; its `example`s and the names of its `axiom`s."""
-    scopes: list[tuple[str, Token | None]] = []  # ("namespace" | "section", its name)
+    scopes: list[tuple[str, Token | None]] = []  # (namespace, section or mutual, its name)
     theorems: list[DeclaredTheorem] = []
     unnamed: list[Token] = []
     examples: list[Token] = []
@@ -88,7 +88,7 @@ def read_declarations(tokens: list[Token]) -> Declarations:
         if token.kind is not TokenKind.IDENT:
             continue
         name = _name_on_same_line(tokens, index)
-        if token.text in ("namespace", "section"):
+        if token.text in ("namespace", "section", "mutual"):  # each closed by an `end`
             scopes.append((token.text, name))
         elif token.text == "end" and scopes:
             scopes.pop()

@@ -99,6 +99,8 @@ def test_declared_theorems_are_named_as_lean_names_them() -> None:
     declared = read_declarations(tokenize(body)).theorems
     assert [t.name for t in declared] == ["Foo.a", "Foo.«b c»", "x"]
     assert declared[1].parts == ("Foo", "b c")
+    mutual = "namespace Foo\nmutual\ntheorem a : True := trivial\nend\ntheorem b : True := trivial"
+    assert [t.name for t in read_declarations(tokenize(mutual)).theorems] == ["Foo.a", "Foo.b"]
 
 
 def test_native_decide_is_refused_unless_allowed_and_the_option_keys_the_cache(
