@@ -11,6 +11,8 @@ declares:
   anything beyond the standard axioms (the native-evaluation ones unless allowed) →
   `rejected`, and so is a theorem whose axioms did not come back or whose name the gate
   cannot read;
+* a snippet that sets a `debug.*` option (`debug.skipKernelTC`, …) → `rejected`: it
+  switches off a check of Lean's, as in a proof;
 * a snippet that declares an `axiom` → `rejected`: whatever it proves, it proves in a
   theory of its own making;
 * an `example` → `rejected`: Lean keeps no constant for it, so `#print axioms` has no
@@ -32,6 +34,7 @@ from typing import Any
 from prover.types import CallStatus, CheckResult, Severity, VerdictKind, is_sorry_warning
 from prover.verify import audit_axioms, parse_axioms
 from prover.verify_lexer import Token, TokenKind
+from prover.verify_rules import Reason
 
 _THEOREM_KEYWORDS = frozenset({"theorem", "lemma"})
 NO_THEOREM = "no_theorem"
@@ -74,6 +77,7 @@ class Declarations:
     unnamed: list[Token]  # each `theorem`/`lemma` not followed by a name the gate can read
     examples: list[Token]  # each `example` keyword
     axioms: list[Token]  # the name declared by each `axiom`
+    debug_options: list[Token]  # each `debug.*` option a `set_option` sets
 
 
 def read_declarations(tokens: list[Token]) -> Declarations:
@@ -84,6 +88,7 @@ def read_declarations(tokens: list[Token]) -> Declarations:
     unnamed: list[Token] = []
     examples: list[Token] = []
     axioms: list[Token] = []
+    debug_options: list[Token] = []
     for index, token in enumerate(tokens):
         if token.kind is not TokenKind.IDENT:
             continue
@@ -96,6 +101,10 @@ def read_declarations(tokens: list[Token]) -> Declarations:
             examples.append(token)
         elif token.text == "axiom":
             axioms.append(name or token)
+        elif token.text == "set_option" and index + 1 < len(tokens):
+            option = tokens[index + 1]
+            if option.kind is TokenKind.IDENT and option.parts[:1] == ("debug",):
+                debug_options.append(option)
         elif token.text in _THEOREM_KEYWORDS:
             # The name may stand on the next line; it is the very next token either way.
             name = tokens[index + 1] if index + 1 < len(tokens) else None
@@ -109,7 +118,7 @@ def read_declarations(tokens: list[Token]) -> Declarations:
             text = ".".join([*(n.text for n in opened), name.text])
             parts = tuple(p for n in opened for p in n.parts) + name.parts
             theorems.append(DeclaredTheorem(text, parts))
-    return Declarations(theorems, unnamed, examples, axioms)
+    return Declarations(theorems, unnamed, examples, axioms, debug_options)
 
 
 def audit_command(theorems: list[DeclaredTheorem]) -> str:
@@ -165,6 +174,10 @@ def judge_snippet(
         return SnippetVerdict(VerdictKind.FAILED, "lean_error", first.text.partition("\n")[0])
     if _has_sorry(result):
         return SnippetVerdict(VerdictKind.REJECTED, "sorry_in_lean", "Lean reports a `sorry`")
+    if declared.debug_options:
+        option = declared.debug_options[0]
+        detail = f"`set_option {option.text}` (line {option.line}) switches off a check of Lean's"
+        return SnippetVerdict(VerdictKind.REJECTED, Reason.DEBUG_OPTION.code, detail)
     axioms: dict[str, tuple[str, ...]] = {}
     if declared.theorems:
         if audit is None or audit.status is not CallStatus.OK:
@@ -192,7 +205,7 @@ def judge_snippet(
     if declared.axioms:
         name = declared.axioms[0]
         detail = f"the snippet declares `axiom {name.text}` (line {name.line})"
-        return SnippetVerdict(VerdictKind.REJECTED, "forbidden_axiom", detail, axioms)
+        return SnippetVerdict(VerdictKind.REJECTED, Reason.DECLARES_AXIOM.code, detail, axioms)
     if declared.examples:
         line = declared.examples[0].line
         detail = (

@@ -152,6 +152,7 @@ def test_examples_and_declared_axioms_are_never_passed_unaudited(tmp_path: Path)
         "axiom-in-example": "axiom cheat : 1 = 2\nexample : 1 = 2 := cheat",
         "unused-axiom": "axiom cheat : 1 = 2\ntheorem fine : True := trivial",
         "name-on-next-line": "theorem\n  later : 2 + 2 = 4 := by native_decide",
+        "debug-option": "set_option debug.skipKernelTC true\ntheorem t : True := trivial",
     }
     body = {"snippets": [{"id": i, "code": c} for i, c in codes.items()]}
     with running_server(tmp_path / "db.sqlite") as (url, _):
@@ -164,9 +165,10 @@ def test_examples_and_declared_axioms_are_never_passed_unaudited(tmp_path: Path)
         "example": ("rejected", "unaudited_example"),
         "native-example": ("rejected", "unaudited_example"),
         "beside-a-theorem": ("rejected", "unaudited_example"),
-        "axiom-alone": ("rejected", "forbidden_axiom"),
-        "axiom-in-example": ("rejected", "forbidden_axiom"),
-        "unused-axiom": ("rejected", "forbidden_axiom"),
+        "axiom-alone": ("rejected", "declares_axiom"),
+        "axiom-in-example": ("rejected", "declares_axiom"),
+        "unused-axiom": ("rejected", "declares_axiom"),
+        "debug-option": ("rejected", "debug_option"),
         "name-on-next-line": ("rejected", "native_decide"),  # audited all the same
     }
     assert "line 3" in gates["example"]["detail"]  # lines of the snippet, header included
