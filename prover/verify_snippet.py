@@ -82,7 +82,8 @@ class Declarations:
 
 def read_declarations(tokens: list[Token]) -> Declarations:
     """The theorems and lemmas declared in `tokens` (a body's, `prover.verify_lexer`), with
-    the namespaces open around them; its `example`s and the names of its `axiom`s."""
+    the namespaces open around them; the theorem keywords with no readable name, the
+    `example`s, the names of the `axiom`s and the `debug.*` options set."""
     scopes: list[tuple[str, Token | None]] = []  # (namespace, section or mutual, its name)
     theorems: list[DeclaredTheorem] = []
     unnamed: list[Token] = []
