@@ -323,9 +323,7 @@ def test_a_problems_table_from_before_claims_gains_their_columns(store: Store) -
     assert {"claimed_by", "claimed_at"} <= columns
 
 
-def _solve_with_model(
-    server: FakeOpenAIServer, path: Path, standin_env: Path
-) -> tuple[ProblemResult, Store]:
+def _solve_with_model(server: FakeOpenAIServer, path: Path, standin_env: Path) -> ProblemResult:
     """One problem of a fresh run through `bfs` with the fake's model and a 2 s budget."""
     session = SessionOptions(
         generator="openai:m",
@@ -343,7 +341,7 @@ def _solve_with_model(
     finally:
         solver.close()
     assert result is not None
-    return result, Store(standin_env)
+    return result
 
 
 def test_a_server_that_stops_answering_mid_run_is_an_infrastructure_failure(
@@ -353,10 +351,10 @@ def test_a_server_that_stops_answering_mid_run_is_an_infrastructure_failure(
     path = write_problems(tmp_path / "set.jsonl", dict(list(FALSE.items())[:1]))
     server.enqueue(Reply(texts=("OK",)))  # the run's pre-flight probe is answered...
     server.default = Reply(texts=("simp",), delay_s=30)  # ...then the server hangs
-    result, store = _solve_with_model(server, path, standin_env)
+    result = _solve_with_model(server, path, standin_env)
     assert (result.reason, result.infrastructure_failure) == ("generator_error", True)
     assert "ran out of the attempt's time" in result.detail and "does not work" in result.detail
-    with store, store.engine.connect() as conn:
+    with Store(standin_env) as store, store.engine.connect() as conn:
         kinds = set(conn.execute(select(Event.kind).where(Event.attempt_id == result.attempt_id)))
     assert ("generator_down",) in kinds
 
@@ -368,6 +366,5 @@ def test_a_model_too_slow_for_the_budget_stays_the_provers_failure(
     path = write_problems(tmp_path / "set.jsonl", dict(list(FALSE.items())[:1]))
     server.on("Reply with OK", "OK")  # the server answers a short request at once...
     server.default = Reply(texts=("simp",), delay_s=30)  # ...but not the prover's
-    result, store = _solve_with_model(server, path, standin_env)
-    store.close()
+    result = _solve_with_model(server, path, standin_env)
     assert (result.reason, result.infrastructure_failure) == ("generator_timeout", False)
