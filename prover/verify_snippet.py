@@ -17,7 +17,8 @@ declares:
   theory of its own making;
 * an `example` → `rejected`: Lean keeps no constant for it, so `#print axioms` has no
   name to audit (`native_decide` or an imported axiom would go unseen); a `theorem`
-  with the same statement and proof is audited;
+  with the same statement and proof is audited. (Lean's `src/Lean/Elab/MutualDef.lean`,
+  read at 00cce80: "we should discard examples", "Examples do not have names".)
 * a snippet that declares no theorem or lemma (only `def`s, `#check`s, …) → `rejected`,
   `no_theorem`: there is nothing the gate can certify, and a `proved` that certifies
   nothing would be a reward to game (a command written by a macro is not seen);

@@ -80,9 +80,19 @@ def test_verify_route_and_host_code_refusal_carry_the_gate(tmp_path: Path) -> No
         {"custom_id": "p", "proof": SNIPPETS[0]["code"]},
         {"custom_id": "host", "proof": "#eval 1"},
     ]
-    with running_server(tmp_path / "db.sqlite") as (url, _):
-        answer = httpx.post(f"{url}/verify", json={"codes": codes}, timeout=60)
-    results = {r["custom_id"]: r for r in answer.json()["results"]}
+    log = tmp_path / "standin.log"
+
+    def verify(url: str, **fields: Any) -> dict[str, dict[str, Any]]:
+        answer = httpx.post(f"{url}/verify", json={"codes": codes, **fields}, timeout=60)
+        return {r["custom_id"]: r for r in answer.json()["results"]}
+
+    with running_server(tmp_path / "db.sqlite", env={"STANDIN_LOG": str(log)}) as (url, _):
+        results = verify(url)
+        sent = len(logged(log))
+        assert verify(url)["p"]["cached"] and len(logged(log)) == sent
+        bypassed = verify(url, disable_cache=True)  # checked by Lean again
+        assert not bypassed["p"]["cached"] and len(logged(log)) > sent
+        assert bypassed["p"]["gate"] == results["p"]["gate"]
     assert results["p"]["gate"]["verdict"] == "proved"
     assert (results["host"]["gate"]["verdict"], results["host"]["gate"]["reason"]) == (
         "rejected",
