@@ -64,8 +64,12 @@ class SnippetVerdict:
         }
 
 
+def _next(tokens: list[Token], index: int) -> Token | None:
+    return tokens[index + 1] if index + 1 < len(tokens) else None
+
+
 def _name_on_same_line(tokens: list[Token], index: int) -> Token | None:
-    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    following = _next(tokens, index)
     same_line = following is not None and following.line == tokens[index].line
     return following if same_line and following.kind is TokenKind.IDENT else None
 
@@ -101,15 +105,14 @@ def read_declarations(tokens: list[Token]) -> Declarations:
             scopes.pop()
         elif token.text == "example":  # a keyword: never a name, wherever it stands
             examples.append(token)
-        elif token.text == "axiom":
-            axioms.append(name or token)
-        elif token.text == "set_option" and index + 1 < len(tokens):
-            option = tokens[index + 1]
+        elif token.text == "axiom":  # its name, as a theorem's, is the next token
+            axioms.append(_next(tokens, index) or token)
+        elif token.text == "set_option" and (option := _next(tokens, index)) is not None:
             if option.kind is TokenKind.IDENT and option.parts[:1] == ("debug",):
                 debug_options.append(option)
         elif token.text in _THEOREM_KEYWORDS:
             # The name may stand on the next line; it is the very next token either way.
-            name = tokens[index + 1] if index + 1 < len(tokens) else None
+            name = _next(tokens, index)
             if name is None or name.kind is not TokenKind.IDENT:
                 unnamed.append(token)
                 continue

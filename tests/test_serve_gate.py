@@ -195,6 +195,8 @@ def test_a_theorem_is_audited_by_the_name_lean_reads_or_rejected() -> None:
     )
     declared = read_declarations(tokenize(body))
     assert [t.name for t in declared.theorems] == ["ok", "later"]
+    axiom = read_declarations(tokenize("axiom\n  cheat : False")).axioms
+    assert [(a.text, a.line) for a in axiom] == [("cheat", 2)]
     assert [(k.text, k.line) for k in declared.unnamed] == [("theorem", 4)]
     printed = [
         Message(Severity.INFO, Position(1, 0), None, "'ok' does not depend on any axioms"),
